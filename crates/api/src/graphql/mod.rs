@@ -1,0 +1,221 @@
+//! GraphQL over HTTP (https://graphql.github.io/graphql-over-http/): POST with JSON,
+//! GET with query parameters (queries only), GraphiQL for browsers, and both
+//! `application/json` and `application/graphql-response+json` responses.
+
+mod loaders;
+mod scalars;
+mod types;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, Problem};
+use crate::extract::parse_query;
+use crate::state::AppState;
+pub use types::Query;
+
+pub type NewsdeskSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 20_000;
+
+/// Build the schema once; per-request data (loaders, state) is attached per request.
+pub fn schema() -> NewsdeskSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The SDL as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let mut s = schema().sdl();
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// A GraphQL request as JSON (POST body).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphQLBody {
+    /// The GraphQL document.
+    query: String,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    variables: Option<serde_json::Value>,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    extensions: Option<serde_json::Value>,
+}
+
+/// A GraphQL request as query parameters (GET; queries only).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct GraphQLParams {
+    /// The GraphQL document. Without it, browsers get GraphiQL.
+    query: Option<String>,
+    /// Variables as a JSON object.
+    variables: Option<String>,
+    operation_name: Option<String>,
+    /// Extensions as a JSON object.
+    extensions: Option<String>,
+}
+
+/// Which media type the client asked for.
+fn wants_graphql_response(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
+}
+
+fn is_mutation(query: &str, operation: Option<&str>) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else { return false };
+    doc.operations.iter().any(|(name, op)| {
+        let selected = match (operation, name) {
+            (Some(want), Some(name)) => want == name.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        selected && op.node.ty != OperationType::Query
+    })
+}
+
+async fn execute(
+    req: &HttpRequest,
+    schema: &NewsdeskSchema,
+    state: &AppState,
+    body: GraphQLBody,
+) -> HttpResponse {
+    let mut request = async_graphql::Request::new(body.query);
+    if let Some(name) = body.operation_name {
+        request = request.operation_name(name);
+    }
+    match body.variables {
+        None | Some(serde_json::Value::Null) => {}
+        Some(v @ serde_json::Value::Object(_)) => {
+            request = request.variables(async_graphql::Variables::from_json(v));
+        }
+        Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`variables` must be a JSON object"),
+    }
+    if let Some(serde_json::Value::Object(ext)) = body.extensions {
+        for (k, v) in ext {
+            if let Ok(v) = async_graphql::Value::from_json(v) {
+                request.extensions.insert(k, v);
+            }
+        }
+    }
+    let mut response = schema.execute(loaders::attach(request, state)).await;
+    // Errors raised before execution (syntax, validation, limits) have no path.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    for e in &mut response.errors {
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            let code = if e.path.is_empty() { "BAD_USER_INPUT" } else { "INTERNAL" };
+            ext.set("code", code);
+        }
+    }
+    let graphql_response = wants_graphql_response(req);
+    let status = if request_error && graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
+    match serde_json::to_vec(&response) {
+        Ok(bytes) => HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .body(bytes),
+        Err(e) => ApiError(newsdesk_domain::Error::internal(e)).response(),
+    }
+}
+
+/// Execute a GraphQL query or mutation sent as JSON.
+#[utoipa::path(
+    tag = "graphql",
+    request_body(content = GraphQLBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The GraphQL response (`data`, `errors`)", content((Object = "application/json"), (Object = "application/graphql-response+json"))),
+        (status = 400, description = "Not a GraphQL request: bad JSON, or (with `application/graphql-response+json`) a document that does not parse or validate", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/graphql")]
+pub async fn graphql_post(
+    req: HttpRequest,
+    body: web::Bytes,
+    schema: web::Data<NewsdeskSchema>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if media != "application/json" && media != "application/graphql-response+json" {
+        return ApiError::http(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send GraphQL requests as application/json");
+    }
+    let body: GraphQLBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return ApiError::http(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {e}")),
+    };
+    execute(&req, &schema, &state, body).await
+}
+
+/// Execute a GraphQL query given as query parameters; GraphiQL for browsers.
+#[utoipa::path(
+    tag = "graphql",
+    params(GraphQLParams),
+    responses(
+        (status = 200, description = "The GraphQL response, or the GraphiQL page for `Accept: text/html` without `query`", content((Object = "application/json"), (Object = "application/graphql-response+json"), (String = "text/html"))),
+        (status = 400, description = "Not a GraphQL request", body = Problem, content_type = "application/problem+json"),
+        (status = 405, description = "Mutations must be sent with POST", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/graphql")]
+pub async fn graphql_get(
+    req: HttpRequest,
+    schema: web::Data<NewsdeskSchema>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let params: GraphQLParams = match parse_query(req.query_string()) {
+        Ok(p) => p,
+        Err(e) => return ApiError(e).response(),
+    };
+    let Some(query) = params.query else {
+        let html = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+        if html {
+            let page = async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Newsdesk GraphQL").finish();
+            return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page);
+        }
+        return ApiError::http(StatusCode::BAD_REQUEST, "the `query` parameter is required");
+    };
+    if is_mutation(&query, params.operation_name.as_deref()) {
+        let mut res = ApiError::http(StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    let json_param = |name: &str, v: Option<String>| -> Result<Option<serde_json::Value>, HttpResponse> {
+        v.map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|_| ApiError(newsdesk_domain::Error::field(name, "must be a JSON object")).response())
+    };
+    let variables = match json_param("variables", params.variables) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let extensions = match json_param("extensions", params.extensions) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let body = GraphQLBody { query, variables, operation_name: params.operation_name, extensions };
+    execute(&req, &schema, &state, body).await
+}

@@ -1,0 +1,436 @@
+//! GraphQL object types and the query root. Resolvers are thin: they call the same
+//! service methods as REST, and resolve relations through the loaders.
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object};
+use newsdesk_domain::model::{self, ArticleId, ArticleRecord};
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, Page};
+use newsdesk_domain::{Error, Slug, Validator};
+
+use super::loaders::Load;
+use super::scalars::DateTime;
+use crate::error::to_graphql;
+use crate::state::AppState;
+use crate::views::{self, Block, ImageView, ReactionCount};
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+fn state<'a>(ctx: &Context<'a>) -> GqlResult<&'a AppState> {
+    ctx.data::<AppState>()
+}
+
+async fn call<T: Send + 'static>(
+    ctx: &Context<'_>,
+    f: impl FnOnce(&newsdesk_domain::service::ContentService) -> newsdesk_domain::Result<T> + Send + 'static,
+) -> GqlResult<T> {
+    state(ctx)?.content(f).await.map_err(to_graphql)
+}
+
+async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    ctx.data::<Load<K, V>>()?.load_one(key).await.map_err(|e| to_graphql((*e).clone()))
+}
+
+/// `first` of a connection: 1 to 100.
+fn first_arg(first: i32) -> GqlResult<Limit> {
+    Limit::new("first", i64::from(first), Limit::MAX).map_err(to_graphql)
+}
+
+fn connection<T, N: async_graphql::OutputType>(
+    page: Page<T>,
+    has_previous: bool,
+    node: impl Fn(T) -> N,
+) -> Connection<String, N> {
+    let mut conn = Connection::new(has_previous, page.next_cursor.is_some());
+    conn.edges.extend(page.items.into_iter().zip(page.cursors).map(|(item, cursor)| Edge::new(cursor, node(item))));
+    conn
+}
+
+/// Articles of a filter, as a connection; the one resolver behind every article list.
+async fn articles_connection(
+    ctx: &Context<'_>,
+    filter: ArticleFilter,
+    sort: ArticleSort,
+    first: i32,
+    after: Option<String>,
+) -> GqlResult<Connection<String, Article>> {
+    let limit = first_arg(first)?;
+    let has_previous = after.is_some();
+    let page = call(ctx, move |c| c.list_records(&filter, sort, after.as_deref(), limit, "after")).await?;
+    Ok(connection(page, has_previous, Article::from_record))
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ArticleSort")]
+pub enum ArticleSortInput {
+    PublishedAtDesc,
+    PublishedAtAsc,
+    ViewsDesc,
+}
+
+impl From<ArticleSortInput> for ArticleSort {
+    fn from(s: ArticleSortInput) -> Self {
+        match s {
+            ArticleSortInput::PublishedAtDesc => ArticleSort::PublishedAtDesc,
+            ArticleSortInput::PublishedAtAsc => ArticleSort::PublishedAtAsc,
+            ArticleSortInput::ViewsDesc => ArticleSort::ViewsDesc,
+        }
+    }
+}
+
+/// Filters of an article list; every given filter must match.
+#[derive(InputObject, Default)]
+#[graphql(name = "ArticleFilter")]
+pub struct ArticleFilterInput {
+    /// A section slug; articles of its sub-sections are included.
+    section: Option<String>,
+    /// Tag slugs, all of which must be on the article.
+    tags: Option<Vec<String>>,
+    /// An author slug.
+    author: Option<String>,
+    /// Published at or after this instant.
+    published_after: Option<DateTime>,
+    /// Published before this instant.
+    published_before: Option<DateTime>,
+}
+
+impl ArticleFilterInput {
+    fn parse(self) -> GqlResult<ArticleFilter> {
+        let mut v = Validator::default();
+        let section = self.section.and_then(|s| v.check(Slug::parse_field("filter.section", s)));
+        let tags = (self.tags.unwrap_or_default().into_iter().enumerate())
+            .filter_map(|(i, t)| v.check(Slug::parse_field(&format!("filter.tags[{i}]"), t)))
+            .collect();
+        let author = self.author.and_then(|s| v.check(Slug::parse_field("filter.author", s)));
+        v.finish().map_err(to_graphql)?;
+        Ok(ArticleFilter {
+            section,
+            tags,
+            author,
+            published_after: self.published_after.map(|t| t.0),
+            published_before: self.published_before.map(|t| t.0),
+        })
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleStatus {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl From<model::Status> for ArticleStatus {
+    fn from(s: model::Status) -> Self {
+        match s {
+            model::Status::Draft => ArticleStatus::Draft,
+            model::Status::Scheduled => ArticleStatus::Scheduled,
+            model::Status::Published => ArticleStatus::Published,
+            model::Status::Archived => ArticleStatus::Archived,
+        }
+    }
+}
+
+/// An article. Relations are loaded in batches across a whole response.
+pub struct Article {
+    record: ArticleRecord,
+    /// Relations already loaded with the article (single-article reads).
+    full: Option<Arc<model::Article>>,
+}
+
+impl Article {
+    fn from_record(record: ArticleRecord) -> Self {
+        Self { record, full: None }
+    }
+
+    fn from_full(a: model::Article) -> Self {
+        Self { record: a.record.clone(), full: Some(Arc::new(a)) }
+    }
+
+    fn article_id(&self) -> ArticleId {
+        self.record.id
+    }
+}
+
+#[Object]
+impl Article {
+    async fn id(&self) -> ID {
+        ID(self.record.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        self.record.slug.as_str()
+    }
+    async fn title(&self) -> &str {
+        &self.record.title
+    }
+    async fn summary(&self) -> &str {
+        &self.record.summary
+    }
+    /// The body blocks, in order.
+    async fn body(&self, ctx: &Context<'_>) -> GqlResult<Vec<Block>> {
+        let body = match self.full.as_ref().and_then(|f| f.body.clone()) {
+            Some(b) => b,
+            None => load::<ArticleId, Vec<newsdesk_domain::Block>>(ctx, self.article_id()).await?.unwrap_or_default(),
+        };
+        Ok(views::blocks(body))
+    }
+    async fn section(&self, ctx: &Context<'_>) -> GqlResult<Section> {
+        let id = self.record.section_id;
+        let tree = call(ctx, |c| c.section_tree()).await?;
+        tree.get(id).cloned().map(Section).ok_or_else(|| to_graphql(Error::internal(format!("section {id} missing"))))
+    }
+    async fn tags(&self, ctx: &Context<'_>) -> GqlResult<Vec<Tag>> {
+        let tags = match &self.full {
+            Some(f) => f.tags.clone(),
+            None => load::<ArticleId, Vec<model::Tag>>(ctx, self.article_id()).await?.unwrap_or_default(),
+        };
+        Ok(tags.into_iter().map(Tag).collect())
+    }
+    async fn authors(&self, ctx: &Context<'_>) -> GqlResult<Vec<Author>> {
+        let authors = match &self.full {
+            Some(f) => f.authors.clone(),
+            None => load::<ArticleId, Vec<model::Author>>(ctx, self.article_id()).await?.unwrap_or_default(),
+        };
+        Ok(authors.into_iter().map(Author).collect())
+    }
+    async fn hero_image(&self) -> Option<ImageView> {
+        self.record.hero_image.clone().map(ImageView::from)
+    }
+    async fn status(&self) -> ArticleStatus {
+        self.record.status.into()
+    }
+    async fn published_at(&self) -> Option<DateTime> {
+        self.record.published_at.map(DateTime)
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.record.updated_at)
+    }
+    async fn reading_time_minutes(&self) -> i32 {
+        self.record.reading_time_minutes
+    }
+    /// Lifetime reads.
+    async fn views(&self) -> i64 {
+        self.record.views
+    }
+    /// Reaction counts by kind.
+    async fn reactions(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReactionCount>> {
+        let r = match &self.full {
+            Some(f) => f.reactions.clone(),
+            None => load::<ArticleId, Vec<model::ReactionCount>>(ctx, self.article_id()).await?.unwrap_or_default(),
+        };
+        Ok(views::reactions(r))
+    }
+    /// Increases with every change; used for optimistic concurrency.
+    async fn version(&self) -> i64 {
+        self.record.version
+    }
+    /// Articles on the same subject. Empty until related-article scoring is enabled.
+    async fn related(&self, #[graphql(default = 5)] first: i32) -> GqlResult<Vec<Article>> {
+        Limit::new("first", i64::from(first), 20).map_err(to_graphql)?;
+        Ok(Vec::new())
+    }
+}
+
+/// A section of the tree.
+pub struct Section(model::Section);
+
+#[Object]
+impl Section {
+    async fn slug(&self) -> &str {
+        self.0.slug.as_str()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// From the root section down to this one, inclusive.
+    async fn path(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
+        let id = self.0.id;
+        let tree = call(ctx, |c| c.section_tree()).await?;
+        Ok(tree.path(id).into_iter().map(Section).collect())
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Section>> {
+        let Some(parent) = self.0.parent_id else { return Ok(None) };
+        let tree = call(ctx, |c| c.section_tree()).await?;
+        Ok(tree.get(parent).cloned().map(Section))
+    }
+    async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
+        let id = self.0.id;
+        let tree = call(ctx, |c| c.section_tree()).await?;
+        Ok(tree.children_of(Some(id)).cloned().map(Section).collect())
+    }
+    /// Published articles in this section and its sub-sections.
+    async fn article_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        Ok(load::<model::SectionId, i64>(ctx, self.0.id).await?.unwrap_or(0))
+    }
+    /// Published articles in this section and its sub-sections, newest first.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Article>> {
+        let filter = ArticleFilter { section: Some(self.0.slug.clone()), ..Default::default() };
+        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
+    }
+}
+
+/// A topic tag.
+pub struct Tag(model::Tag);
+
+#[Object]
+impl Tag {
+    async fn slug(&self) -> &str {
+        self.0.slug.as_str()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Published articles with this tag.
+    async fn article_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        Ok(load::<model::TagId, i64>(ctx, self.0.id).await?.unwrap_or(0))
+    }
+    /// Published articles with this tag, newest first.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Article>> {
+        let filter = ArticleFilter { tags: vec![self.0.slug.clone()], ..Default::default() };
+        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
+    }
+}
+
+/// An author.
+pub struct Author(model::Author);
+
+#[Object]
+impl Author {
+    async fn slug(&self) -> &str {
+        self.0.slug.as_str()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn bio(&self) -> Option<&str> {
+        self.0.bio.as_deref()
+    }
+    /// Published articles by this author.
+    async fn article_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        Ok(load::<model::AuthorId, i64>(ctx, self.0.id).await?.unwrap_or(0))
+    }
+    /// Published articles by this author, newest first.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Article>> {
+        let filter = ArticleFilter { author: Some(self.0.slug.clone()), ..Default::default() };
+        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
+    }
+}
+
+/// A NOT_FOUND from the service is `null` for nullable single-item fields.
+fn found<T>(r: newsdesk_domain::Result<T>) -> GqlResult<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind == newsdesk_domain::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(to_graphql(e)),
+    }
+}
+
+#[derive(Default)]
+pub struct ContentQuery;
+
+#[Object]
+impl ContentQuery {
+    /// One published article, by slug or by id.
+    async fn article(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> GqlResult<Option<Article>> {
+        let r = match (slug, id) {
+            (Some(slug), None) => state(ctx)?.content(move |c| c.article(&slug)).await,
+            (None, Some(id)) => match id.parse::<i64>() {
+                Ok(id) => state(ctx)?.content(move |c| c.article_by_id(ArticleId(id))).await,
+                Err(_) => return Ok(None),
+            },
+            _ => return Err(to_graphql(Error::field("slug", "give exactly one of `slug` or `id`"))),
+        };
+        Ok(found(r)?.map(Article::from_full))
+    }
+
+    /// Published articles.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ArticleFilterInput>,
+        #[graphql(default_with = "ArticleSortInput::PublishedAtDesc")] sort: ArticleSortInput,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Article>> {
+        let filter = filter.unwrap_or_default().parse()?;
+        articles_connection(ctx, filter, sort.into(), first, after).await
+    }
+
+    async fn section(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Section>> {
+        let tree = call(ctx, |c| c.section_tree()).await?;
+        Ok(tree.by_slug(&slug).cloned().map(Section))
+    }
+
+    /// The root sections; each has `children`.
+    async fn sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
+        let tree = call(ctx, |c| c.section_tree()).await?;
+        Ok(tree.roots().cloned().map(Section).collect())
+    }
+
+    async fn tag(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Tag>> {
+        let r = state(ctx)?.content(move |c| c.tag(&slug)).await;
+        Ok(found(r)?.map(|t| Tag(t.item)))
+    }
+
+    /// Tags, by slug.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Tag>> {
+        let limit = first_arg(first)?;
+        let has_previous = after.is_some();
+        let page = call(ctx, move |c| c.tags(after.as_deref(), limit, "after")).await?;
+        Ok(connection(page, has_previous, |t| Tag(t.item)))
+    }
+
+    async fn author(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Author>> {
+        let r = state(ctx)?.content(move |c| c.author(&slug)).await;
+        Ok(found(r)?.map(|a| Author(a.item)))
+    }
+
+    /// Authors, by slug.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    async fn authors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Author>> {
+        let limit = first_arg(first)?;
+        let has_previous = after.is_some();
+        let page = call(ctx, move |c| c.authors(after.as_deref(), limit, "after")).await?;
+        Ok(connection(page, has_previous, |a| Author(a.item)))
+    }
+}
+
+#[derive(MergedObject, Default)]
+pub struct Query(ContentQuery);

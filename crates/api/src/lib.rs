@@ -1,0 +1,16 @@
+//! Newsdesk's HTTP adapters: REST (documented by OpenAPI) and GraphQL over
+//! actix-web. Both are thin layers over the domain services.
+
+pub mod app;
+pub mod error;
+pub mod extract;
+pub mod graphql;
+mod http;
+pub mod openapi;
+pub mod rest;
+pub mod state;
+pub mod telemetry;
+pub mod views;
+
+pub use app::build;
+pub use state::{ApiConfig, AppState};

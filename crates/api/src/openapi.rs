@@ -1,0 +1,69 @@
+//! The OpenAPI document: paths come from the handlers registered in `app::routes`,
+//! so the document and the router cannot disagree.
+
+use utoipa::openapi::OpenApi;
+use utoipa::{IntoResponses, OpenApi as _};
+use utoipa_actix_web::AppExt;
+
+use crate::error::Problem;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Newsdesk",
+        description = "A headless content API for news publishers: articles, sections, tags and authors, \
+                       over REST and GraphQL with the same semantics. Errors are RFC 9457 problem documents.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    tags(
+        (name = "articles", description = "Published articles"),
+        (name = "sections", description = "The section tree"),
+        (name = "tags", description = "Topic tags"),
+        (name = "authors", description = "Authors"),
+        (name = "graphql", description = "GraphQL over HTTP"),
+        (name = "operations", description = "Health, readiness, metrics and documentation"),
+    )
+)]
+struct ApiDoc;
+
+/// Errors of list routes.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ReadErrors {
+    /// The ETag in `If-None-Match` still matches.
+    #[response(status = 304)]
+    NotModified,
+    /// A parameter is unknown, repeated or invalid; `errors[]` names each.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+}
+
+/// Errors of routes that read one resource.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NotFound {
+    /// The ETag in `If-None-Match` still matches.
+    #[response(status = 304)]
+    NotModified,
+    /// A query parameter was given; this route takes none.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No published resource has this slug.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// The document, with the paths gathered from the router.
+pub fn document() -> OpenApi {
+    let (_, paths) = crate::app::routes(actix_web::App::new().into_utoipa_app()).split_for_parts();
+    let mut doc = ApiDoc::openapi();
+    doc.merge(paths);
+    doc
+}
+
+/// The document as served and committed: pretty JSON with a trailing newline.
+pub fn document_json() -> String {
+    let mut s = document().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

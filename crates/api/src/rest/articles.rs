@@ -1,0 +1,116 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, parse_time};
+use newsdesk_domain::{Slug, Validator};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{json, json_page};
+use crate::error::ApiError;
+use crate::extract::StrictQuery;
+use crate::openapi::{NotFound, ReadErrors};
+use crate::state::AppState;
+use crate::views::{ArticleList, ArticleView};
+
+/// Sort orders of the article list.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum Sort {
+    #[schema(rename = "-publishedAt")]
+    NewestFirst,
+    #[schema(rename = "publishedAt")]
+    OldestFirst,
+    #[schema(rename = "-views")]
+    MostViewed,
+}
+
+/// Filters and paging of `GET /v1/articles`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// A section slug; articles of its sub-sections are included.
+    section: Option<String>,
+    /// A tag slug; repeat the parameter for several tags, all of which must match.
+    #[serde(default)]
+    #[param(style = Form, explode)]
+    tag: Vec<String>,
+    /// An author slug.
+    author: Option<String>,
+    /// Only articles published at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    published_after: Option<String>,
+    /// Only articles published before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    published_before: Option<String>,
+    /// Order of the list; newest first by default.
+    #[param(value_type = Option<Sort>)]
+    sort: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl ListParams {
+    /// Validate every parameter, reporting all bad ones at once.
+    fn parse(self) -> Result<(ArticleFilter, ArticleSort, Limit, Option<String>), ApiError> {
+        let mut v = Validator::default();
+        let section = self.section.and_then(|s| v.check(Slug::parse_field("section", s)));
+        let tags = (self.tag.into_iter().enumerate())
+            .filter_map(|(i, t)| v.check(Slug::parse_field(&format!("tag[{i}]"), t)))
+            .collect();
+        let author = self.author.and_then(|s| v.check(Slug::parse_field("author", s)));
+        let published_after = self.published_after.and_then(|s| v.check(parse_time("publishedAfter", &s)));
+        let published_before = self.published_before.and_then(|s| v.check(parse_time("publishedBefore", &s)));
+        let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s)));
+        let limit = self.limit.map_or(Some(Limit::DEFAULT), |s| v.check(Limit::parse("limit", &s, Limit::MAX)));
+        v.finish()?;
+        let filter = ArticleFilter { section, tags, author, published_after, published_before };
+        Ok((filter, sort.unwrap_or_default(), limit.unwrap_or(Limit::DEFAULT), self.cursor))
+    }
+}
+
+/// List published articles.
+///
+/// Newest first by default; filter by section (with its sub-sections), tags (all
+/// must match), author and publication dates; page with `cursor`.
+#[utoipa::path(
+    tag = "articles",
+    params(ListParams),
+    responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), ReadErrors)
+)]
+#[get("/articles")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: StrictQuery<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, sort, limit, cursor) = q.0.parse()?;
+    let page = state.content(move |c| c.list_articles(&filter, sort, cursor.as_deref(), limit)).await?;
+    let next = page.next_cursor.clone();
+    let body = ArticleList { data: page.items.into_iter().map(ArticleView::from).collect(), next_cursor: page.next_cursor };
+    json_page(&req, &body, next.as_deref())
+}
+
+/// No query parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// One published article, with its body.
+#[utoipa::path(
+    tag = "articles",
+    params(("slug" = String, Path, description = "The article's slug")),
+    responses((status = 200, description = "The article", body = ArticleView), NotFound)
+)]
+#[get("/articles/{slug}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    _q: StrictQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let article = state.content(move |c| c.article(&slug)).await?;
+    json(&ArticleView::from(article))
+}

@@ -1,0 +1,41 @@
+//! REST handlers: extract, call one service method, map to a view.
+
+pub mod articles;
+pub mod ops;
+pub mod taxonomy;
+
+use actix_web::http::header::{self, ContentType, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// A JSON 200 response. Caching headers and the ETag are added by middleware.
+pub fn json<T: Serialize>(value: &T) -> Result<HttpResponse, ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError(newsdesk_domain::Error::internal(e)))?;
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
+}
+
+/// A page of a list: the JSON body plus an RFC 8288 `Link: <…>; rel="next"` header
+/// that repeats the request's query with `cursor` set to `next_cursor`.
+pub fn json_page<T: Serialize>(
+    req: &HttpRequest,
+    value: &T,
+    next_cursor: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let mut res = json(value)?;
+    if let Some(cursor) = next_cursor {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if k != "cursor" {
+                query.append_pair(&k, &v);
+            }
+        }
+        query.append_pair("cursor", cursor);
+        let link = format!("<{}?{}>; rel=\"next\"", req.path(), query.finish());
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            res.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(res)
+}

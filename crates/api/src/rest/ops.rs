@@ -1,0 +1,53 @@
+//! Liveness, readiness and metrics.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, web};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::telemetry::REQUESTS;
+
+/// Liveness: 200 while the process runs. Touches no database.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = String)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Readiness: 200 when the database answers, 503 otherwise.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = String),
+        (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.content(|c| c.ping()).await {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Err(_) => ApiError::http(StatusCode::SERVICE_UNAVAILABLE, "the database is unreachable"),
+    }
+}
+
+/// Prometheus metrics.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let body = format!(
+        "# HELP newsdesk_http_requests_total HTTP requests received.\n\
+         # TYPE newsdesk_http_requests_total counter\n\
+         newsdesk_http_requests_total {}\n\
+         # HELP newsdesk_db_queries_total SQL statements executed.\n\
+         # TYPE newsdesk_db_queries_total counter\n\
+         newsdesk_db_queries_total {}\n",
+        REQUESTS.load(Ordering::Relaxed),
+        (state.queries)(),
+    );
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+}

@@ -1,0 +1,134 @@
+//! Sections, tags and authors.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use newsdesk_domain::query::Limit;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::articles::NoParams;
+use super::{json, json_page};
+use crate::error::ApiError;
+use crate::extract::StrictQuery;
+use crate::openapi::{NotFound, ReadErrors};
+use crate::state::AppState;
+use crate::views::{AuthorList, AuthorView, SectionList, SectionView, TagList, TagView};
+
+/// Paging of tag and author lists, ordered by slug.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl PageParams {
+    fn limit(&self) -> Result<Limit, ApiError> {
+        Ok(self.limit.as_deref().map(|s| Limit::parse("limit", s, Limit::MAX)).transpose()?.unwrap_or(Limit::DEFAULT))
+    }
+}
+
+/// The section tree.
+#[utoipa::path(
+    tag = "sections",
+    responses((status = 200, description = "Root sections, each with its children", body = SectionList), ReadErrors)
+)]
+#[get("/sections")]
+pub async fn sections(state: web::Data<AppState>, _q: StrictQuery<NoParams>) -> Result<HttpResponse, ApiError> {
+    let tree = state.content(|c| c.sections()).await?;
+    json(&SectionList { data: tree.into_iter().map(SectionView::from).collect() })
+}
+
+/// One section with its path and sub-sections.
+#[utoipa::path(
+    tag = "sections",
+    params(("slug" = String, Path, description = "The section's slug")),
+    responses((status = 200, description = "The section", body = SectionView), NotFound)
+)]
+#[get("/sections/{slug}")]
+pub async fn section(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    _q: StrictQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let s = state.content(move |c| c.section(&slug)).await?;
+    json(&SectionView::from(s))
+}
+
+/// Tags, by slug, with their number of published articles.
+#[utoipa::path(
+    tag = "tags",
+    params(PageParams),
+    responses((status = 200, description = "A page of tags", body = TagList), ReadErrors)
+)]
+#[get("/tags")]
+pub async fn tags(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: StrictQuery<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = q.0.limit()?;
+    let cursor = q.0.cursor;
+    let page = state.content(move |c| c.tags(cursor.as_deref(), limit, "cursor")).await?;
+    let next = page.next_cursor.clone();
+    let body = TagList { data: page.items.into_iter().map(TagView::from).collect(), next_cursor: page.next_cursor };
+    json_page(&req, &body, next.as_deref())
+}
+
+/// One tag.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "The tag's slug")),
+    responses((status = 200, description = "The tag", body = TagView), NotFound)
+)]
+#[get("/tags/{slug}")]
+pub async fn tag(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    _q: StrictQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let t = state.content(move |c| c.tag(&slug)).await?;
+    json(&TagView::from(t))
+}
+
+/// Authors, by slug, with their number of published articles.
+#[utoipa::path(
+    tag = "authors",
+    params(PageParams),
+    responses((status = 200, description = "A page of authors", body = AuthorList), ReadErrors)
+)]
+#[get("/authors")]
+pub async fn authors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: StrictQuery<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = q.0.limit()?;
+    let cursor = q.0.cursor;
+    let page = state.content(move |c| c.authors(cursor.as_deref(), limit, "cursor")).await?;
+    let next = page.next_cursor.clone();
+    let body = AuthorList { data: page.items.into_iter().map(AuthorView::from).collect(), next_cursor: page.next_cursor };
+    json_page(&req, &body, next.as_deref())
+}
+
+/// One author.
+#[utoipa::path(
+    tag = "authors",
+    params(("slug" = String, Path, description = "The author's slug")),
+    responses((status = 200, description = "The author", body = AuthorView), NotFound)
+)]
+#[get("/authors/{slug}")]
+pub async fn author(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    _q: StrictQuery<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let a = state.content(move |c| c.author(&slug)).await?;
+    json(&AuthorView::from(a))
+}

@@ -1,0 +1,43 @@
+//! What every handler shares: the services, and the call that keeps blocking
+//! database work off the async executor.
+
+use std::sync::Arc;
+
+use newsdesk_domain::service::ContentService;
+use newsdesk_domain::{Error, Result};
+
+/// Reports the SQL statements run so far, for `/metrics`.
+pub type QueryCount = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub content: Arc<ContentService>,
+    pub queries: QueryCount,
+    pub config: Arc<ApiConfig>,
+}
+
+/// HTTP-level settings.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Origins allowed by CORS; empty means any origin.
+    pub cors_origins: Vec<String>,
+    /// `Cache-Control: max-age` of public reads, in seconds.
+    pub cache_max_age: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { cors_origins: Vec::new(), cache_max_age: 10 }
+    }
+}
+
+impl AppState {
+    /// Run a service call on the blocking thread pool.
+    pub async fn content<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&ContentService) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let svc = self.content.clone();
+        actix_web::web::block(move || f(&svc)).await.map_err(Error::internal)?
+    }
+}

@@ -1,0 +1,317 @@
+//! Response shapes. The leaf types (blocks, images, reactions) are shared by REST
+//! (serde + utoipa) and GraphQL (async-graphql) so both speak one shape.
+
+use async_graphql::{Enum, SimpleObject, Union};
+use chrono::{DateTime, Utc};
+use newsdesk_domain::body as dom;
+use newsdesk_domain::model::{self, Article, Section};
+use newsdesk_domain::service::{Counted, SectionInfo};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A reference to a section, tag or author.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ref {
+    pub slug: String,
+    pub name: String,
+}
+
+impl From<&Section> for Ref {
+    fn from(s: &Section) -> Self {
+        Self { slug: s.slug.to_string(), name: s.name.clone() }
+    }
+}
+
+/// An article's section with its path of ancestors, root first (the breadcrumb).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleSection {
+    pub slug: String,
+    pub name: String,
+    /// From the root section down to this one, inclusive.
+    pub path: Vec<Ref>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct ReactionCount {
+    /// The reaction kind, e.g. `very-good`.
+    pub kind: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+#[graphql(name = "Image")]
+#[schema(as = Image)]
+pub struct ImageView {
+    pub src: String,
+    pub alt: String,
+    pub caption: Option<String>,
+}
+
+impl From<dom::Image> for ImageView {
+    fn from(dom::Image { src, alt, caption }: dom::Image) -> Self {
+        Self { src, alt, caption }
+    }
+}
+
+/// Inline emphasis of a span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, Enum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mark {
+    Bold,
+    Italic,
+}
+
+/// A run of text; `href` (external) or `article` (a slug) make it a link.
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct Span {
+    pub text: String,
+    pub marks: Vec<Mark>,
+    pub href: Option<String>,
+    /// Slug of the linked article.
+    pub article: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct ParagraphBlock {
+    pub spans: Vec<Span>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct HeadingBlock {
+    /// 2, 3 or 4.
+    pub level: i32,
+    pub text: String,
+}
+
+/// One link of a link list: to another article by slug, or to an external URL.
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct LinkItem {
+    pub text: String,
+    pub article: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct LinkListBlock {
+    pub title: Option<String>,
+    pub items: Vec<LinkItem>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct QuoteBlock {
+    pub text: String,
+    pub attribution: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct ImageBlock {
+    pub src: String,
+    pub alt: String,
+    pub caption: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+pub struct EmbedBlock {
+    pub provider: String,
+    pub url: String,
+}
+
+/// A body block, tagged by `type`.
+#[derive(Debug, Clone, Serialize, ToSchema, Union)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Paragraph(ParagraphBlock),
+    Heading(HeadingBlock),
+    LinkList(LinkListBlock),
+    Quote(QuoteBlock),
+    Image(ImageBlock),
+    Embed(EmbedBlock),
+}
+
+impl From<dom::Block> for Block {
+    fn from(b: dom::Block) -> Self {
+        match b {
+            dom::Block::Paragraph { spans } => Block::Paragraph(ParagraphBlock {
+                spans: spans
+                    .into_iter()
+                    .map(|dom::Span { text, marks, href, article }| Span {
+                        text,
+                        marks: marks
+                            .into_iter()
+                            .map(|m| match m {
+                                dom::Mark::Bold => Mark::Bold,
+                                dom::Mark::Italic => Mark::Italic,
+                            })
+                            .collect(),
+                        href,
+                        article: article.map(String::from),
+                    })
+                    .collect(),
+            }),
+            dom::Block::Heading { level, text } => Block::Heading(HeadingBlock { level: i32::from(level), text }),
+            dom::Block::LinkList { title, items } => Block::LinkList(LinkListBlock {
+                title,
+                items: items
+                    .into_iter()
+                    .map(|dom::LinkItem { text, article, url }| LinkItem { text, article: article.map(String::from), url })
+                    .collect(),
+            }),
+            dom::Block::Quote { text, attribution } => Block::Quote(QuoteBlock { text, attribution }),
+            dom::Block::Image { src, alt, caption } => Block::Image(ImageBlock { src, alt, caption }),
+            dom::Block::Embed { provider, url } => Block::Embed(EmbedBlock { provider, url }),
+        }
+    }
+}
+
+pub fn blocks(body: Vec<dom::Block>) -> Vec<Block> {
+    body.into_iter().map(Block::from).collect()
+}
+
+pub fn reactions(r: Vec<model::ReactionCount>) -> Vec<ReactionCount> {
+    r.into_iter().map(|model::ReactionCount { kind, count }| ReactionCount { kind, count }).collect()
+}
+
+/// An article. Lists carry the same object without `body`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleView {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// The body blocks; absent in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Vec<Block>>,
+    pub section: ArticleSection,
+    pub tags: Vec<Ref>,
+    pub authors: Vec<Ref>,
+    pub hero_image: Option<ImageView>,
+    /// `published` on every public route.
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub reading_time_minutes: i32,
+    /// Lifetime reads.
+    pub views: i64,
+    pub reactions: Vec<ReactionCount>,
+    /// Increases with every change; used for optimistic concurrency.
+    pub version: i64,
+}
+
+impl From<Article> for ArticleView {
+    fn from(a: Article) -> Self {
+        let Article { record, body, section_path, tags, authors, reactions: r } = a;
+        let section = section_path
+            .last()
+            .map(|s| ArticleSection { slug: s.slug.to_string(), name: s.name.clone(), path: Vec::new() })
+            .map(|mut s| {
+                s.path = section_path.iter().map(Ref::from).collect();
+                s
+            })
+            .unwrap_or(ArticleSection { slug: String::new(), name: String::new(), path: Vec::new() });
+        Self {
+            id: record.id.to_string(),
+            slug: record.slug.to_string(),
+            title: record.title,
+            summary: record.summary,
+            body: body.map(blocks),
+            section,
+            tags: tags.into_iter().map(|t| Ref { slug: t.slug.to_string(), name: t.name }).collect(),
+            authors: authors.into_iter().map(|a| Ref { slug: a.slug.to_string(), name: a.name }).collect(),
+            hero_image: record.hero_image.map(ImageView::from),
+            status: record.status.as_str().to_owned(),
+            published_at: record.published_at,
+            updated_at: record.updated_at,
+            reading_time_minutes: record.reading_time_minutes,
+            views: record.views,
+            reactions: reactions(r),
+            version: record.version,
+        }
+    }
+}
+
+/// A page of articles.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleList {
+    pub data: Vec<ArticleView>,
+    /// Pass as `cursor` to read the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A section of the tree, with the number of published articles in it and below it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SectionView {
+    pub slug: String,
+    pub name: String,
+    /// From the root section down to this one, inclusive.
+    pub path: Vec<Ref>,
+    pub article_count: i64,
+    #[schema(no_recursion)]
+    pub children: Vec<SectionView>,
+}
+
+impl From<SectionInfo> for SectionView {
+    fn from(SectionInfo { section, path, article_count, children }: SectionInfo) -> Self {
+        Self {
+            slug: section.slug.to_string(),
+            name: section.name,
+            path: path.iter().map(Ref::from).collect(),
+            article_count,
+            children: children.into_iter().map(SectionView::from).collect(),
+        }
+    }
+}
+
+/// The section tree: root sections, each with its `children`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SectionList {
+    pub data: Vec<SectionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TagView {
+    pub slug: String,
+    pub name: String,
+    /// Published articles with this tag.
+    pub article_count: i64,
+}
+
+impl From<Counted<model::Tag>> for TagView {
+    fn from(Counted { item, article_count }: Counted<model::Tag>) -> Self {
+        Self { slug: item.slug.to_string(), name: item.name, article_count }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TagList {
+    pub data: Vec<TagView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorView {
+    pub slug: String,
+    pub name: String,
+    pub bio: Option<String>,
+    /// Published articles by this author.
+    pub article_count: i64,
+}
+
+impl From<Counted<model::Author>> for AuthorView {
+    fn from(Counted { item, article_count }: Counted<model::Author>) -> Self {
+        Self { slug: item.slug.to_string(), name: item.name, bio: item.bio, article_count }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorList {
+    pub data: Vec<AuthorView>,
+    pub next_cursor: Option<String>,
+}

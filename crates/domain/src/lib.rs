@@ -1,0 +1,18 @@
+//! Newsdesk's domain: the content model, its validation rules, the services that
+//! REST and GraphQL share, and the repository traits that storage implements.
+//! No HTTP, no SQL.
+
+pub mod body;
+pub mod demo;
+pub mod error;
+pub mod model;
+pub mod query;
+pub mod record;
+pub mod repo;
+pub mod service;
+pub mod slug;
+pub mod transfer;
+
+pub use body::Block;
+pub use error::{Error, ErrorKind, FieldError, Result, Validator};
+pub use slug::Slug;

@@ -1,0 +1,185 @@
+//! List queries: limits, sorts, filters and opaque keyset cursors.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{ArticleId, AuthorId, SectionId, TagId};
+use crate::slug::Slug;
+
+/// A page size between 1 and [`Limit::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(u32);
+
+impl Limit {
+    pub const MAX: u32 = 100;
+    pub const DEFAULT: Limit = Limit(20);
+
+    /// `field` names the parameter in errors (`limit` on REST, `first` in GraphQL).
+    pub fn new(field: &str, n: i64, max: u32) -> Result<Self> {
+        match u32::try_from(n) {
+            Ok(n) if (1..=max).contains(&n) => Ok(Self(n)),
+            _ => Err(Error::field(field, format!("must be an integer between 1 and {max}"))),
+        }
+    }
+
+    pub fn parse(field: &str, s: &str, max: u32) -> Result<Self> {
+        let n = s
+            .parse::<i64>()
+            .map_err(|_| Error::field(field, format!("must be an integer between 1 and {max}")))?;
+        Self::new(field, n, max)
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    pub fn as_usize(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The orders a public article list can be read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArticleSort {
+    #[default]
+    PublishedAtDesc,
+    PublishedAtAsc,
+    ViewsDesc,
+}
+
+impl ArticleSort {
+    pub const ALL: [ArticleSort; 3] = [ArticleSort::PublishedAtDesc, ArticleSort::PublishedAtAsc, ArticleSort::ViewsDesc];
+
+    /// The REST spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleSort::PublishedAtDesc => "-publishedAt",
+            ArticleSort::PublishedAtAsc => "publishedAt",
+            ArticleSort::ViewsDesc => "-views",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| Error::field("sort", "must be one of -publishedAt, publishedAt, -views"))
+    }
+}
+
+/// Public article list filters, as a client gives them (by slug).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArticleFilter {
+    /// The section and all its sub-sections.
+    pub section: Option<Slug>,
+    /// Every one of these tags must be on the article.
+    pub tags: Vec<Slug>,
+    pub author: Option<Slug>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+/// Parse an RFC 3339 timestamp given as the parameter `field`.
+pub fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| Error::field(field, "must be an RFC 3339 date-time such as 2026-01-31T09:00:00Z"))
+}
+
+/// The position after which the next page starts, for each sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "s")]
+pub enum ArticleKey {
+    #[serde(rename = "p")]
+    PublishedAt { t: i64, id: ArticleId },
+    #[serde(rename = "v")]
+    Views { v: i64, id: ArticleId },
+}
+
+/// Opaque cursors: base64url of a small JSON document. Clients must not parse them.
+pub fn encode_cursor<T: Serialize>(key: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+pub fn decode_cursor<T: for<'de> Deserialize<'de>>(field: &str, s: &str) -> Result<T> {
+    URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| Error::field(field, "is not a cursor returned by this list"))
+}
+
+/// An article list query in storage terms: slugs resolved to ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleQuery {
+    pub section_ids: Option<Vec<SectionId>>,
+    pub tag_ids: Vec<TagId>,
+    pub author_id: Option<AuthorId>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    pub sort: ArticleSort,
+    pub after: Option<ArticleKey>,
+    /// How many rows to fetch (the page size plus one, to know whether more follow).
+    pub fetch: i64,
+    /// Only articles published at or before this instant are listed.
+    pub now: DateTime<Utc>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor of each item: reading on from `cursors[i]` starts after `items[i]`.
+    pub cursors: Vec<String>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn empty() -> Self {
+        Page { items: Vec::new(), cursors: Vec::new(), next_cursor: None }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), cursors: self.cursors, next_cursor: self.next_cursor }
+    }
+
+    /// Replace the items by others derived from all of them at once, in the same order.
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page { items, cursors: self.cursors, next_cursor: self.next_cursor }
+    }
+}
+
+/// Cut `rows` (fetched with one extra) to `limit` and derive the next cursor from the last kept row.
+pub fn paginate<T>(mut rows: Vec<T>, limit: Limit, key: impl Fn(&T) -> String) -> Page<T> {
+    let more = rows.len() > limit.as_usize();
+    rows.truncate(limit.as_usize());
+    let cursors: Vec<String> = rows.iter().map(key).collect();
+    let next_cursor = if more { cursors.last().cloned() } else { None };
+    Page { items: rows, cursors, next_cursor }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip_and_garbage() {
+        let k = ArticleKey::Views { v: 7, id: ArticleId(3) };
+        let c = encode_cursor(&k);
+        assert_eq!(decode_cursor::<ArticleKey>("after", &c).unwrap(), k);
+        assert!(decode_cursor::<ArticleKey>("after", "not-a-cursor").is_err());
+        assert!(decode_cursor::<ArticleKey>("after", &encode_cursor(&"x")).is_err());
+    }
+
+    #[test]
+    fn limits() {
+        assert!(Limit::parse("limit", "0", 100).is_err());
+        assert!(Limit::parse("limit", "101", 100).is_err());
+        assert!(Limit::parse("limit", "abc", 100).is_err());
+        assert_eq!(Limit::parse("limit", "100", 100).unwrap().get(), 100);
+    }
+}

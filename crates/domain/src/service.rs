@@ -1,0 +1,278 @@
+//! The content service: every public read goes through here, from REST and GraphQL alike.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::error::{Error, Result};
+use crate::model::{Article, ArticleId, ArticleRecord, Author, Section, SectionId, SectionTree, Tag};
+use crate::query::{
+    ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, decode_cursor, encode_cursor, paginate,
+};
+use crate::repo::ContentRepo;
+use crate::slug::Slug;
+
+/// How long the in-memory section tree is trusted before it is read again.
+const SECTION_TREE_TTL: Duration = Duration::from_secs(2);
+
+/// A section with its place in the tree and the number of visible articles in it
+/// and all its sub-sections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionInfo {
+    pub section: Section,
+    pub path: Vec<Section>,
+    pub article_count: i64,
+    pub children: Vec<SectionInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted<T> {
+    pub item: T,
+    pub article_count: i64,
+}
+
+/// The current time as the store keeps it: UTC, to the microsecond.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub struct ContentService {
+    repo: Arc<dyn ContentRepo>,
+    tree: RwLock<Option<(Instant, Arc<SectionTree>)>>,
+}
+
+impl ContentService {
+    pub fn new(repo: Arc<dyn ContentRepo>) -> Self {
+        Self { repo, tree: RwLock::new(None) }
+    }
+
+    pub fn ping(&self) -> Result<()> {
+        self.repo.ping()
+    }
+
+    /// The section tree, from memory when fresh.
+    pub fn section_tree(&self) -> Result<Arc<SectionTree>> {
+        if let Ok(guard) = self.tree.read()
+            && let Some((at, tree)) = guard.as_ref()
+            && at.elapsed() < SECTION_TREE_TTL
+        {
+            return Ok(tree.clone());
+        }
+        let tree = Arc::new(SectionTree::new(self.repo.sections()?));
+        if let Ok(mut guard) = self.tree.write() {
+            *guard = Some((Instant::now(), tree.clone()));
+        }
+        Ok(tree)
+    }
+
+    /// A published article by slug, with body and relations.
+    pub fn article(&self, slug: &str) -> Result<Article> {
+        let found = self.repo.article_by_slug(slug)?;
+        self.visible_full(found, || format!("article `{slug}`"))
+    }
+
+    /// A published article by id, with body and relations.
+    pub fn article_by_id(&self, id: ArticleId) -> Result<Article> {
+        let found = self.repo.article_by_id(id)?;
+        self.visible_full(found, || format!("article {id}"))
+    }
+
+    fn visible_full(
+        &self,
+        found: Option<(ArticleRecord, Vec<crate::Block>)>,
+        what: impl FnOnce() -> String,
+    ) -> Result<Article> {
+        match found {
+            Some((record, body)) if record.is_visible_at(now()) => {
+                let mut article = self.hydrate(vec![record])?.pop().ok_or_else(|| Error::not_found(what()))?;
+                article.body = Some(body);
+                Ok(article)
+            }
+            _ => Err(Error::not_found(what())),
+        }
+    }
+
+    /// A page of published articles, without bodies and relations (GraphQL resolves
+    /// those lazily through loaders).
+    pub fn list_records(
+        &self,
+        filter: &ArticleFilter,
+        sort: ArticleSort,
+        after: Option<&str>,
+        limit: Limit,
+        cursor_field: &str,
+    ) -> Result<Page<ArticleRecord>> {
+        let after = after.map(|c| decode_cursor::<ArticleKey>(cursor_field, c)).transpose()?;
+        let key_matches_sort = match (after, sort) {
+            (None, _) => true,
+            (Some(ArticleKey::Views { .. }), ArticleSort::ViewsDesc) => true,
+            (Some(ArticleKey::PublishedAt { .. }), ArticleSort::PublishedAtAsc | ArticleSort::PublishedAtDesc) => true,
+            _ => false,
+        };
+        if !key_matches_sort {
+            return Err(Error::field(cursor_field, "was returned for another sort order"));
+        }
+        let Some(query) = self.resolve_filter(filter, sort, after, limit)? else {
+            return Ok(Page::empty());
+        };
+        let rows = self.repo.list_articles(&query)?;
+        Ok(paginate(rows, limit, |r| encode_cursor(&article_key(r, sort))))
+    }
+
+    /// A page of published articles with their relations (no bodies): the REST list.
+    pub fn list_articles(
+        &self,
+        filter: &ArticleFilter,
+        sort: ArticleSort,
+        after: Option<&str>,
+        limit: Limit,
+    ) -> Result<Page<Article>> {
+        let mut page = self.list_records(filter, sort, after, limit, "cursor")?;
+        let items = self.hydrate(std::mem::take(&mut page.items))?;
+        Ok(page.with_items(items))
+    }
+
+    /// Turn slugs into ids. `None` when a named section, tag or author does not
+    /// exist: such a filter matches nothing.
+    fn resolve_filter(
+        &self,
+        f: &ArticleFilter,
+        sort: ArticleSort,
+        after: Option<ArticleKey>,
+        limit: Limit,
+    ) -> Result<Option<ArticleQuery>> {
+        let section_ids = match &f.section {
+            None => None,
+            Some(slug) => match self.section_tree()?.by_slug(slug.as_str()) {
+                Some(s) => Some(self.section_tree()?.subtree(s.id)),
+                None => return Ok(None),
+            },
+        };
+        let mut tag_ids = Vec::with_capacity(f.tags.len());
+        for slug in &f.tags {
+            match self.repo.tag_by_slug(slug.as_str())? {
+                Some(t) => tag_ids.push(t.id),
+                None => return Ok(None),
+            }
+        }
+        let author_id = match &f.author {
+            None => None,
+            Some(slug) => match self.repo.author_by_slug(slug.as_str())? {
+                Some(a) => Some(a.id),
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(ArticleQuery {
+            section_ids,
+            tag_ids,
+            author_id,
+            published_after: f.published_after,
+            published_before: f.published_before,
+            sort,
+            after,
+            fetch: i64::from(limit.get()) + 1,
+            now: now(),
+        }))
+    }
+
+    /// Attach sections, tags, authors and reactions to records: three batched queries
+    /// whatever the number of records.
+    pub fn hydrate(&self, records: Vec<ArticleRecord>) -> Result<Vec<Article>> {
+        let ids: Vec<ArticleId> = records.iter().map(|r| r.id).collect();
+        let tree = self.section_tree()?;
+        let mut tags = self.repo.tags_of(&ids)?;
+        let mut authors = self.repo.authors_of(&ids)?;
+        let mut reactions = self.repo.reactions_of(&ids)?;
+        Ok(records
+            .into_iter()
+            .map(|record| Article {
+                section_path: tree.path(record.section_id),
+                tags: tags.remove(&record.id).unwrap_or_default(),
+                authors: authors.remove(&record.id).unwrap_or_default(),
+                reactions: reactions.remove(&record.id).unwrap_or_default(),
+                body: None,
+                record,
+            })
+            .collect())
+    }
+
+    /// The batch lookups behind `hydrate`, for loaders that resolve one relation at a time.
+    pub fn repo(&self) -> &dyn ContentRepo {
+        self.repo.as_ref()
+    }
+
+    /// The whole section tree with article counts (each including sub-sections).
+    pub fn sections(&self) -> Result<Vec<SectionInfo>> {
+        let tree = self.section_tree()?;
+        let counts = self.section_counts()?;
+        Ok(tree.roots().map(|s| section_info(&tree, s, &counts)).collect())
+    }
+
+    pub fn section(&self, slug: &str) -> Result<SectionInfo> {
+        let tree = self.section_tree()?;
+        let s = tree.by_slug(slug).ok_or_else(|| Error::not_found(format!("section `{slug}`")))?;
+        let counts = self.section_counts()?;
+        Ok(section_info(&tree, s, &counts))
+    }
+
+    /// Visible articles per section, each count including all sub-sections.
+    pub fn section_counts(&self) -> Result<HashMap<SectionId, i64>> {
+        let tree = self.section_tree()?;
+        let direct = self.repo.section_article_counts(now())?;
+        Ok(tree
+            .iter()
+            .map(|s| (s.id, tree.subtree(s.id).iter().map(|id| direct.get(id).copied().unwrap_or(0)).sum()))
+            .collect())
+    }
+
+    pub fn tags(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Tag>>> {
+        let after = after.map(|c| decode_cursor::<Slug>(cursor_field, c)).transpose()?;
+        let rows = self.repo.tags_page(after.as_ref().map(Slug::as_str), i64::from(limit.get()) + 1)?;
+        let page = paginate(rows, limit, |t| encode_cursor(&t.slug));
+        let ids: Vec<_> = page.items.iter().map(|t| t.id).collect();
+        let counts = self.repo.tag_article_counts(&ids, now())?;
+        Ok(page.map(|t| Counted { article_count: counts.get(&t.id).copied().unwrap_or(0), item: t }))
+    }
+
+    pub fn tag(&self, slug: &str) -> Result<Counted<Tag>> {
+        let t = self.repo.tag_by_slug(slug)?.ok_or_else(|| Error::not_found(format!("tag `{slug}`")))?;
+        let counts = self.repo.tag_article_counts(&[t.id], now())?;
+        Ok(Counted { article_count: counts.get(&t.id).copied().unwrap_or(0), item: t })
+    }
+
+    pub fn authors(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Author>>> {
+        let after = after.map(|c| decode_cursor::<Slug>(cursor_field, c)).transpose()?;
+        let rows = self.repo.authors_page(after.as_ref().map(Slug::as_str), i64::from(limit.get()) + 1)?;
+        let page = paginate(rows, limit, |a| encode_cursor(&a.slug));
+        let ids: Vec<_> = page.items.iter().map(|a| a.id).collect();
+        let counts = self.repo.author_article_counts(&ids, now())?;
+        Ok(page.map(|a| Counted { article_count: counts.get(&a.id).copied().unwrap_or(0), item: a }))
+    }
+
+    pub fn author(&self, slug: &str) -> Result<Counted<Author>> {
+        let a = self.repo.author_by_slug(slug)?.ok_or_else(|| Error::not_found(format!("author `{slug}`")))?;
+        let counts = self.repo.author_article_counts(&[a.id], now())?;
+        Ok(Counted { article_count: counts.get(&a.id).copied().unwrap_or(0), item: a })
+    }
+}
+
+fn article_key(r: &ArticleRecord, sort: ArticleSort) -> ArticleKey {
+    match sort {
+        ArticleSort::ViewsDesc => ArticleKey::Views { v: r.views, id: r.id },
+        ArticleSort::PublishedAtAsc | ArticleSort::PublishedAtDesc => ArticleKey::PublishedAt {
+            t: r.published_at.map(|t| t.timestamp_micros()).unwrap_or_default(),
+            id: r.id,
+        },
+    }
+}
+
+fn section_info(tree: &SectionTree, s: &Section, counts: &HashMap<SectionId, i64>) -> SectionInfo {
+    SectionInfo {
+        section: s.clone(),
+        path: tree.path(s.id),
+        article_count: counts.get(&s.id).copied().unwrap_or(0),
+        children: tree.children_of(Some(s.id)).map(|c| section_info(tree, c, counts)).collect(),
+    }
+}

@@ -1,0 +1,14 @@
+//! Newsdesk persistence: one Diesel code path over SQLite and PostgreSQL.
+//!
+//! `conn` holds the connection enum, the pool and the migrations; `repo` and
+//! `transfer` implement the domain's repository traits. Backend-specific SQL is
+//! written through the [`per_backend!`] macro and nowhere else.
+
+pub mod conn;
+mod repo;
+mod rows;
+mod schema;
+mod transfer;
+
+pub use conn::{DatabaseUrl, Pool};
+pub use repo::Store;

@@ -1,0 +1,156 @@
+//! Row shapes and their conversion to domain types. A row that does not convert
+//! (a corrupt slug or JSON document) is an internal error, never a panic.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use newsdesk_domain::body::{Block, Image};
+use newsdesk_domain::model::{
+    ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, Status, Tag, TagId,
+};
+use newsdesk_domain::{Error, Result, Slug};
+
+use crate::schema::{articles, authors, sections, tags};
+
+pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+pub fn to_naive(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+fn slug(s: String) -> Result<Slug> {
+    Slug::parse(s).map_err(|e| Error::internal(format!("stored slug is invalid: {e}")))
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = sections)]
+pub struct SectionRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+}
+
+impl TryFrom<SectionRow> for Section {
+    type Error = Error;
+    fn try_from(SectionRow { id, slug: s, name, parent_id }: SectionRow) -> Result<Self> {
+        Ok(Section { id: SectionId(id), slug: slug(s)?, name, parent_id: parent_id.map(SectionId) })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = tags)]
+pub struct TagRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+impl TryFrom<TagRow> for Tag {
+    type Error = Error;
+    fn try_from(TagRow { id, slug: s, name }: TagRow) -> Result<Self> {
+        Ok(Tag { id: TagId(id), slug: slug(s)?, name })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = authors)]
+pub struct AuthorRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub bio: Option<String>,
+}
+
+impl TryFrom<AuthorRow> for Author {
+    type Error = Error;
+    fn try_from(AuthorRow { id, slug: s, name, bio }: AuthorRow) -> Result<Self> {
+        Ok(Author { id: AuthorId(id), slug: slug(s)?, name, bio })
+    }
+}
+
+/// An article's columns except the body.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub section_id: i64,
+    pub hero_image: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub reading_time_minutes: i32,
+    pub views: i64,
+    pub version: i64,
+}
+
+impl TryFrom<ArticleRow> for ArticleRecord {
+    type Error = Error;
+    fn try_from(r: ArticleRow) -> Result<Self> {
+        let ArticleRow {
+            id,
+            slug: s,
+            title,
+            summary,
+            section_id,
+            hero_image,
+            status,
+            published_at,
+            created_at,
+            updated_at,
+            reading_time_minutes,
+            views,
+            version,
+        } = r;
+        Ok(ArticleRecord {
+            id: ArticleId(id),
+            slug: slug(s)?,
+            title,
+            summary,
+            section_id: SectionId(section_id),
+            hero_image: hero_image.map(|h| parse_json::<Image>(&h)).transpose()?,
+            status: Status::parse(&status).map_err(Error::internal)?,
+            published_at: published_at.map(to_utc),
+            created_at: to_utc(created_at),
+            updated_at: to_utc(updated_at),
+            reading_time_minutes,
+            views,
+            version,
+        })
+    }
+}
+
+pub fn parse_json<T: for<'de> serde::Deserialize<'de>>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| Error::internal(format!("stored JSON is invalid: {e}")))
+}
+
+pub fn parse_body(s: &str) -> Result<Vec<Block>> {
+    parse_json(s)
+}
+
+pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(Error::internal)
+}
+
+/// The columns an import writes into `articles`.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = articles)]
+#[diesel(treat_none_as_null = true)]
+pub struct ArticleChanges {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub section_id: i64,
+    pub hero_image: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub reading_time_minutes: i32,
+    pub views: i64,
+}

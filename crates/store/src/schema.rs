@@ -1,0 +1,99 @@
+//! One Diesel schema for both backends: only types SQLite and PostgreSQL share.
+//! JSON documents (`body`, `hero_image`) are TEXT on both.
+
+diesel::table! {
+    sections (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        bio -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        section_id -> BigInt,
+        hero_image -> Nullable<Text>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        reading_time_minutes -> Integer,
+        views -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> BigInt,
+        author_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_reactions (article_id, kind) {
+        article_id -> BigInt,
+        kind -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    article_reads (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        session_id -> Text,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(articles -> sections (section_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_reactions -> articles (article_id));
+diesel::joinable!(article_reads -> articles (article_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sections,
+    tags,
+    authors,
+    articles,
+    article_tags,
+    article_authors,
+    article_reactions,
+    article_reads,
+);

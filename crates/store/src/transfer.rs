@@ -1,0 +1,261 @@
+//! Import and export of the NDJSON interchange format.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use newsdesk_domain::body::{Block, reading_time_minutes};
+use newsdesk_domain::model::ArticleRecord;
+use newsdesk_domain::record::{ArticleRecordIn, Record, ViewRecord};
+use newsdesk_domain::repo::TransferRepo;
+use newsdesk_domain::service::now;
+use newsdesk_domain::{Error, Result, Slug};
+
+use crate::conn::{AnyConnection, MultiBackend, db_err};
+use crate::per_backend;
+use crate::repo::{Store, convert};
+use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_json, to_naive, to_utc};
+use crate::schema::{article_authors, article_reactions, article_reads, article_tags, articles, authors, sections, tags};
+
+/// Slug-to-id lookups made while importing one batch.
+#[derive(Default)]
+struct Ids {
+    sections: HashMap<String, i64>,
+    tags: HashMap<String, i64>,
+    authors: HashMap<String, i64>,
+    articles: HashMap<String, i64>,
+}
+
+/// Why one record could not be written: a reference to something that does not
+/// exist (the client's fault), or a database failure.
+enum WriteError {
+    Missing(Error),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for WriteError {
+    fn from(e: diesel::result::Error) -> Self {
+        WriteError::Db(e)
+    }
+}
+
+type WriteResult<T> = std::result::Result<T, WriteError>;
+
+macro_rules! lookup {
+    ($conn:expr, $cache:expr, $table:ident, $slug:expr, $field:expr, $what:expr) => {{
+        let slug: &Slug = $slug;
+        match $cache.get(slug.as_str()) {
+            Some(id) => *id,
+            None => {
+                let id: Option<i64> = $table::table
+                    .filter($table::slug.eq(slug.as_str()))
+                    .select($table::id)
+                    .first($conn)
+                    .optional()?;
+                let id = id.ok_or_else(|| {
+                    WriteError::Missing(Error::field($field, format!("no {} `{}` exists (is it defined earlier in the file?)", $what, slug)))
+                })?;
+                $cache.insert(slug.as_str().to_owned(), id);
+                id
+            }
+        }
+    }};
+}
+
+fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> WriteResult<()> {
+    match record {
+        Record::Section(s) => {
+            let parent = match &s.parent {
+                Some(p) => Some(lookup!(conn, ids.sections, sections, p, "parent", "section")),
+                None => None,
+            };
+            let values = (sections::slug.eq(s.slug.as_str()), sections::name.eq(&s.name), sections::parent_id.eq(parent));
+            let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(sections::table)
+                .values(values)
+                .on_conflict(sections::slug)
+                .do_update()
+                .set((sections::name.eq(&s.name), sections::parent_id.eq(parent)))
+                .returning(sections::id)
+                .get_result(c))?;
+            ids.sections.insert(s.slug.as_str().to_owned(), id);
+        }
+        Record::Tag(t) => {
+            let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(tags::table)
+                .values((tags::slug.eq(t.slug.as_str()), tags::name.eq(&t.name)))
+                .on_conflict(tags::slug)
+                .do_update()
+                .set(tags::name.eq(&t.name))
+                .returning(tags::id)
+                .get_result(c))?;
+            ids.tags.insert(t.slug.as_str().to_owned(), id);
+        }
+        Record::Author(a) => {
+            let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(authors::table)
+                .values((authors::slug.eq(a.slug.as_str()), authors::name.eq(&a.name), authors::bio.eq(&a.bio)))
+                .on_conflict(authors::slug)
+                .do_update()
+                .set((authors::name.eq(&a.name), authors::bio.eq(&a.bio)))
+                .returning(authors::id)
+                .get_result(c))?;
+            ids.authors.insert(a.slug.as_str().to_owned(), id);
+        }
+        Record::Article(a) => write_article(conn, ids, a)?,
+        Record::View(v) => {
+            let article = lookup!(conn, ids.articles, articles, &v.article, "article", "article");
+            per_backend!(&mut *conn, |c| diesel::insert_into(article_reads::table)
+                .values((
+                    article_reads::article_id.eq(article),
+                    article_reads::session_id.eq(&v.session_id),
+                    article_reads::read_at.eq(to_naive(v.at)),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -> WriteResult<()> {
+    let section_id = lookup!(conn, ids.sections, sections, &a.section, "section", "section");
+    let mut tag_ids = Vec::with_capacity(a.tags.len());
+    for (i, t) in a.tags.iter().enumerate() {
+        let id = lookup!(conn, ids.tags, tags, t, format!("tags[{i}]"), "tag");
+        if !tag_ids.contains(&id) {
+            tag_ids.push(id);
+        }
+    }
+    let mut author_ids = Vec::with_capacity(a.authors.len());
+    for (i, au) in a.authors.iter().enumerate() {
+        let id = lookup!(conn, ids.authors, authors, au, format!("authors[{i}]"), "author");
+        if !author_ids.contains(&id) {
+            author_ids.push(id);
+        }
+    }
+    let body = to_json(&a.body).map_err(WriteError::Missing)?;
+    let hero = a.hero_image.as_ref().map(to_json).transpose().map_err(WriteError::Missing)?;
+    let now = to_naive(now());
+    let changes = ArticleChanges {
+        slug: a.slug.as_str().to_owned(),
+        title: a.title.clone(),
+        summary: a.summary.clone(),
+        body,
+        section_id,
+        hero_image: hero,
+        status: a.status.as_str().to_owned(),
+        published_at: a.published_at.map(to_naive),
+        updated_at: now,
+        reading_time_minutes: reading_time_minutes(&a.body),
+        views: a.views,
+    };
+    let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(articles::table)
+        .values((&changes, articles::created_at.eq(now), articles::version.eq(1_i64)))
+        .on_conflict(articles::slug)
+        .do_update()
+        .set((&changes, articles::version.eq(articles::version + 1_i64)))
+        .returning(articles::id)
+        .get_result(c))?;
+    ids.articles.insert(a.slug.as_str().to_owned(), id);
+
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
+    let tag_rows: Vec<_> = (0_i32..)
+        .zip(&tag_ids)
+        .map(|(pos, t)| (article_tags::article_id.eq(id), article_tags::tag_id.eq(*t), article_tags::position.eq(pos)))
+        .collect();
+    if !tag_rows.is_empty() {
+        per_backend!(&mut *conn, |c| diesel::insert_into(article_tags::table).values(&tag_rows).execute(c))?;
+    }
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id))).execute(conn)?;
+    let author_rows: Vec<_> = (0_i32..)
+        .zip(&author_ids)
+        .map(|(pos, au)| {
+            (article_authors::article_id.eq(id), article_authors::author_id.eq(*au), article_authors::position.eq(pos))
+        })
+        .collect();
+    if !author_rows.is_empty() {
+        per_backend!(&mut *conn, |c| diesel::insert_into(article_authors::table).values(&author_rows).execute(c))?;
+    }
+    diesel::delete(article_reactions::table.filter(article_reactions::article_id.eq(id))).execute(conn)?;
+    let mut reactions: HashMap<&str, i64> = HashMap::new();
+    for r in &a.reactions {
+        *reactions.entry(r.kind.as_str()).or_default() += r.count;
+    }
+    let reaction_rows: Vec<_> = reactions
+        .into_iter()
+        .map(|(kind, count)| {
+            (article_reactions::article_id.eq(id), article_reactions::kind.eq(kind), article_reactions::count.eq(count))
+        })
+        .collect();
+    if !reaction_rows.is_empty() {
+        per_backend!(&mut *conn, |c| diesel::insert_into(article_reactions::table).values(&reaction_rows).execute(c))?;
+    }
+    Ok(())
+}
+
+impl TransferRepo for Store {
+    fn import_batch(&self, records: &[Record]) -> std::result::Result<(), (usize, Error)> {
+        let mut conn = self.pool.get().map_err(|e| (0, e))?;
+        let mut failed: Option<(usize, Error)> = None;
+        let outcome = conn.transaction::<(), diesel::result::Error, _>(|c| {
+            let mut ids = Ids::default();
+            for (i, record) in records.iter().enumerate() {
+                match write_record(c, &mut ids, record) {
+                    Ok(()) => {}
+                    Err(WriteError::Missing(e)) => {
+                        failed = Some((i, e));
+                        return Err(diesel::result::Error::RollbackTransaction);
+                    }
+                    Err(WriteError::Db(e)) => {
+                        failed = Some((i, db_err(e)));
+                        return Err(diesel::result::Error::RollbackTransaction);
+                    }
+                }
+            }
+            Ok(())
+        });
+        match (outcome, failed) {
+            (Ok(()), _) => Ok(()),
+            (Err(_), Some(f)) => Err(f),
+            (Err(e), None) => Err((0, db_err(e))),
+        }
+    }
+
+    fn articles_after(&self, after: Option<&str>, fetch: i64) -> Result<Vec<(ArticleRecord, Vec<Block>)>> {
+        let rows: Vec<(ArticleRow, String)> = self.with(|c| {
+            let mut q = articles::table
+                .select((ArticleRow::as_select(), articles::body))
+                .order(articles::slug)
+                .limit(fetch)
+                .into_boxed::<MultiBackend>();
+            if let Some(after) = after {
+                q = q.filter(articles::slug.gt(after.to_owned()));
+            }
+            q.load(c)
+        })?;
+        rows.into_iter().map(|(r, b)| Ok((ArticleRecord::try_from(r)?, parse_body(&b)?))).collect()
+    }
+
+    fn reads_after(&self, after: Option<i64>, fetch: i64) -> Result<Vec<(i64, ViewRecord)>> {
+        let rows: Vec<(i64, String, String, chrono::NaiveDateTime)> = self.with(|c| {
+            article_reads::table
+                .inner_join(articles::table)
+                .filter(article_reads::id.gt(after.unwrap_or(i64::MIN)))
+                .order(article_reads::id)
+                .limit(fetch)
+                .select((article_reads::id, articles::slug, article_reads::session_id, article_reads::read_at))
+                .load(c)
+        })?;
+        rows.into_iter()
+            .map(|(id, slug, session_id, at)| {
+                let article = Slug::parse(slug).map_err(Error::internal)?;
+                Ok((id, ViewRecord { article, session_id, at: to_utc(at) }))
+            })
+            .collect()
+    }
+
+    fn all_tags(&self) -> Result<Vec<newsdesk_domain::model::Tag>> {
+        convert(self.with(|c| tags::table.select(TagRow::as_select()).order(tags::slug).load(c))?)
+    }
+
+    fn all_authors(&self) -> Result<Vec<newsdesk_domain::model::Author>> {
+        convert(self.with(|c| authors::table.select(AuthorRow::as_select()).order(authors::slug).load(c))?)
+    }
+}

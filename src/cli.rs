@@ -1,0 +1,89 @@
+//! Command-line interface.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "newsdesk", version, about = "A headless content API for news publishers")]
+pub struct Cli {
+    /// Database: `sqlite://PATH` (created when missing) or `postgres://…`.
+    #[arg(long, global = true, env = "NEWSDESK_DATABASE_URL", default_value = "sqlite://newsdesk.db")]
+    pub database_url: String,
+
+    /// Log line format (logs go to stderr; filter with RUST_LOG).
+    #[arg(long, global = true, env = "NEWSDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the REST and GraphQL APIs (applies migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Import NDJSON records from FILE, or from stdin with `-`. Upserts by slug.
+    Import { file: String },
+    /// Export all content as NDJSON to FILE, or stdout.
+    Export { file: Option<String> },
+    /// Write the demo dataset as NDJSON to stdout.
+    Demo {
+        #[arg(long, default_value_t = 2_000)]
+        articles: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The instant the dataset is anchored to (RFC 3339); default: today, 00:00 UTC.
+        #[arg(long)]
+        now: Option<DateTime<Utc>>,
+    },
+    /// Print the GraphQL SDL or the OpenAPI document.
+    Schema {
+        #[arg(value_enum)]
+        kind: SchemaKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    Graphql,
+    Openapi,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (printed on stdout).
+    #[arg(long, env = "NEWSDESK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Fill an empty database with the demo dataset first.
+    #[arg(long)]
+    pub demo: bool,
+    /// Number of demo articles for `--demo`.
+    #[arg(long, default_value_t = 2_000)]
+    pub demo_articles: usize,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "NEWSDESK_WORKERS")]
+    pub workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "NEWSDESK_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+    /// Origins allowed by CORS, comma-separated; default: any origin.
+    #[arg(long, env = "NEWSDESK_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// `Cache-Control: max-age` of public reads, in seconds.
+    #[arg(long, env = "NEWSDESK_CACHE_MAX_AGE", default_value_t = 10)]
+    pub cache_max_age: u32,
+}
+
+/// Midnight UTC today: the default anchor of the demo dataset, so that output is
+/// identical for a seed all day long.
+pub fn today() -> DateTime<Utc> {
+    Utc::now().date_naive().and_time(NaiveTime::MIN).and_utc()
+}

@@ -1,0 +1,119 @@
+//! The `newsdesk` command: configuration, wiring and the CLI. No business logic.
+
+mod cli;
+mod serve;
+
+use std::io::{BufReader, BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use newsdesk_domain::transfer;
+use newsdesk_store::{Pool, Store};
+
+use crate::cli::{Cli, Command, LogFormat, SchemaKind};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+    }
+}
+
+fn open_store(url: &str, pool_size: u32) -> Result<Store> {
+    let pool = Pool::open(url, pool_size).with_context(|| format!("opening {}", redact(url)))?;
+    Ok(Store::new(pool))
+}
+
+/// A database URL fit for logs: the password is replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(colon) => format!("{}:***{}", &url[..s + 3 + colon], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let db = cli.database_url;
+    match cli.command {
+        Command::Serve(args) => serve::serve(&db, args),
+        Command::Migrate => {
+            open_store(&db, 1)?;
+            eprintln!("migrations applied to {}", redact(&db));
+            Ok(())
+        }
+        Command::Import { file } => {
+            let store = open_store(&db, 2)?;
+            let started = std::time::Instant::now();
+            let report = |n: usize| {
+                if n % 5_000 == 0 || n < 5_000 {
+                    eprintln!("imported {n} records");
+                }
+            };
+            let written = if file == "-" {
+                transfer::import(&store, std::io::stdin().lock(), report)
+            } else {
+                let f = std::fs::File::open(&file).with_context(|| format!("opening {file}"))?;
+                transfer::import(&store, BufReader::with_capacity(1 << 20, f), report)
+            }?;
+            eprintln!("imported {written} records in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Export { file } => {
+            let store = open_store(&db, 2)?;
+            let mut out: Box<dyn Write> = match file.as_deref() {
+                None | Some("-") => Box::new(BufWriter::new(std::io::stdout().lock())),
+                Some(path) => Box::new(BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {path}"))?,
+                )),
+            };
+            let n = transfer::export(&store, &mut out)?;
+            out.flush()?;
+            eprintln!("exported {n} records");
+            Ok(())
+        }
+        Command::Demo { articles, seed, now } => {
+            let now = now.unwrap_or_else(cli::today);
+            let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            let mut failed = None;
+            newsdesk_domain::demo::generate(articles, seed, now, |r| {
+                if failed.is_none()
+                    && let Err(e) = serde_json::to_writer(&mut out, &r).map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n"))
+                {
+                    failed = Some(e);
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Command::Schema { kind } => {
+            let text = match kind {
+                SchemaKind::Graphql => newsdesk_api::graphql::sdl(),
+                SchemaKind::Openapi => newsdesk_api::openapi::document_json(),
+            };
+            std::io::stdout().write_all(text.as_bytes())?;
+            Ok(())
+        }
+    }
+}
