@@ -110,7 +110,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Schema { kind } => {
             let text = match kind {
                 SchemaKind::Graphql => newsdesk_api::graphql::sdl(),
-                SchemaKind::Openapi => newsdesk_api::openapi::document_json(),
+                SchemaKind::Openapi => newsdesk_api::openapi::document_json().to_owned(),
             };
             std::io::stdout().write_all(text.as_bytes())?;
             Ok(())

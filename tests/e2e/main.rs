@@ -1,1 +1,12 @@
+//! End-to-end tests: the real `newsdesk` binary over real HTTP, each test on its own
+//! SQLite file and (with `TEST_DATABASE_URL`) its own PostgreSQL database.
 
+mod support;
+
+mod articles;
+mod contracts;
+mod graphql;
+mod http;
+mod ops;
+mod taxonomy;
+mod transfer;

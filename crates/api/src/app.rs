@@ -11,7 +11,6 @@ use utoipa_actix_web::{AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
-use crate::extract::parse_query;
 use crate::graphql::{self, NewsdeskSchema};
 use crate::http::conditional_get;
 use crate::rest::{articles, ops, taxonomy};
@@ -42,6 +41,14 @@ where
     .service(ops::readyz)
     .service(ops::metrics)
     .service(openapi_json)
+    .service(graphql_sdl)
+}
+
+/// The GraphQL schema in SDL, for client code generators.
+#[utoipa::path(tag = "graphql", responses((status = 200, description = "The GraphQL SDL", body = String, content_type = "text/plain")))]
+#[get("/schema.graphql")]
+async fn graphql_sdl() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(graphql::sdl())
 }
 
 /// The OpenAPI 3.1 document of this API.
@@ -82,22 +89,10 @@ pub fn build(
     >,
 > {
     let cors = cors(&state.config.cors_origins);
-    let json_cfg = web::JsonConfig::default()
-        .error_handler(|e, _| actix_web::error::InternalError::from_response(e.to_string(), ApiError::http(StatusCode::BAD_REQUEST, e.to_string())).into());
-    let query_cfg = web::QueryConfig::default().error_handler(|e, _| {
-        let resp = ApiError(parse_query::<()>("").err().unwrap_or_else(|| newsdesk_domain::Error::field("query", e.to_string()))).response();
-        actix_web::error::InternalError::from_response(e.to_string(), resp).into()
-    });
-    let path_cfg = web::PathConfig::default().error_handler(|e, _| {
-        actix_web::error::InternalError::from_response(e.to_string(), ApiError::http(StatusCode::NOT_FOUND, "no such resource")).into()
-    });
     let (app, _) = routes(
         App::new()
             .app_data(web::Data::new(state))
             .app_data(web::Data::new(schema))
-            .app_data(json_cfg)
-            .app_data(query_cfg)
-            .app_data(path_cfg)
             .into_utoipa_app(),
     )
     .split_for_parts();

@@ -10,11 +10,17 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Query parameters deserialized into `T`, which should `deny_unknown_fields` and
-/// take values as strings so that the domain parses (and names) them.
+/// A set of query parameters. Implementors `deny_unknown_fields` and take values as
+/// strings, so that the domain parses them and names the parameter at fault.
+pub trait QueryParams: DeserializeOwned {
+    /// Parameters that may be given more than once.
+    const REPEATABLE: &'static [&'static str] = &[];
+}
+
+/// Query parameters deserialized into `T`.
 pub struct StrictQuery<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest for StrictQuery<T> {
+impl<T: QueryParams> FromRequest for StrictQuery<T> {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
@@ -23,25 +29,25 @@ impl<T: DeserializeOwned> FromRequest for StrictQuery<T> {
     }
 }
 
-pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, Error> {
+pub fn parse_query<T: QueryParams>(qs: &str) -> Result<T, Error> {
+    let mut seen: Vec<String> = Vec::new();
+    for (k, _) in form_urlencoded::parse(qs.as_bytes()) {
+        if seen.iter().any(|s| *s == k) && !T::REPEATABLE.contains(&k.as_ref()) {
+            return Err(Error::field(k, "may be given only once"));
+        }
+        seen.push(k.into_owned());
+    }
     serde_html_form::from_str::<T>(qs).map_err(|e| {
         let msg = e.to_string();
         // serde names the parameter between backticks: "unknown field `limt`, expected …".
         let field = msg.split('`').nth(1).unwrap_or("query").to_owned();
         let message = if msg.starts_with("unknown field") {
             format!("is not a known parameter ({})", msg.split(", ").skip(1).collect::<Vec<_>>().join(", "))
-        } else if msg.starts_with("duplicate field") {
-            "may be given only once".to_owned()
         } else {
             msg.clone()
         };
         Error::field(field, message)
     })
-}
-
-/// Split a comma list parameter and parse each item.
-pub fn opt<T>(v: Option<&str>, f: impl FnOnce(&str) -> Result<T, Error>) -> Result<Option<T>, Error> {
-    v.map(f).transpose()
 }
 
 #[cfg(test)]
@@ -55,6 +61,10 @@ mod tests {
         limit: Option<String>,
         #[serde(default)]
         tag: Vec<String>,
+    }
+
+    impl QueryParams for Q {
+        const REPEATABLE: &'static [&'static str] = &["tag"];
     }
 
     #[test]

@@ -62,8 +62,12 @@ pub fn document() -> OpenApi {
 }
 
 /// The document as served and committed: pretty JSON with a trailing newline.
-pub fn document_json() -> String {
-    let mut s = document().to_pretty_json().unwrap_or_default();
-    s.push('\n');
-    s
+/// Built once per process.
+pub fn document_json() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| {
+        let mut s = document().to_pretty_json().unwrap_or_default();
+        s.push('\n');
+        s
+    })
 }

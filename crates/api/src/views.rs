@@ -175,6 +175,7 @@ pub fn reactions(r: Vec<model::ReactionCount>) -> Vec<ReactionCount> {
 /// An article. Lists carry the same object without `body`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Article)]
 pub struct ArticleView {
     pub id: String,
     pub slug: String,
@@ -243,6 +244,7 @@ pub struct ArticleList {
 /// A section of the tree, with the number of published articles in it and below it.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Section)]
 pub struct SectionView {
     pub slug: String,
     pub name: String,
@@ -273,6 +275,7 @@ pub struct SectionList {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Tag)]
 pub struct TagView {
     pub slug: String,
     pub name: String,
@@ -295,6 +298,7 @@ pub struct TagList {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Author)]
 pub struct AuthorView {
     pub slug: String,
     pub name: String,

@@ -70,8 +70,9 @@ struct QueryCounter(Arc<AtomicU64>);
 
 impl Instrumentation for QueryCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
             self.0.fetch_add(1, Ordering::Relaxed);
+            tracing::trace!(%query, "sql");
         }
     }
 }
@@ -144,6 +145,9 @@ impl Pool {
             .max_size(size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
+            // A `SELECT 1` before every checkout would double the statements of a
+            // request; a broken connection surfaces as an error instead.
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| Error::operator(format!("cannot open the connection pool: {e}")))?;
         Ok(Self { inner, queries, backend })

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::parse_query;
+use crate::extract::{QueryParams, parse_query};
 use crate::state::AppState;
 pub use types::Query;
 
@@ -73,6 +73,8 @@ pub struct GraphQLParams {
     extensions: Option<String>,
 }
 
+impl QueryParams for GraphQLParams {}
+
 /// Which media type the client asked for.
 fn wants_graphql_response(req: &HttpRequest) -> bool {
     req.headers()
@@ -122,11 +124,13 @@ async fn execute(
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    // Errors from resolvers carry a code already (see `error::to_graphql`); the rest
+    // come from the engine rejecting the request (syntax, validation, argument
+    // coercion, limits): the client's input.
     for e in &mut response.errors {
         let ext = e.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
-            let code = if e.path.is_empty() { "BAD_USER_INPUT" } else { "INTERNAL" };
-            ext.set("code", code);
+            ext.set("code", "BAD_USER_INPUT");
         }
     }
     let graphql_response = wants_graphql_response(req);

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{json, json_page};
 use crate::error::ApiError;
-use crate::extract::StrictQuery;
+use crate::extract::{QueryParams, StrictQuery};
 use crate::openapi::{NotFound, ReadErrors};
 use crate::state::AppState;
 use crate::views::{ArticleList, ArticleView};
@@ -50,6 +50,10 @@ pub struct ListParams {
     limit: Option<String>,
     /// The `nextCursor` of the previous page.
     cursor: Option<String>,
+}
+
+impl QueryParams for ListParams {
+    const REPEATABLE: &'static [&'static str] = &["tag"];
 }
 
 impl ListParams {
@@ -97,6 +101,8 @@ pub async fn list(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
+
+impl QueryParams for NoParams {}
 
 /// One published article, with its body.
 #[utoipa::path(

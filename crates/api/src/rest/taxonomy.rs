@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use super::articles::NoParams;
 use super::{json, json_page};
 use crate::error::ApiError;
-use crate::extract::StrictQuery;
+use crate::extract::{QueryParams, StrictQuery};
 use crate::openapi::{NotFound, ReadErrors};
 use crate::state::AppState;
 use crate::views::{AuthorList, AuthorView, SectionList, SectionView, TagList, TagView};
@@ -24,6 +24,8 @@ pub struct PageParams {
     /// The `nextCursor` of the previous page.
     cursor: Option<String>,
 }
+
+impl QueryParams for PageParams {}
 
 impl PageParams {
     fn limit(&self) -> Result<Limit, ApiError> {

@@ -1,0 +1,60 @@
+//! The committed OpenAPI document and GraphQL SDL are what the server serves.
+
+use crate::support::{Backend, TestApp};
+
+const REGENERATE: &str = "regenerate with: cargo run -- schema openapi > openapi/openapi.json && cargo run -- schema graphql > schema.graphql";
+
+fn committed(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_default()
+}
+
+fn first_difference(a: &str, b: &str) -> String {
+    a.lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+        .map(|(i, (x, y))| format!("line {}: committed `{x}`, served `{y}`", i + 1))
+        .unwrap_or_else(|| "the lengths differ".into())
+}
+
+#[test]
+fn committed_documents_match_the_server() {
+    let app = TestApp::spawn(Backend::Sqlite).expect("sqlite");
+    for (route, file) in [("/openapi.json", "openapi/openapi.json"), ("/schema.graphql", "schema.graphql")] {
+        let served = app.get(route);
+        assert_eq!(served.status, 200);
+        let committed = committed(file);
+        assert!(committed == served.text, "{file} is stale ({}); {REGENERATE}", first_difference(&committed, &served.text));
+    }
+}
+
+#[test]
+fn openapi_documents_every_error_response() {
+    let app = TestApp::spawn(Backend::Sqlite).expect("sqlite");
+    let doc = app.json("/openapi.json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for route in ["/v1/articles", "/v1/articles/{slug}", "/v1/sections", "/v1/sections/{slug}", "/v1/tags", "/v1/tags/{slug}", "/v1/authors", "/v1/authors/{slug}", "/graphql", "/healthz", "/readyz", "/metrics", "/openapi.json"] {
+        assert!(paths.contains_key(route), "{route} is not documented");
+    }
+    for (route, item) in paths.iter().filter(|(p, _)| p.starts_with("/v1/")) {
+        let responses = &item["get"]["responses"];
+        for status in ["200", "304", "400"] {
+            assert!(responses.get(status).is_some(), "{route} does not document {status}");
+        }
+        assert_eq!(
+            responses["400"]["content"]["application/problem+json"]["schema"]["$ref"],
+            "#/components/schemas/Problem",
+            "{route}"
+        );
+        if route.contains('{') {
+            assert!(responses.get("404").is_some(), "{route} does not document 404");
+        }
+    }
+    let post = &doc["paths"]["/graphql"]["post"]["responses"];
+    assert!(post.get("415").is_some() && post.get("400").is_some());
+    // The docs viewer is served from the binary, with no CDN.
+    let docs = app.get("/docs/");
+    assert_eq!(docs.status, 200);
+    assert!(!docs.text.contains("cdn.") && !docs.text.contains("unpkg"), "the docs page loads assets from a CDN");
+}

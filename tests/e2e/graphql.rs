@@ -1,0 +1,225 @@
+//! GraphQL: the same reads as REST, Relay connections, limits, and GraphQL over HTTP.
+
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::fixtures::{Site, VISIBLE_NEWEST_FIRST};
+use crate::support::{Backend, TestApp, TestDb, cli, slugs};
+
+fn app(backend: Backend) -> TestApp {
+    TestApp::with_data(backend, &Site::standard().ndjson()).expect("backend")
+}
+
+const PAGE: &str = r#"query Page($slug: String!) {
+  article(slug: $slug) {
+    id slug title summary publishedAt updatedAt readingTimeMinutes views version status
+    heroImage { src alt caption }
+    section { slug name path { slug name } }
+    tags { slug name }
+    authors { slug name }
+    reactions { kind count }
+    related(first: 3) { slug }
+    body {
+      __typename
+      ... on ParagraphBlock { spans { text marks href article } }
+      ... on HeadingBlock { level text }
+      ... on LinkListBlock { title items { text article url } }
+      ... on QuoteBlock { text attribution }
+      ... on ImageBlock { src alt caption }
+      ... on EmbedBlock { provider url }
+    }
+  }
+}"#;
+
+fn codes(v: &Value) -> Vec<String> {
+    v["errors"].as_array().map_or(Vec::new(), |e| {
+        e.iter().map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_owned()).collect()
+    })
+}
+
+fn edge_slugs(conn: &Value) -> Vec<String> {
+    conn["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].as_str().unwrap().to_owned()).collect()
+}
+
+on_both_backends! {
+    fn article_page_in_one_query_matches_rest(backend: Backend) {
+        let app = app(backend);
+        let g = app.graphql(PAGE, json!({"slug": "summit-opens"}));
+        assert!(g.get("errors").is_none(), "{g}");
+        let a = &g["data"]["article"];
+        let rest = app.json("/v1/articles/summit-opens");
+        for field in ["id", "slug", "title", "summary", "publishedAt", "updatedAt", "readingTimeMinutes", "views", "version", "reactions", "heroImage"] {
+            assert_eq!(a[field], rest[field], "{field}");
+        }
+        assert_eq!(a["status"], "PUBLISHED");
+        assert_eq!(a["section"]["path"], rest["section"]["path"]);
+        assert_eq!(a["tags"], rest["tags"]);
+        assert_eq!(a["authors"], rest["authors"]);
+        assert_eq!(a["related"], json!([]));
+        let body = a["body"].as_array().unwrap();
+        assert_eq!(body.len(), rest["body"].as_array().unwrap().len());
+        assert_eq!(body[1], json!({"__typename": "HeadingBlock", "level": 2, "text": "What it means"}));
+        assert_eq!(body[2]["items"][0]["article"], "rates-rise");
+        assert_eq!(body[0]["spans"][1]["marks"], json!(["BOLD"]));
+        // By id too; unknown and hidden articles are null.
+        let id = a["id"].as_str().unwrap();
+        let by_id = app.graphql("query($id: ID) { article(id: $id) { slug } }", json!({"id": id}));
+        assert_eq!(by_id["data"]["article"]["slug"], "summit-opens");
+        for slug in ["nope", "draft-piece", "future-published"] {
+            let v = app.graphql("query($s: String) { article(slug: $s) { slug } }", json!({"s": slug}));
+            assert_eq!(v["data"]["article"], Value::Null, "{slug}");
+        }
+        let both = app.graphql(r#"{ article(slug: "a", id: "1") { slug } }"#, json!({}));
+        assert_eq!(codes(&both), ["BAD_USER_INPUT"]);
+    }
+
+    fn lists_match_rest(backend: Backend) {
+        let app = app(backend);
+        let cases = [
+            ("{}", "PUBLISHED_AT_DESC", ""),
+            ("{}", "PUBLISHED_AT_ASC", "sort=publishedAt"),
+            ("{}", "VIEWS_DESC", "sort=-views"),
+            (r#"{section: "news"}"#, "PUBLISHED_AT_DESC", "section=news"),
+            (r#"{tags: ["rates", "energy"]}"#, "PUBLISHED_AT_DESC", "tag=rates&tag=energy"),
+            (r#"{author: "ana-lee", publishedAfter: "2026-01-02T00:00:00Z"}"#, "VIEWS_DESC", "author=ana-lee&publishedAfter=2026-01-02T00:00:00Z&sort=-views"),
+        ];
+        for (filter, sort, query) in cases {
+            let q = format!("{{ articles(filter: {filter}, sort: {sort}, first: 100) {{ edges {{ cursor node {{ slug }} }} pageInfo {{ hasNextPage }} }} }}");
+            let g = app.graphql(&q, json!({}));
+            assert!(g.get("errors").is_none(), "{g}");
+            assert_eq!(edge_slugs(&g["data"]["articles"]), slugs(&app.json(&format!("/v1/articles?limit=100&{query}"))), "{query}");
+        }
+        // Relay paging: `after` the cursor of an edge.
+        let mut after: Option<String> = None;
+        let mut seen = Vec::new();
+        loop {
+            let g = app.graphql(
+                "query($a: String) { articles(first: 2, after: $a) { edges { cursor node { slug } } pageInfo { hasNextPage endCursor } } }",
+                json!({"a": after}),
+            );
+            let conn = &g["data"]["articles"];
+            seen.extend(edge_slugs(conn));
+            if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+            after = Some(conn["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(seen, VISIBLE_NEWEST_FIRST);
+        // Taxonomy reads.
+        let g = app.graphql(
+            r#"{ sections { slug articleCount children { slug articleCount path { slug } } }
+                 section(slug: "world") { slug parent { slug } articles(first: 5) { edges { node { slug } } } }
+                 tags(first: 2) { edges { node { slug articleCount } } pageInfo { hasNextPage } }
+                 tag(slug: "rates") { articleCount }
+                 authors { edges { node { slug articleCount } } }
+                 author(slug: "nope") { slug } }"#,
+            json!({}),
+        );
+        assert!(g.get("errors").is_none(), "{g}");
+        let d = &g["data"];
+        assert_eq!(d["sections"][0]["slug"], "business");
+        assert_eq!(d["sections"][1]["articleCount"], 4);
+        assert_eq!(d["sections"][1]["children"][1]["path"], json!([{"slug": "news"}, {"slug": "world"}]));
+        assert_eq!(d["section"]["parent"]["slug"], "news");
+        assert_eq!(edge_slugs(&d["section"]["articles"]), ["summit-opens"]);
+        assert_eq!(d["tags"]["edges"][0]["node"], json!({"slug": "ai", "articleCount": 1}));
+        assert_eq!(d["tags"]["pageInfo"]["hasNextPage"], true);
+        assert_eq!(d["tag"]["articleCount"], 3);
+        assert_eq!(d["authors"]["edges"][1]["node"], json!({"slug": "ben-okafor", "articleCount": 4}));
+        assert_eq!(d["author"], Value::Null);
+    }
+
+    fn errors_carry_codes(backend: Backend) {
+        let app = app(backend);
+        let g = app.graphql("{ articles(first: 101) { edges { node { slug } } } }", json!({}));
+        assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        assert_eq!(g["errors"][0]["extensions"]["fields"][0]["field"], "first");
+        let g = app.graphql(r#"{ articles(after: "garbage") { edges { node { slug } } } }"#, json!({}));
+        assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        let g = app.graphql(r#"{ articles(filter: {publishedAfter: "yesterday"}) { edges { node { slug } } } }"#, json!({}));
+        assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        let g = app.graphql(r#"{ articles(filter: {section: "Bad Slug"}) { edges { node { slug } } } }"#, json!({}));
+        assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        let g = app.graphql("{ nope }", json!({}));
+        assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        // Depth limit.
+        let deep = format!("{{ sections {} slug {} }}", "{ children ".repeat(13), "}".repeat(13));
+        let g = app.graphql(&deep, json!({}));
+        assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        assert!(g["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"), "{g}");
+        // Complexity limit: 100 articles x 100 articles of each tag.
+        let wide = "{ articles(first: 100) { edges { node { tags { articles(first: 100) { edges { node { slug title summary views } } } } } } } }";
+        let g = app.graphql(wide, json!({}));
+        assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        assert!(g["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{g}");
+    }
+
+    fn graphql_over_http(backend: Backend) {
+        let app = app(backend);
+        // GET with query parameters.
+        let r = app.get("/graphql?query=%7Barticles(first%3A1)%7Bedges%7Bnode%7Bslug%7D%7D%7D%7D");
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.json()["data"]["articles"]["edges"][0]["node"]["slug"], "same-time-b");
+        // Variables on GET.
+        let r = app.get("/graphql?query=query(%24s%3AString)%7Barticle(slug%3A%24s)%7Bslug%7D%7D&variables=%7B%22s%22%3A%22oil-jumps%22%7D");
+        assert_eq!(r.json()["data"]["article"]["slug"], "oil-jumps");
+        // Mutations are refused over GET.
+        let r = app.get("/graphql?query=mutation%7Bx%7D");
+        r.assert_problem(405, None);
+        assert_eq!(r.header("allow"), Some("POST"));
+        // application/graphql-response+json: invalid documents are 4xx.
+        let accept = [("accept", "application/graphql-response+json")];
+        let r = app.post("/graphql", "application/json", r#"{"query":"{ nope }"}"#, &accept);
+        assert_eq!(r.status, 400);
+        assert_eq!(r.header("content-type"), Some("application/graphql-response+json"));
+        let r = app.post("/graphql", "application/json", r#"{"query":"{ articles { pageInfo { hasNextPage } } }"}"#, &accept);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("application/graphql-response+json"));
+        // application/json: errors come with 200.
+        let r = app.post("/graphql", "application/json", r#"{"query":"{ nope"}"#, &[]);
+        assert_eq!(r.status, 200);
+        assert_eq!(codes(&r.json()), ["BAD_USER_INPUT"]);
+        // Not a GraphQL request at all.
+        app.post("/graphql", "application/json", "{not json", &[]).assert_problem(400, None);
+        app.post("/graphql", "application/json", r#"{"variables":{}}"#, &[]).assert_problem(400, None);
+        app.post("/graphql", "application/json", r#"{"query":"{ articles { pageInfo { hasNextPage } } }","variables":[1]}"#, &[]).assert_problem(400, None);
+        app.post("/graphql", "text/plain", r#"{"query":"{ sections { slug } }"}"#, &[]).assert_problem(415, None);
+        app.get("/graphql").assert_problem(400, None);
+        app.get("/graphql?query=%7Bsections%7Bslug%7D%7D&bogus=1").assert_problem(400, Some("bogus"));
+        // Browsers get GraphiQL.
+        let r = app.get_with("/graphql", &[("accept", "text/html")]);
+        assert_eq!(r.status, 200);
+        assert!(r.header("content-type").unwrap().starts_with("text/html"));
+        assert!(r.text.to_lowercase().contains("graphiql"));
+    }
+
+    fn a_page_of_100_costs_a_constant_number_of_queries(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, data, err) = cli(&db, &["demo", "--articles", "300", "--seed", "3"], None);
+        assert!(ok, "{err}");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(&data));
+        assert!(ok, "{err}");
+        let app = TestApp::serve(db, &[]);
+        let query = |n: usize| {
+            format!(
+                "{{ articles(first: {n}) {{ edges {{ node {{ slug section {{ slug path {{ slug }} }} tags {{ slug articleCount }} authors {{ slug articleCount }} reactions {{ kind count }} body {{ __typename }} }} }} }} }}"
+            )
+        };
+        // Warm the section tree, then measure.
+        app.graphql(&query(1), json!({}));
+        let mut cost = Vec::new();
+        for n in [10, 100] {
+            let before = app.queries();
+            let g = app.graphql(&query(n), json!({}));
+            assert!(g.get("errors").is_none(), "{g}");
+            assert_eq!(g["data"]["articles"]["edges"].as_array().unwrap().len(), n);
+            cost.push(app.queries() - before);
+        }
+        // Seven batched loads (list, bodies, tags, authors, reactions, tag and author
+        // counts); a loader batch may split in two when a wave of keys straddles the
+        // loader's collection delay, but never grows with the page (N+1 would cost
+        // more than 400 statements here).
+        assert!(cost.iter().all(|&c| c <= 12), "statements per page of 10 and of 100: {cost:?}");
+    }
+}
