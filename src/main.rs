@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<()> {
             let store = open_store(&db, 2)?;
             let started = std::time::Instant::now();
             let report = |n: usize| {
-                if n % 5_000 == 0 || n < 5_000 {
+                if n.is_multiple_of(5_000) || n < 5_000 {
                     eprintln!("imported {n} records");
                 }
             };
@@ -81,9 +81,9 @@ fn run(cli: Cli) -> Result<()> {
             let store = open_store(&db, 2)?;
             let mut out: Box<dyn Write> = match file.as_deref() {
                 None | Some("-") => Box::new(BufWriter::new(std::io::stdout().lock())),
-                Some(path) => Box::new(BufWriter::new(
-                    std::fs::File::create(path).with_context(|| format!("creating {path}"))?,
-                )),
+                Some(path) => {
+                    Box::new(BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {path}"))?))
+                }
             };
             let n = transfer::export(&store, &mut out)?;
             out.flush()?;
@@ -96,7 +96,9 @@ fn run(cli: Cli) -> Result<()> {
             let mut failed = None;
             newsdesk_domain::demo::generate(articles, seed, now, |r| {
                 if failed.is_none()
-                    && let Err(e) = serde_json::to_writer(&mut out, &r).map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n"))
+                    && let Err(e) = serde_json::to_writer(&mut out, &r)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| out.write_all(b"\n"))
                 {
                     failed = Some(e);
                 }

@@ -30,8 +30,8 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     };
     let schema = newsdesk_api::graphql::schema();
     actix_web::rt::System::new().block_on(async move {
-        let mut server = actix_web::HttpServer::new(move || newsdesk_api::build(state.clone(), schema.clone()))
-            .shutdown_timeout(10);
+        let mut server =
+            actix_web::HttpServer::new(move || newsdesk_api::build(state.clone(), schema.clone())).shutdown_timeout(10);
         if let Some(w) = args.workers {
             server = server.workers(w.max(1));
         }

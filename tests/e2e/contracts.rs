@@ -24,7 +24,11 @@ fn committed_documents_match_the_server() {
         let served = app.get(route);
         assert_eq!(served.status, 200);
         let committed = committed(file);
-        assert!(committed == served.text, "{file} is stale ({}); {REGENERATE}", first_difference(&committed, &served.text));
+        assert!(
+            committed == served.text,
+            "{file} is stale ({}); {REGENERATE}",
+            first_difference(&committed, &served.text)
+        );
     }
 }
 
@@ -34,7 +38,21 @@ fn openapi_documents_every_error_response() {
     let doc = app.json("/openapi.json");
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
-    for route in ["/v1/articles", "/v1/articles/{slug}", "/v1/sections", "/v1/sections/{slug}", "/v1/tags", "/v1/tags/{slug}", "/v1/authors", "/v1/authors/{slug}", "/graphql", "/healthz", "/readyz", "/metrics", "/openapi.json"] {
+    for route in [
+        "/v1/articles",
+        "/v1/articles/{slug}",
+        "/v1/sections",
+        "/v1/sections/{slug}",
+        "/v1/tags",
+        "/v1/tags/{slug}",
+        "/v1/authors",
+        "/v1/authors/{slug}",
+        "/graphql",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+    ] {
         assert!(paths.contains_key(route), "{route} is not documented");
     }
     for (route, item) in paths.iter().filter(|(p, _)| p.starts_with("/v1/")) {
@@ -43,8 +61,7 @@ fn openapi_documents_every_error_response() {
             assert!(responses.get(status).is_some(), "{route} does not document {status}");
         }
         assert_eq!(
-            responses["400"]["content"]["application/problem+json"]["schema"]["$ref"],
-            "#/components/schemas/Problem",
+            responses["400"]["content"]["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem",
             "{route}"
         );
         if route.contains('{') {

@@ -1,6 +1,9 @@
 //! End-to-end tests: the real `newsdesk` binary over real HTTP, each test on its own
 //! SQLite file and (with `TEST_DATABASE_URL`) its own PostgreSQL database.
 
+// A failed expectation in a test is a panic by design.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod articles;

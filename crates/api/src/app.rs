@@ -64,11 +64,7 @@ fn cors(origins: &[String]) -> Cors {
         .allowed_headers(["authorization", "content-type", "accept", "if-none-match", "x-request-id"])
         .expose_headers(["etag", "link", "x-request-id", "location"])
         .max_age(3600);
-    if origins.is_empty() {
-        cors.allow_any_origin()
-    } else {
-        origins.iter().fold(cors, |c, o| c.allowed_origin(o))
-    }
+    if origins.is_empty() { cors.allow_any_origin() } else { origins.iter().fold(cors, |c, o| c.allowed_origin(o)) }
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -89,13 +85,9 @@ pub fn build(
     >,
 > {
     let cors = cors(&state.config.cors_origins);
-    let (app, _) = routes(
-        App::new()
-            .app_data(web::Data::new(state))
-            .app_data(web::Data::new(schema))
-            .into_utoipa_app(),
-    )
-    .split_for_parts();
+    let (app, _) =
+        routes(App::new().app_data(web::Data::new(state)).app_data(web::Data::new(schema)).into_utoipa_app())
+            .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))

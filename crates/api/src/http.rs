@@ -37,7 +37,8 @@ pub async fn conditional_get(
     let headers = head.headers_mut();
     if !headers.contains_key(header::CACHE_CONTROL) {
         let cc = format!("public, max-age={max_age}");
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).unwrap_or(HeaderValue::from_static("no-cache")));
+        headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).unwrap_or(HeaderValue::from_static("no-cache")));
     }
     let tag_value = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""));
     if if_none_match.as_deref().is_some_and(|inm| matches(inm, &tag)) {

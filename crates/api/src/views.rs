@@ -154,7 +154,11 @@ impl From<dom::Block> for Block {
                 title,
                 items: items
                     .into_iter()
-                    .map(|dom::LinkItem { text, article, url }| LinkItem { text, article: article.map(String::from), url })
+                    .map(|dom::LinkItem { text, article, url }| LinkItem {
+                        text,
+                        article: article.map(String::from),
+                        url,
+                    })
                     .collect(),
             }),
             dom::Block::Quote { text, attribution } => Block::Quote(QuoteBlock { text, attribution }),

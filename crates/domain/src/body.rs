@@ -11,8 +11,13 @@ use crate::slug::Slug;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Block {
-    Paragraph { spans: Vec<Span> },
-    Heading { level: u8, text: String },
+    Paragraph {
+        spans: Vec<Span>,
+    },
+    Heading {
+        level: u8,
+        text: String,
+    },
     LinkList {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         title: Option<String>,
@@ -29,7 +34,10 @@ pub enum Block {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
-    Embed { provider: String, url: String },
+    Embed {
+        provider: String,
+        url: String,
+    },
 }
 
 /// A run of paragraph text with its inline marks; `href` or `article` make it a link.
@@ -223,7 +231,9 @@ mod tests {
 
     #[test]
     fn unsafe_urls_are_rejected() {
-        for bad in ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "//evil.com", "vbscript:x", "https://"] {
+        for bad in
+            ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "//evil.com", "vbscript:x", "https://"]
+        {
             assert!(check_url(bad).is_err(), "{bad}");
         }
         for ok in ["https://example.com/x", "http://a.b", "/sections/invest", "mailto:x@y.z"] {

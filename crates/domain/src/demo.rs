@@ -70,25 +70,292 @@ struct Topic {
 }
 
 const TOPICS: &[Topic] = &[
-    Topic { root: ("news", "News"), slug: "world", name: "World", nouns: &["summit", "ceasefire", "embassy", "refugees", "sanctions", "election", "border", "treaty", "protest", "coalition", "diplomacy", "aid"], people: &["diplomats", "envoys", "ministers", "observers"] },
-    Topic { root: ("news", "News"), slug: "politics", name: "Politics", nouns: &["parliament", "budget", "reform", "senate", "campaign", "policy", "vote", "minister", "opposition", "tax", "referendum", "cabinet"], people: &["lawmakers", "voters", "party leaders", "senators"] },
-    Topic { root: ("business", "Business"), slug: "invest", name: "Invest", nouns: &["dividends", "index funds", "bonds", "pensions", "portfolio", "savings", "yield", "ETF", "stocks", "retirement", "fees", "compound interest"], people: &["investors", "savers", "fund managers", "advisers"] },
-    Topic { root: ("business", "Business"), slug: "markets", name: "Markets", nouns: &["shares", "oil", "currency", "futures", "earnings", "rally", "sell-off", "commodities", "volatility", "gold", "IPO", "trading"], people: &["traders", "analysts", "brokers", "strategists"] },
-    Topic { root: ("business", "Business"), slug: "economy", name: "Economy", nouns: &["inflation", "interest rates", "jobs", "growth", "recession", "wages", "central bank", "housing", "exports", "productivity", "debt", "consumer spending"], people: &["economists", "employers", "central bankers", "households"] },
-    Topic { root: ("technology", "Technology"), slug: "ai", name: "AI", nouns: &["language models", "chips", "robotics", "automation", "data centres", "regulation", "training data", "agents", "open source", "compute", "safety", "startups"], people: &["researchers", "engineers", "founders", "regulators"] },
-    Topic { root: ("technology", "Technology"), slug: "gadgets", name: "Gadgets", nouns: &["smartphones", "laptops", "headphones", "smartwatch", "tablet", "battery", "camera", "wearables", "e-readers", "consoles", "chargers", "foldables"], people: &["reviewers", "buyers", "designers", "early adopters"] },
-    Topic { root: ("sport", "Sport"), slug: "football", name: "Football", nouns: &["transfer", "league", "derby", "goalkeeper", "striker", "penalty", "manager", "cup final", "stadium", "relegation", "academy", "VAR"], people: &["fans", "coaches", "players", "pundits"] },
-    Topic { root: ("sport", "Sport"), slug: "tennis", name: "Tennis", nouns: &["grand slam", "serve", "clay court", "ranking", "tiebreak", "doubles", "comeback", "wildcard", "baseline", "backhand", "tour", "qualifier"], people: &["players", "coaches", "umpires", "spectators"] },
-    Topic { root: ("culture", "Culture"), slug: "film", name: "Film", nouns: &["box office", "festival", "director", "sequel", "documentary", "streaming", "premiere", "screenplay", "animation", "awards", "cinema", "casting"], people: &["critics", "audiences", "filmmakers", "actors"] },
-    Topic { root: ("culture", "Culture"), slug: "books", name: "Books", nouns: &["novel", "memoir", "poetry", "bestseller", "publisher", "bookshop", "translation", "debut", "literary prize", "audiobook", "library", "short stories"], people: &["readers", "authors", "editors", "librarians"] },
+    Topic {
+        root: ("news", "News"),
+        slug: "world",
+        name: "World",
+        nouns: &[
+            "summit",
+            "ceasefire",
+            "embassy",
+            "refugees",
+            "sanctions",
+            "election",
+            "border",
+            "treaty",
+            "protest",
+            "coalition",
+            "diplomacy",
+            "aid",
+        ],
+        people: &["diplomats", "envoys", "ministers", "observers"],
+    },
+    Topic {
+        root: ("news", "News"),
+        slug: "politics",
+        name: "Politics",
+        nouns: &[
+            "parliament",
+            "budget",
+            "reform",
+            "senate",
+            "campaign",
+            "policy",
+            "vote",
+            "minister",
+            "opposition",
+            "tax",
+            "referendum",
+            "cabinet",
+        ],
+        people: &["lawmakers", "voters", "party leaders", "senators"],
+    },
+    Topic {
+        root: ("business", "Business"),
+        slug: "invest",
+        name: "Invest",
+        nouns: &[
+            "dividends",
+            "index funds",
+            "bonds",
+            "pensions",
+            "portfolio",
+            "savings",
+            "yield",
+            "ETF",
+            "stocks",
+            "retirement",
+            "fees",
+            "compound interest",
+        ],
+        people: &["investors", "savers", "fund managers", "advisers"],
+    },
+    Topic {
+        root: ("business", "Business"),
+        slug: "markets",
+        name: "Markets",
+        nouns: &[
+            "shares",
+            "oil",
+            "currency",
+            "futures",
+            "earnings",
+            "rally",
+            "sell-off",
+            "commodities",
+            "volatility",
+            "gold",
+            "IPO",
+            "trading",
+        ],
+        people: &["traders", "analysts", "brokers", "strategists"],
+    },
+    Topic {
+        root: ("business", "Business"),
+        slug: "economy",
+        name: "Economy",
+        nouns: &[
+            "inflation",
+            "interest rates",
+            "jobs",
+            "growth",
+            "recession",
+            "wages",
+            "central bank",
+            "housing",
+            "exports",
+            "productivity",
+            "debt",
+            "consumer spending",
+        ],
+        people: &["economists", "employers", "central bankers", "households"],
+    },
+    Topic {
+        root: ("technology", "Technology"),
+        slug: "ai",
+        name: "AI",
+        nouns: &[
+            "language models",
+            "chips",
+            "robotics",
+            "automation",
+            "data centres",
+            "regulation",
+            "training data",
+            "agents",
+            "open source",
+            "compute",
+            "safety",
+            "startups",
+        ],
+        people: &["researchers", "engineers", "founders", "regulators"],
+    },
+    Topic {
+        root: ("technology", "Technology"),
+        slug: "gadgets",
+        name: "Gadgets",
+        nouns: &[
+            "smartphones",
+            "laptops",
+            "headphones",
+            "smartwatch",
+            "tablet",
+            "battery",
+            "camera",
+            "wearables",
+            "e-readers",
+            "consoles",
+            "chargers",
+            "foldables",
+        ],
+        people: &["reviewers", "buyers", "designers", "early adopters"],
+    },
+    Topic {
+        root: ("sport", "Sport"),
+        slug: "football",
+        name: "Football",
+        nouns: &[
+            "transfer",
+            "league",
+            "derby",
+            "goalkeeper",
+            "striker",
+            "penalty",
+            "manager",
+            "cup final",
+            "stadium",
+            "relegation",
+            "academy",
+            "VAR",
+        ],
+        people: &["fans", "coaches", "players", "pundits"],
+    },
+    Topic {
+        root: ("sport", "Sport"),
+        slug: "tennis",
+        name: "Tennis",
+        nouns: &[
+            "grand slam",
+            "serve",
+            "clay court",
+            "ranking",
+            "tiebreak",
+            "doubles",
+            "comeback",
+            "wildcard",
+            "baseline",
+            "backhand",
+            "tour",
+            "qualifier",
+        ],
+        people: &["players", "coaches", "umpires", "spectators"],
+    },
+    Topic {
+        root: ("culture", "Culture"),
+        slug: "film",
+        name: "Film",
+        nouns: &[
+            "box office",
+            "festival",
+            "director",
+            "sequel",
+            "documentary",
+            "streaming",
+            "premiere",
+            "screenplay",
+            "animation",
+            "awards",
+            "cinema",
+            "casting",
+        ],
+        people: &["critics", "audiences", "filmmakers", "actors"],
+    },
+    Topic {
+        root: ("culture", "Culture"),
+        slug: "books",
+        name: "Books",
+        nouns: &[
+            "novel",
+            "memoir",
+            "poetry",
+            "bestseller",
+            "publisher",
+            "bookshop",
+            "translation",
+            "debut",
+            "literary prize",
+            "audiobook",
+            "library",
+            "short stories",
+        ],
+        people: &["readers", "authors", "editors", "librarians"],
+    },
 ];
 
 const QUALIFIERS: &[&str] = &["Global", "Local", "Future of", "Rising", "Green", "Digital", "Youth", "Hidden"];
-const ADJECTIVES: &[&str] = &["new", "surprising", "steady", "record", "quiet", "sharp", "long-awaited", "fragile", "bold", "unexpected", "cautious", "growing"];
-const VERBS: &[&str] = &["reshapes", "tests", "lifts", "divides", "drives", "slows", "revives", "challenges", "boosts", "worries"];
-const FILLER: &[&str] = &["the", "week", "after", "months", "of", "debate", "and", "a", "series", "clear", "signals", "from", "across", "region", "while", "many", "expect", "further", "changes", "in", "coming", "year", "with", "questions", "about", "costs", "timing", "what", "comes", "next", "for", "those", "most", "affected", "by", "shift"];
-const FIRST: &[&str] = &["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kemi", "Luca", "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen", "Yusuf"];
-const LAST: &[&str] = &["Alvarez", "Becker", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski", "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka", "Urban", "Varga", "Weber", "Young"];
+const ADJECTIVES: &[&str] = &[
+    "new",
+    "surprising",
+    "steady",
+    "record",
+    "quiet",
+    "sharp",
+    "long-awaited",
+    "fragile",
+    "bold",
+    "unexpected",
+    "cautious",
+    "growing",
+];
+const VERBS: &[&str] =
+    &["reshapes", "tests", "lifts", "divides", "drives", "slows", "revives", "challenges", "boosts", "worries"];
+const FILLER: &[&str] = &[
+    "the",
+    "week",
+    "after",
+    "months",
+    "of",
+    "debate",
+    "and",
+    "a",
+    "series",
+    "clear",
+    "signals",
+    "from",
+    "across",
+    "region",
+    "while",
+    "many",
+    "expect",
+    "further",
+    "changes",
+    "in",
+    "coming",
+    "year",
+    "with",
+    "questions",
+    "about",
+    "costs",
+    "timing",
+    "what",
+    "comes",
+    "next",
+    "for",
+    "those",
+    "most",
+    "affected",
+    "by",
+    "shift",
+];
+const FIRST: &[&str] = &[
+    "Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kemi", "Luca", "Maya", "Nils",
+    "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen", "Yusuf",
+];
+const LAST: &[&str] = &[
+    "Alvarez", "Becker", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski",
+    "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka", "Urban", "Varga", "Weber",
+    "Young",
+];
 pub const REACTION_KINDS: &[&str] = &["like", "very-good", "sad", "angry", "surprised"];
 
 fn slugify(s: &str) -> String {
@@ -178,7 +445,12 @@ fn paragraph(rng: &mut Rng, t: &Topic, words: &mut usize, links: &[(Slug, String
                 let (slug, _) = rng.pick(links).clone();
                 Span { text, marks: Vec::new(), href: None, article: Some(slug) }
             }
-            3 => Span { text, marks: Vec::new(), href: Some(format!("https://example.org/{}", slugify(t.name))), article: None },
+            3 => Span {
+                text,
+                marks: Vec::new(),
+                href: Some(format!("https://example.org/{}", slugify(t.name))),
+                article: None,
+            },
             _ => Span { text, marks: Vec::new(), href: None, article: None },
         };
         spans.push(span);
@@ -214,7 +486,7 @@ fn body(rng: &mut Rng, t: &Topic, target: usize, links: &[(Slug, String)]) -> Ve
                 let caption = sentence(rng, t, &mut words);
                 blocks.push(Block::Image {
                     src: format!("https://images.example.org/{}/{}.jpg", t.slug, rng.below(10_000)),
-                    alt: capitalize(*rng.pick(t.nouns)),
+                    alt: capitalize(rng.pick::<&str>(t.nouns)),
                     caption: Some(caption),
                 });
             }
@@ -252,7 +524,11 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
     for (i, a) in plan.authors.iter().enumerate() {
         let name = a.as_str().split('-').map(capitalize).collect::<Vec<_>>().join(" ");
         let beat = TOPICS[i % TOPICS.len()].name;
-        emit(Record::Author(AuthorRecord { slug: a.clone(), name, bio: Some(format!("Covers {beat} for the newsroom.")) }));
+        emit(Record::Author(AuthorRecord {
+            slug: a.clone(),
+            name,
+            bio: Some(format!("Covers {beat} for the newsroom.")),
+        }));
     }
 
     // Articles in publication order, so link lists can point back to earlier ones.
@@ -267,7 +543,7 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         let noun = *rng.pick(t.nouns);
         let title = format!(
             "{} {} {} as {} {}",
-            capitalize(*rng.pick(ADJECTIVES)),
+            capitalize(rng.pick::<&str>(ADJECTIVES)),
             noun,
             rng.pick(VERBS),
             rng.pick(t.people),
@@ -317,7 +593,10 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
             REACTION_KINDS
                 .iter()
                 .enumerate()
-                .map(|(k, kind)| ReactionCount { kind: (*kind).into(), count: views / (20 * (k as i64 + 1)) + rng.below(3) as i64 })
+                .map(|(k, kind)| ReactionCount {
+                    kind: (*kind).into(),
+                    count: views / (20 * (k as i64 + 1)) + rng.below(3) as i64,
+                })
                 .filter(|r| r.count > 0)
                 .collect()
         } else {

@@ -59,11 +59,7 @@ impl Error {
     /// A single bad field; the detail repeats the field's message.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         let field = FieldError::new(field, message);
-        Self {
-            kind: ErrorKind::BadInput,
-            detail: format!("`{}`: {}", field.field, field.message),
-            fields: vec![field],
-        }
+        Self { kind: ErrorKind::BadInput, detail: format!("`{}`: {}", field.field, field.message), fields: vec![field] }
     }
 
     /// Several bad fields at once, so a client can fix them all in one go.

@@ -26,9 +26,7 @@ impl Limit {
     }
 
     pub fn parse(field: &str, s: &str, max: u32) -> Result<Self> {
-        let n = s
-            .parse::<i64>()
-            .map_err(|_| Error::field(field, format!("must be an integer between 1 and {max}")))?;
+        let n = s.parse::<i64>().map_err(|_| Error::field(field, format!("must be an integer between 1 and {max}")))?;
         Self::new(field, n, max)
     }
 
@@ -51,7 +49,8 @@ pub enum ArticleSort {
 }
 
 impl ArticleSort {
-    pub const ALL: [ArticleSort; 3] = [ArticleSort::PublishedAtDesc, ArticleSort::PublishedAtAsc, ArticleSort::ViewsDesc];
+    pub const ALL: [ArticleSort; 3] =
+        [ArticleSort::PublishedAtDesc, ArticleSort::PublishedAtAsc, ArticleSort::ViewsDesc];
 
     /// The REST spelling.
     pub fn as_str(self) -> &'static str {

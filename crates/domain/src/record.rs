@@ -190,6 +190,9 @@ mod tests {
         let names: Vec<_> = e.fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, ["title", "publishedAt"]);
         assert!(Record::parse_line(r#"{"kind":"video"}"#).is_err());
-        assert!(Record::parse_line(r#"{"kind":"view","article":"a","sessionId":"short","at":"2026-01-01T00:00:00Z"}"#).is_err());
+        assert!(
+            Record::parse_line(r#"{"kind":"view","article":"a","sessionId":"short","at":"2026-01-01T00:00:00Z"}"#)
+                .is_err()
+        );
     }
 }

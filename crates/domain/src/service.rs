@@ -105,12 +105,12 @@ impl ContentService {
         cursor_field: &str,
     ) -> Result<Page<ArticleRecord>> {
         let after = after.map(|c| decode_cursor::<ArticleKey>(cursor_field, c)).transpose()?;
-        let key_matches_sort = match (after, sort) {
-            (None, _) => true,
-            (Some(ArticleKey::Views { .. }), ArticleSort::ViewsDesc) => true,
-            (Some(ArticleKey::PublishedAt { .. }), ArticleSort::PublishedAtAsc | ArticleSort::PublishedAtDesc) => true,
-            _ => false,
-        };
+        let key_matches_sort = matches!(
+            (after, sort),
+            (None, _)
+                | (Some(ArticleKey::Views { .. }), ArticleSort::ViewsDesc)
+                | (Some(ArticleKey::PublishedAt { .. }), ArticleSort::PublishedAtAsc | ArticleSort::PublishedAtDesc)
+        );
         if !key_matches_sort {
             return Err(Error::field(cursor_field, "was returned for another sort order"));
         }
@@ -261,10 +261,9 @@ impl ContentService {
 fn article_key(r: &ArticleRecord, sort: ArticleSort) -> ArticleKey {
     match sort {
         ArticleSort::ViewsDesc => ArticleKey::Views { v: r.views, id: r.id },
-        ArticleSort::PublishedAtAsc | ArticleSort::PublishedAtDesc => ArticleKey::PublishedAt {
-            t: r.published_at.map(|t| t.timestamp_micros()).unwrap_or_default(),
-            id: r.id,
-        },
+        ArticleSort::PublishedAtAsc | ArticleSort::PublishedAtDesc => {
+            ArticleKey::PublishedAt { t: r.published_at.map(|t| t.timestamp_micros()).unwrap_or_default(), id: r.id }
+        }
     }
 }
 

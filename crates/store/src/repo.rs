@@ -69,7 +69,8 @@ impl ContentRepo for Store {
     }
 
     fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
-        let row = self.with(|c| tags::table.filter(tags::slug.eq(slug)).select(TagRow::as_select()).first(c).optional())?;
+        let row =
+            self.with(|c| tags::table.filter(tags::slug.eq(slug)).select(TagRow::as_select()).first(c).optional())?;
         row.map(Tag::try_from).transpose()
     }
 
@@ -82,7 +83,8 @@ impl ContentRepo for Store {
 
     fn tags_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Tag>> {
         convert(self.with(|c| {
-            let mut q = tags::table.select(TagRow::as_select()).order(tags::slug).limit(fetch).into_boxed::<MultiBackend>();
+            let mut q =
+                tags::table.select(TagRow::as_select()).order(tags::slug).limit(fetch).into_boxed::<MultiBackend>();
             if let Some(after) = after {
                 q = q.filter(tags::slug.gt(after.to_owned()));
             }
@@ -92,8 +94,11 @@ impl ContentRepo for Store {
 
     fn authors_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Author>> {
         convert(self.with(|c| {
-            let mut q =
-                authors::table.select(AuthorRow::as_select()).order(authors::slug).limit(fetch).into_boxed::<MultiBackend>();
+            let mut q = authors::table
+                .select(AuthorRow::as_select())
+                .order(authors::slug)
+                .limit(fetch)
+                .into_boxed::<MultiBackend>();
             if let Some(after) = after {
                 q = q.filter(authors::slug.gt(after.to_owned()));
             }
@@ -177,7 +182,8 @@ impl ContentRepo for Store {
                 sql = sql.filter(articles::section_id.eq_any(ids.iter().map(|s| s.0).collect::<Vec<_>>()));
             }
             for tag in &q.tag_ids {
-                let tagged = article_tags::table.filter(article_tags::tag_id.eq(tag.0)).select(article_tags::article_id);
+                let tagged =
+                    article_tags::table.filter(article_tags::tag_id.eq(tag.0)).select(article_tags::article_id);
                 sql = sql.filter(articles::id.eq_any(tagged));
             }
             if let Some(author) = q.author_id {
@@ -222,8 +228,9 @@ impl ContentRepo for Store {
 
     fn bodies_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Block>>> {
         let ids = raw_ids(ids, |a| a.0);
-        let rows: Vec<(i64, String)> =
-            self.with(|c| articles::table.filter(articles::id.eq_any(&ids)).select((articles::id, articles::body)).load(c))?;
+        let rows: Vec<(i64, String)> = self.with(|c| {
+            articles::table.filter(articles::id.eq_any(&ids)).select((articles::id, articles::body)).load(c)
+        })?;
         rows.into_iter().map(|(id, b)| Ok((ArticleId(id), parse_body(&b)?))).collect()
     }
 

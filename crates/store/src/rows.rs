@@ -4,9 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use newsdesk_domain::body::{Block, Image};
-use newsdesk_domain::model::{
-    ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, Status, Tag, TagId,
-};
+use newsdesk_domain::model::{ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, Status, Tag, TagId};
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::schema::{articles, authors, sections, tags};

@@ -14,7 +14,9 @@ use crate::conn::{AnyConnection, MultiBackend, db_err};
 use crate::per_backend;
 use crate::repo::{Store, convert};
 use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_json, to_naive, to_utc};
-use crate::schema::{article_authors, article_reactions, article_reads, article_tags, articles, authors, sections, tags};
+use crate::schema::{
+    article_authors, article_reactions, article_reads, article_tags, articles, authors, sections, tags,
+};
 
 /// Slug-to-id lookups made while importing one batch.
 #[derive(Default)]
@@ -46,13 +48,13 @@ macro_rules! lookup {
         match $cache.get(slug.as_str()) {
             Some(id) => *id,
             None => {
-                let id: Option<i64> = $table::table
-                    .filter($table::slug.eq(slug.as_str()))
-                    .select($table::id)
-                    .first($conn)
-                    .optional()?;
+                let id: Option<i64> =
+                    $table::table.filter($table::slug.eq(slug.as_str())).select($table::id).first($conn).optional()?;
                 let id = id.ok_or_else(|| {
-                    WriteError::Missing(Error::field($field, format!("no {} `{}` exists (is it defined earlier in the file?)", $what, slug)))
+                    WriteError::Missing(Error::field(
+                        $field,
+                        format!("no {} `{}` exists (is it defined earlier in the file?)", $what, slug),
+                    ))
                 })?;
                 $cache.insert(slug.as_str().to_owned(), id);
                 id
@@ -68,7 +70,8 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> Wri
                 Some(p) => Some(lookup!(conn, ids.sections, sections, p, "parent", "section")),
                 None => None,
             };
-            let values = (sections::slug.eq(s.slug.as_str()), sections::name.eq(&s.name), sections::parent_id.eq(parent));
+            let values =
+                (sections::slug.eq(s.slug.as_str()), sections::name.eq(&s.name), sections::parent_id.eq(parent));
             let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(sections::table)
                 .values(values)
                 .on_conflict(sections::slug)

@@ -49,16 +49,50 @@ impl Site {
         ] {
             s.records.push(json!({"kind": "section", "slug": slug, "name": name, "parent": parent}));
         }
-        for (slug, name) in [("rates", "Rates"), ("energy", "Energy"), ("elections", "Elections"), ("ai", "AI"), ("unused", "Unused")] {
+        for (slug, name) in
+            [("rates", "Rates"), ("energy", "Energy"), ("elections", "Elections"), ("ai", "AI"), ("unused", "Unused")]
+        {
             s.records.push(json!({"kind": "tag", "slug": slug, "name": name}));
         }
         s.records.push(json!({"kind": "author", "slug": "ana-lee", "name": "Ana Lee", "bio": "Economics"}));
         s.records.push(json!({"kind": "author", "slug": "ben-okafor", "name": "Ben Okafor"}));
         s.article("rates-rise", "invest", &["rates"], &["ana-lee"], Some("2026-01-01T08:00:00Z"), 100, "published")
-            .article("oil-jumps", "business", &["energy", "rates"], &["ben-okafor"], Some("2026-01-02T08:00:00Z"), 500, "published")
-            .article("vote-count", "politics", &["elections"], &["ana-lee"], Some("2026-01-03T08:00:00Z"), 50, "published")
-            .article("summit-opens", "world", &["elections", "energy"], &["ben-okafor", "ana-lee"], Some("2026-01-04T08:00:00Z"), 300, "published")
-            .article("chip-boom", "business", &["ai", "rates"], &["ana-lee"], Some("2026-01-05T08:00:00Z"), 300, "published")
+            .article(
+                "oil-jumps",
+                "business",
+                &["energy", "rates"],
+                &["ben-okafor"],
+                Some("2026-01-02T08:00:00Z"),
+                500,
+                "published",
+            )
+            .article(
+                "vote-count",
+                "politics",
+                &["elections"],
+                &["ana-lee"],
+                Some("2026-01-03T08:00:00Z"),
+                50,
+                "published",
+            )
+            .article(
+                "summit-opens",
+                "world",
+                &["elections", "energy"],
+                &["ben-okafor", "ana-lee"],
+                Some("2026-01-04T08:00:00Z"),
+                300,
+                "published",
+            )
+            .article(
+                "chip-boom",
+                "business",
+                &["ai", "rates"],
+                &["ana-lee"],
+                Some("2026-01-05T08:00:00Z"),
+                300,
+                "published",
+            )
             .article("same-time-a", "news", &[], &["ben-okafor"], Some("2026-01-06T00:00:00Z"), 10, "published")
             .article("same-time-b", "news", &[], &["ben-okafor"], Some("2026-01-06T00:00:00Z"), 10, "published")
             .article("draft-piece", "news", &["rates"], &["ana-lee"], None, 0, "draft")

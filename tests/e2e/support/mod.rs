@@ -286,7 +286,8 @@ impl Resp {
         assert_eq!(p["status"], status);
         assert!(p["title"].is_string() && p["type"].is_string() && p["detail"].is_string());
         if let Some(field) = field {
-            let fields: Vec<&str> = p["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+            let fields: Vec<&str> =
+                p["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
             assert!(fields.contains(&field), "expected `{field}` among {fields:?}");
         }
     }

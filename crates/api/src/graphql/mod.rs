@@ -77,10 +77,7 @@ impl QueryParams for GraphQLParams {}
 
 /// Which media type the client asked for.
 fn wants_graphql_response(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
+    req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
 }
 
 fn is_mutation(query: &str, operation: Option<&str>) -> bool {
@@ -95,12 +92,7 @@ fn is_mutation(query: &str, operation: Option<&str>) -> bool {
     })
 }
 
-async fn execute(
-    req: &HttpRequest,
-    schema: &NewsdeskSchema,
-    state: &AppState,
-    body: GraphQLBody,
-) -> HttpResponse {
+async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, body: GraphQLBody) -> HttpResponse {
     let mut request = async_graphql::Request::new(body.query);
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
@@ -174,6 +166,13 @@ pub async fn graphql_post(
     execute(&req, &schema, &state, body).await
 }
 
+/// A JSON-encoded query parameter (`variables`, `extensions`).
+fn json_param(name: &str, v: Option<String>) -> Result<Option<serde_json::Value>, newsdesk_domain::Error> {
+    v.map(|s| serde_json::from_str(&s))
+        .transpose()
+        .map_err(|_| newsdesk_domain::Error::field(name, "must be a JSON object"))
+}
+
 /// Execute a GraphQL query given as query parameters; GraphiQL for browsers.
 #[utoipa::path(
     tag = "graphql",
@@ -195,9 +194,11 @@ pub async fn graphql_get(
         Err(e) => return ApiError(e).response(),
     };
     let Some(query) = params.query else {
-        let html = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+        let html =
+            req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
         if html {
-            let page = async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Newsdesk GraphQL").finish();
+            let page =
+                async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Newsdesk GraphQL").finish();
             return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page);
         }
         return ApiError::http(StatusCode::BAD_REQUEST, "the `query` parameter is required");
@@ -207,19 +208,11 @@ pub async fn graphql_get(
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
-    let json_param = |name: &str, v: Option<String>| -> Result<Option<serde_json::Value>, HttpResponse> {
-        v.map(|s| serde_json::from_str(&s))
-            .transpose()
-            .map_err(|_| ApiError(newsdesk_domain::Error::field(name, "must be a JSON object")).response())
-    };
-    let variables = match json_param("variables", params.variables) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let extensions = match json_param("extensions", params.extensions) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let (variables, extensions) =
+        match (json_param("variables", params.variables), json_param("extensions", params.extensions)) {
+            (Ok(v), Ok(e)) => (v, e),
+            (Err(e), _) | (_, Err(e)) => return ApiError(e).response(),
+        };
     let body = GraphQLBody { query, variables, operation_name: params.operation_name, extensions };
     execute(&req, &schema, &state, body).await
 }

@@ -93,7 +93,8 @@ pub async fn list(
     let (filter, sort, limit, cursor) = q.0.parse()?;
     let page = state.content(move |c| c.list_articles(&filter, sort, cursor.as_deref(), limit)).await?;
     let next = page.next_cursor.clone();
-    let body = ArticleList { data: page.items.into_iter().map(ArticleView::from).collect(), next_cursor: page.next_cursor };
+    let body =
+        ArticleList { data: page.items.into_iter().map(ArticleView::from).collect(), next_cursor: page.next_cursor };
     json_page(&req, &body, next.as_deref())
 }
 

@@ -114,7 +114,8 @@ pub async fn authors(
     let cursor = q.0.cursor;
     let page = state.content(move |c| c.authors(cursor.as_deref(), limit, "cursor")).await?;
     let next = page.next_cursor.clone();
-    let body = AuthorList { data: page.items.into_iter().map(AuthorView::from).collect(), next_cursor: page.next_cursor };
+    let body =
+        AuthorList { data: page.items.into_iter().map(AuthorView::from).collect(), next_cursor: page.next_cursor };
     json_page(&req, &body, next.as_deref())
 }
 
