@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// Origins allowed by CORS, comma-separated; default: any origin.
     #[arg(long, env = "NEWSDESK_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// How long assembled public reads are reused by this node, in milliseconds
+    /// (0 turns the read cache off).
+    #[arg(long, env = "NEWSDESK_READ_CACHE_MS", default_value_t = 1_000)]
+    pub read_cache_ms: u64,
     /// `Cache-Control: max-age` of public reads, in seconds.
     #[arg(long, env = "NEWSDESK_CACHE_MAX_AGE", default_value_t = 10)]
     pub cache_max_age: u32,

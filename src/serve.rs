@@ -1,7 +1,7 @@
 //! `newsdesk serve`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use newsdesk_api::{ApiConfig, AppState};
@@ -24,7 +24,7 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     }
     let pool = store.pool().clone();
     let state = AppState {
-        content: Arc::new(ContentService::new(Arc::new(store))),
+        content: Arc::new(ContentService::new(Arc::new(store), Duration::from_millis(args.read_cache_ms))),
         queries: Arc::new(move || pool.queries_executed()),
         config: Arc::new(ApiConfig { cors_origins: args.cors_origins, cache_max_age: args.cache_max_age }),
     };

@@ -32,6 +32,20 @@ impl Default for ApiConfig {
 }
 
 impl AppState {
+    /// A read that may be answered from the service's cache on the async thread,
+    /// falling back to `load` on the blocking pool.
+    pub async fn read<K: Send + 'static, T: Send + 'static>(
+        &self,
+        key: K,
+        cached: impl FnOnce(&ContentService, &K) -> Option<T>,
+        load: impl FnOnce(&ContentService, K) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        match cached(&self.content, &key) {
+            Some(v) => Ok(v),
+            None => self.content(move |c| load(c, key)).await,
+        }
+    }
+
     /// Run a service call on the blocking thread pool.
     pub async fn content<T: Send + 'static>(
         &self,

@@ -204,33 +204,26 @@ pub struct ArticleView {
     pub version: i64,
 }
 
-impl From<Article> for ArticleView {
-    fn from(a: Article) -> Self {
+impl From<&Article> for ArticleView {
+    fn from(a: &Article) -> Self {
         let Article { record, body, section_path, tags, authors, reactions: r } = a;
-        let section = section_path
-            .last()
-            .map(|s| ArticleSection { slug: s.slug.to_string(), name: s.name.clone(), path: Vec::new() })
-            .map(|mut s| {
-                s.path = section_path.iter().map(Ref::from).collect();
-                s
-            })
-            .unwrap_or(ArticleSection { slug: String::new(), name: String::new(), path: Vec::new() });
+        let (slug, name) = section_path.last().map(|s| (s.slug.to_string(), s.name.clone())).unwrap_or_default();
         Self {
             id: record.id.to_string(),
             slug: record.slug.to_string(),
-            title: record.title,
-            summary: record.summary,
-            body: body.map(blocks),
-            section,
-            tags: tags.into_iter().map(|t| Ref { slug: t.slug.to_string(), name: t.name }).collect(),
-            authors: authors.into_iter().map(|a| Ref { slug: a.slug.to_string(), name: a.name }).collect(),
-            hero_image: record.hero_image.map(ImageView::from),
+            title: record.title.clone(),
+            summary: record.summary.clone(),
+            body: body.clone().map(blocks),
+            section: ArticleSection { slug, name, path: section_path.iter().map(Ref::from).collect() },
+            tags: tags.iter().map(|t| Ref { slug: t.slug.to_string(), name: t.name.clone() }).collect(),
+            authors: authors.iter().map(|a| Ref { slug: a.slug.to_string(), name: a.name.clone() }).collect(),
+            hero_image: record.hero_image.clone().map(ImageView::from),
             status: record.status.as_str().to_owned(),
             published_at: record.published_at,
             updated_at: record.updated_at,
             reading_time_minutes: record.reading_time_minutes,
             views: record.views,
-            reactions: reactions(r),
+            reactions: reactions(r.clone()),
             version: record.version,
         }
     }

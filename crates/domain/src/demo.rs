@@ -307,46 +307,6 @@ const ADJECTIVES: &[&str] = &[
     "cautious",
     "growing",
 ];
-const VERBS: &[&str] =
-    &["reshapes", "tests", "lifts", "divides", "drives", "slows", "revives", "challenges", "boosts", "worries"];
-const FILLER: &[&str] = &[
-    "the",
-    "week",
-    "after",
-    "months",
-    "of",
-    "debate",
-    "and",
-    "a",
-    "series",
-    "clear",
-    "signals",
-    "from",
-    "across",
-    "region",
-    "while",
-    "many",
-    "expect",
-    "further",
-    "changes",
-    "in",
-    "coming",
-    "year",
-    "with",
-    "questions",
-    "about",
-    "costs",
-    "timing",
-    "what",
-    "comes",
-    "next",
-    "for",
-    "those",
-    "most",
-    "affected",
-    "by",
-    "shift",
-];
 const FIRST: &[&str] = &[
     "Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kemi", "Luca", "Maya", "Nils",
     "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen", "Yusuf",
@@ -412,25 +372,83 @@ fn plan(rng: &mut Rng) -> Plan {
     Plan { tags, tags_by_topic, authors }
 }
 
+const SAID: &[&str] = &["said", "warned", "argued", "suggested", "insisted", "noted"];
+const PAST: &[&str] =
+    &["reshaped", "tested", "lifted", "divided", "drove", "slowed", "revived", "challenged", "boosted", "unsettled"];
+const WHEN: &[&str] =
+    &["this week", "on Monday", "last month", "over the summer", "in recent days", "since the spring", "this year"];
+const WHY: &[&str] = &[
+    "after a difficult quarter",
+    "despite months of uncertainty",
+    "as costs continued to climb",
+    "amid growing public interest",
+    "following a string of surprises",
+    "ahead of a crucial decision",
+];
+
+/// One sentence of plausible news prose about the topic.
 fn sentence(rng: &mut Rng, t: &Topic, words: &mut usize) -> String {
-    let n = 8 + rng.below(12);
-    let mut s = String::new();
-    for i in 0..n {
-        let w = match rng.below(6) {
-            0 => *rng.pick(t.nouns),
-            1 => *rng.pick(t.people),
-            2 => *rng.pick(ADJECTIVES),
-            _ => *rng.pick(FILLER),
-        };
-        if i > 0 {
-            s.push(' ');
+    let noun = *rng.pick(t.nouns);
+    let other = *rng.pick(t.nouns);
+    let people = *rng.pick(t.people);
+    let s = match rng.below(8) {
+        0 => format!(
+            "{} {} that the {} would shape the {} {}",
+            capitalize(people),
+            rng.pick(SAID),
+            noun,
+            other,
+            rng.pick(WHEN)
+        ),
+        1 => format!("The {} {} {} {}, according to {}", rng.pick(ADJECTIVES), noun, rng.pick(PAST), other, people),
+        2 => format!("Many {} have followed the {} closely {}", people, noun, rng.pick(WHY)),
+        3 => format!(
+            "It was the {} time {} that the {} {} {}",
+            rng.pick(&["first", "second", "third"]),
+            rng.pick(WHEN),
+            noun,
+            rng.pick(PAST),
+            people
+        ),
+        4 => {
+            format!("{} per cent of {} surveyed said {} mattered more than {}", 10 + rng.below(80), people, noun, other)
         }
-        s.push_str(w);
-    }
-    *words += n;
+        5 => format!("Questions about {} and {} remain open {}", noun, other, rng.pick(WHY)),
+        6 => format!("\"We did not expect the {} to move this fast,\" one of the {} said", noun, people),
+        _ => format!(
+            "The debate over {} is far from settled, and {} expect a {} year",
+            noun,
+            people,
+            rng.pick(ADJECTIVES)
+        ),
+    };
+    *words += s.split_whitespace().count();
     let mut s = capitalize(&s);
     s.push('.');
     s
+}
+
+/// A headline about the topic.
+fn headline(rng: &mut Rng, t: &Topic) -> String {
+    let noun = *rng.pick(t.nouns);
+    let people = *rng.pick(t.people);
+    let h = match rng.below(6) {
+        0 => format!("{} {} {} as {} take stock", rng.pick(ADJECTIVES), noun, rng.pick(PAST), people),
+        1 => format!("What the {} {} means for {}", rng.pick(ADJECTIVES), noun, people),
+        2 => format!("{} weigh a {} turn in {}", people, rng.pick(ADJECTIVES), noun),
+        3 => format!("Why {} {} {}", noun, rng.pick(PAST), rng.pick(WHEN)),
+        4 => format!("Inside the {} over {}", rng.pick(&["fight", "race", "push", "rethink"]), noun),
+        _ => {
+            let i = t.nouns.iter().position(|n| *n == noun).unwrap_or(0);
+            format!(
+                "{} and {}: {} look ahead",
+                noun,
+                t.nouns[(i + 1 + rng.below(t.nouns.len() - 1)) % t.nouns.len()],
+                people
+            )
+        }
+    };
+    capitalize(&h)
 }
 
 fn paragraph(rng: &mut Rng, t: &Topic, words: &mut usize, links: &[(Slug, String)]) -> Block {
@@ -541,14 +559,7 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         let ti = rng.zipf(TOPICS.len(), 0.6);
         let t = &TOPICS[ti];
         let noun = *rng.pick(t.nouns);
-        let title = format!(
-            "{} {} {} as {} {}",
-            capitalize(rng.pick::<&str>(ADJECTIVES)),
-            noun,
-            rng.pick(VERBS),
-            rng.pick(t.people),
-            rng.pick(&["take stock", "react", "look ahead", "weigh options", "push back", "celebrate"]),
-        );
+        let title = headline(&mut rng, t);
         let slug_i = slug(&format!("{title} {i}"));
         let mut words = 0;
         let summary = sentence(&mut rng, t, &mut words);

@@ -3,6 +3,7 @@
 //! No HTTP, no SQL.
 
 pub mod body;
+pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod model;

@@ -10,7 +10,7 @@ use crate::model::{ArticleId, AuthorId, SectionId, TagId};
 use crate::slug::Slug;
 
 /// A page size between 1 and [`Limit::MAX`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limit(u32);
 
 impl Limit {
@@ -40,7 +40,7 @@ impl Limit {
 }
 
 /// The orders a public article list can be read in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ArticleSort {
     #[default]
     PublishedAtDesc,
@@ -70,7 +70,7 @@ impl ArticleSort {
 }
 
 /// Public article list filters, as a client gives them (by slug).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ArticleFilter {
     /// The section and all its sub-sections.
     pub section: Option<Slug>,

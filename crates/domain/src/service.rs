@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
+use crate::cache::{ListKey, ReadCache};
 use crate::error::{Error, Result};
 use crate::model::{Article, ArticleId, ArticleRecord, Author, Section, SectionId, SectionTree, Tag};
 use crate::query::{
@@ -41,11 +42,34 @@ pub fn now() -> DateTime<Utc> {
 pub struct ContentService {
     repo: Arc<dyn ContentRepo>,
     tree: RwLock<Option<(Instant, Arc<SectionTree>)>>,
+    cache: Option<ReadCache>,
 }
 
 impl ContentService {
-    pub fn new(repo: Arc<dyn ContentRepo>) -> Self {
-        Self { repo, tree: RwLock::new(None) }
+    /// A service whose assembled reads are cached for `cache_ttl` (zero: no cache).
+    pub fn new(repo: Arc<dyn ContentRepo>, cache_ttl: Duration) -> Self {
+        let cache = (!cache_ttl.is_zero()).then(|| ReadCache::new(cache_ttl));
+        Self { repo, tree: RwLock::new(None), cache }
+    }
+
+    /// A published article from the read cache, without touching the database.
+    pub fn cached_article(&self, slug: &str) -> Option<Arc<Article>> {
+        self.cache.as_ref()?.article(slug)
+    }
+
+    /// A page of the public list from the read cache, without touching the database.
+    pub fn cached_list(&self, key: &ListKey) -> Option<Arc<Page<Article>>> {
+        self.cache.as_ref()?.list(key)
+    }
+
+    /// Drop every cached read (after content changed).
+    pub fn invalidate(&self) {
+        if let Some(c) = &self.cache {
+            c.clear();
+        }
+        if let Ok(mut t) = self.tree.write() {
+            *t = None;
+        }
     }
 
     pub fn ping(&self) -> Result<()> {
@@ -68,9 +92,13 @@ impl ContentService {
     }
 
     /// A published article by slug, with body and relations.
-    pub fn article(&self, slug: &str) -> Result<Article> {
+    pub fn article(&self, slug: &str) -> Result<Arc<Article>> {
         let found = self.repo.article_by_slug(slug)?;
-        self.visible_full(found, || format!("article `{slug}`"))
+        let article = Arc::new(self.visible_full(found, || format!("article `{slug}`"))?);
+        if let Some(c) = &self.cache {
+            c.put_article(slug, article.clone());
+        }
+        Ok(article)
     }
 
     /// A published article by id, with body and relations.
@@ -122,16 +150,14 @@ impl ContentService {
     }
 
     /// A page of published articles with their relations (no bodies): the REST list.
-    pub fn list_articles(
-        &self,
-        filter: &ArticleFilter,
-        sort: ArticleSort,
-        after: Option<&str>,
-        limit: Limit,
-    ) -> Result<Page<Article>> {
-        let mut page = self.list_records(filter, sort, after, limit, "cursor")?;
+    pub fn list_articles(&self, key: ListKey) -> Result<Arc<Page<Article>>> {
+        let mut page = self.list_records(&key.filter, key.sort, key.after.as_deref(), key.limit, "cursor")?;
         let items = self.hydrate(std::mem::take(&mut page.items))?;
-        Ok(page.with_items(items))
+        let page = Arc::new(page.with_items(items));
+        if let Some(c) = &self.cache {
+            c.put_list(key, page.clone());
+        }
+        Ok(page)
     }
 
     /// Turn slugs into ids. `None` when a named section, tag or author does not

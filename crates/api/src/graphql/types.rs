@@ -150,8 +150,8 @@ impl Article {
         Self { record, full: None }
     }
 
-    fn from_full(a: model::Article) -> Self {
-        Self { record: a.record.clone(), full: Some(Arc::new(a)) }
+    fn from_full(a: Arc<model::Article>) -> Self {
+        Self { record: a.record.clone(), full: Some(a) }
     }
 
     fn article_id(&self) -> ArticleId {
@@ -358,9 +358,9 @@ impl ContentQuery {
     /// One published article, by slug or by id.
     async fn article(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> GqlResult<Option<Article>> {
         let r = match (slug, id) {
-            (Some(slug), None) => state(ctx)?.content(move |c| c.article(&slug)).await,
+            (Some(slug), None) => state(ctx)?.read(slug, |c, s| c.cached_article(s), |c, s| c.article(&s)).await,
             (None, Some(id)) => match id.parse::<i64>() {
-                Ok(id) => state(ctx)?.content(move |c| c.article_by_id(ArticleId(id))).await,
+                Ok(id) => state(ctx)?.content(move |c| c.article_by_id(ArticleId(id)).map(Arc::new)).await,
                 Err(_) => return Ok(None),
             },
             _ => return Err(to_graphql(Error::field("slug", "give exactly one of `slug` or `id`"))),

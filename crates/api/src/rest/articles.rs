@@ -1,4 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use newsdesk_domain::cache::ListKey;
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, parse_time};
 use newsdesk_domain::{Slug, Validator};
 use serde::Deserialize;
@@ -58,7 +59,7 @@ impl QueryParams for ListParams {
 
 impl ListParams {
     /// Validate every parameter, reporting all bad ones at once.
-    fn parse(self) -> Result<(ArticleFilter, ArticleSort, Limit, Option<String>), ApiError> {
+    fn parse(self) -> Result<ListKey, ApiError> {
         let mut v = Validator::default();
         let section = self.section.and_then(|s| v.check(Slug::parse_field("section", s)));
         let tags = (self.tag.into_iter().enumerate())
@@ -70,8 +71,12 @@ impl ListParams {
         let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s)));
         let limit = self.limit.map_or(Some(Limit::DEFAULT), |s| v.check(Limit::parse("limit", &s, Limit::MAX)));
         v.finish()?;
-        let filter = ArticleFilter { section, tags, author, published_after, published_before };
-        Ok((filter, sort.unwrap_or_default(), limit.unwrap_or(Limit::DEFAULT), self.cursor))
+        Ok(ListKey {
+            filter: ArticleFilter { section, tags, author, published_after, published_before },
+            sort: sort.unwrap_or_default(),
+            after: self.cursor,
+            limit: limit.unwrap_or(Limit::DEFAULT),
+        })
     }
 }
 
@@ -90,12 +95,11 @@ pub async fn list(
     state: web::Data<AppState>,
     q: StrictQuery<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, sort, limit, cursor) = q.0.parse()?;
-    let page = state.content(move |c| c.list_articles(&filter, sort, cursor.as_deref(), limit)).await?;
-    let next = page.next_cursor.clone();
-    let body =
-        ArticleList { data: page.items.into_iter().map(ArticleView::from).collect(), next_cursor: page.next_cursor };
-    json_page(&req, &body, next.as_deref())
+    let key = q.0.parse()?;
+    let page = state.read(key, |c, k| c.cached_list(k), |c, k| c.list_articles(k)).await?;
+    let data = page.items.iter().map(ArticleView::from).collect();
+    let body = ArticleList { data, next_cursor: page.next_cursor.clone() };
+    json_page(&req, &body, page.next_cursor.as_deref())
 }
 
 /// No query parameters.
@@ -118,6 +122,6 @@ pub async fn get(
     _q: StrictQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let article = state.content(move |c| c.article(&slug)).await?;
-    json(&ArticleView::from(article))
+    let article = state.read(slug, |c, s| c.cached_article(s), |c, s| c.article(&s)).await?;
+    json(&ArticleView::from(article.as_ref()))
 }
