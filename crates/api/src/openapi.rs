@@ -36,6 +36,9 @@ pub enum ReadErrors {
     /// A parameter is unknown, repeated or invalid; `errors[]` names each.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
+    /// An unexpected failure, logged with the request id; the detail is generic.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
 }
 
 /// Errors of routes that read one resource.
@@ -51,6 +54,9 @@ pub enum NotFound {
     /// No published resource has this slug.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
+    /// An unexpected failure, logged with the request id; the detail is generic.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
 }
 
 /// The document, with the paths gathered from the router.

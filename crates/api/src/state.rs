@@ -25,11 +25,6 @@ pub struct ApiConfig {
     pub cache_max_age: u32,
 }
 
-impl Default for ApiConfig {
-    fn default() -> Self {
-        Self { cors_origins: Vec::new(), cache_max_age: 10 }
-    }
-}
 
 impl AppState {
     /// A read that may be answered from the service's cache on the async thread,
@@ -52,6 +47,8 @@ impl AppState {
         f: impl FnOnce(&ContentService) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let svc = self.content.clone();
-        actix_web::web::block(move || f(&svc)).await.map_err(Error::internal)?
+        // Keep the request's span (and its request id) on the blocking thread.
+        let span = tracing::Span::current();
+        actix_web::web::block(move || span.in_scope(|| f(&svc))).await.map_err(Error::internal)?
     }
 }

@@ -171,9 +171,12 @@ impl ContentService {
     ) -> Result<Option<ArticleQuery>> {
         let section_ids = match &f.section {
             None => None,
-            Some(slug) => match self.section_tree()?.by_slug(slug.as_str()) {
-                Some(s) => Some(self.section_tree()?.subtree(s.id)),
-                None => return Ok(None),
+            Some(slug) => {
+                let tree = self.section_tree()?;
+                match tree.by_slug(slug.as_str()) {
+                    Some(s) => Some(tree.subtree(s.id)),
+                    None => return Ok(None),
+                }
             },
         };
         let mut tag_ids = Vec::with_capacity(f.tags.len());
