@@ -25,7 +25,6 @@ pub struct ApiConfig {
     pub cache_max_age: u32,
 }
 
-
 impl AppState {
     /// A read that may be answered from the service's cache on the async thread,
     /// falling back to `load` on the blocking pool.

@@ -177,7 +177,7 @@ impl ContentService {
                     Some(s) => Some(tree.subtree(s.id)),
                     None => return Ok(None),
                 }
-            },
+            }
         };
         let mut tag_ids = Vec::with_capacity(f.tags.len());
         for slug in &f.tags {
