@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use newsdesk_api::http::ResponseCache;
 use newsdesk_api::{ApiConfig, AppState};
 use newsdesk_domain::repo::TransferRepo;
 use newsdesk_domain::service::ContentService;
@@ -23,8 +24,10 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         tracing::info!(records = n, seconds = t.elapsed().as_secs_f64(), "loaded the demo dataset");
     }
     let pool = store.pool().clone();
+    let read_cache = Duration::from_millis(args.read_cache_ms);
     let state = AppState {
-        content: Arc::new(ContentService::new(Arc::new(store), Duration::from_millis(args.read_cache_ms))),
+        content: Arc::new(ContentService::new(Arc::new(store), read_cache)),
+        responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
         config: Arc::new(ApiConfig { cors_origins: args.cors_origins, cache_max_age: args.cache_max_age }),
     };

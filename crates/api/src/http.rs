@@ -1,12 +1,18 @@
-//! HTTP caching for public reads: a strong ETag on every successful GET, 304 for a
-//! matching `If-None-Match`, and `Cache-Control`.
+//! HTTP caching of public reads: a strong ETag on every successful GET, 304 for a
+//! matching `If-None-Match`, `Cache-Control`, and a short-lived per-node cache of
+//! whole responses (the same `--read-cache-ms` bound as assembled articles).
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use moka::sync::Cache;
 
 use crate::state::AppState;
 
@@ -19,40 +25,110 @@ fn matches(if_none_match: &str, tag: &str) -> bool {
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| t.trim().trim_start_matches("W/") == tag)
 }
 
+/// A complete 200 response: its own headers (content type, `ETag`, `Link`,
+/// `Cache-Control`) and body. CORS, compression and the request id are added
+/// around it on every request.
+pub struct Stored {
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Stored {
+    pub fn new(headers: HeaderMap, body: Bytes) -> Self {
+        Self { headers, body }
+    }
+
+    /// This response for a request, or 304 when the client's `If-None-Match` matches.
+    pub fn respond(&self, if_none_match: Option<&str>) -> HttpResponse {
+        let etag = self.headers.get(header::ETAG).and_then(|v| v.to_str().ok());
+        if let (Some(inm), Some(tag)) = (if_none_match, etag)
+            && matches(inm, tag)
+        {
+            let mut res = HttpResponse::NotModified().finish();
+            for name in [header::ETAG, header::CACHE_CONTROL] {
+                if let Some(v) = self.headers.get(&name) {
+                    res.headers_mut().insert(name, v.clone());
+                }
+            }
+            return res;
+        }
+        let mut res = HttpResponse::with_body(StatusCode::OK, self.body.clone());
+        *res.headers_mut() = self.headers.clone();
+        res.map_into_boxed_body()
+    }
+}
+
+/// Whole responses by request, kept for a short time; disabled with a zero TTL.
+pub struct ResponseCache(Option<Cache<String, Arc<Stored>>>);
+
+impl ResponseCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self((!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(64 << 20)
+                .weigher(|k: &String, v: &Arc<Stored>| u32::try_from(k.len() + v.body.len() + 256).unwrap_or(u32::MAX))
+                .time_to_live(ttl)
+                .build()
+        }))
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<Stored>> {
+        self.0.as_ref()?.get(key)
+    }
+
+    pub fn put(&self, key: String, stored: Arc<Stored>) {
+        if let Some(c) = &self.0 {
+            c.insert(key, stored);
+        }
+    }
+
+    /// Forget every response (after content changed).
+    pub fn clear(&self) {
+        if let Some(c) = &self.0 {
+            c.invalidate_all();
+        }
+    }
+}
+
+fn if_none_match(req: &HttpRequest) -> Option<&str> {
+    req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
+}
+
 pub async fn conditional_get(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let is_get = req.method() == Method::GET || req.method() == Method::HEAD;
-    let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let max_age = req.app_data::<web::Data<AppState>>().map_or(0, |s| s.config.cache_max_age);
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if req.method() != Method::GET {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let key = req.uri().to_string();
+    if let Some(stored) = state.responses.get(&key) {
+        let res = stored.respond(if_none_match(req.request()));
+        return Ok(req.into_response(res));
+    }
     let res = next.call(req).await?;
-    if !is_get || res.status() != StatusCode::OK {
+    if res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();
-    let (mut head, body) = res.into_parts();
+    let (head, body) = res.into_parts();
     let bytes = to_bytes(body).await.map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
-    let tag = etag(&bytes);
-    let headers = head.headers_mut();
+    let mut headers = head.headers().clone();
     if !headers.contains_key(header::CACHE_CONTROL) {
-        let cc = format!("public, max-age={max_age}");
+        let cc = format!("public, max-age={}", state.config.cache_max_age);
         headers
             .insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).unwrap_or(HeaderValue::from_static("no-cache")));
     }
-    let tag_value = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""));
-    if if_none_match.as_deref().is_some_and(|inm| matches(inm, &tag)) {
-        let mut not_modified = HttpResponse::NotModified();
-        not_modified.insert_header((header::ETAG, tag_value));
-        for name in [header::CACHE_CONTROL, header::VARY] {
-            if let Some(v) = head.headers().get(&name) {
-                not_modified.insert_header((name, v.clone()));
-            }
-        }
-        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    if let Ok(tag) = HeaderValue::from_str(&etag(&bytes)) {
+        headers.insert(header::ETAG, tag);
     }
-    head.headers_mut().insert(header::ETAG, tag_value);
-    Ok(ServiceResponse::new(req, head.set_body(bytes).map_into_boxed_body()))
+    let stored = Arc::new(Stored::new(headers, bytes));
+    state.responses.put(key, stored.clone());
+    let res = stored.respond(if_none_match(&req));
+    Ok(ServiceResponse::new(req, res))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ pub mod app;
 pub mod error;
 pub mod extract;
 pub mod graphql;
-mod http;
+pub mod http;
 pub mod openapi;
 pub mod rest;
 pub mod state;

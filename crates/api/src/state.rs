@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use newsdesk_domain::service::ContentService;
+
+use crate::http::ResponseCache;
 use newsdesk_domain::{Error, Result};
 
 /// Reports the SQL statements run so far, for `/metrics`.
@@ -12,6 +14,8 @@ pub type QueryCount = Arc<dyn Fn() -> u64 + Send + Sync>;
 #[derive(Clone)]
 pub struct AppState {
     pub content: Arc<ContentService>,
+    /// Whole public responses, reused for a short time (see `http`).
+    pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,
     pub config: Arc<ApiConfig>,
 }

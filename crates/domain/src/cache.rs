@@ -1,4 +1,4 @@
-//! A short-lived, per-node cache of assembled reads (a "microcache").
+//! A short-lived, per-node cache of assembled articles (a "microcache").
 //!
 //! Under load, a popular article is read thousands of times a second; assembling it
 //! once per `ttl` instead of once per request takes the database off the hot path.
@@ -11,27 +11,14 @@ use std::time::Duration;
 use moka::sync::Cache;
 
 use crate::model::Article;
-use crate::query::{ArticleFilter, ArticleSort, Limit, Page};
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ListKey {
-    pub filter: ArticleFilter,
-    pub sort: ArticleSort,
-    pub after: Option<String>,
-    pub limit: Limit,
-}
 
 pub struct ReadCache {
     articles: Cache<String, Arc<Article>>,
-    lists: Cache<ListKey, Arc<Page<Article>>>,
 }
 
 impl ReadCache {
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            articles: Cache::builder().max_capacity(5_000).time_to_live(ttl).build(),
-            lists: Cache::builder().max_capacity(2_000).time_to_live(ttl).build(),
-        }
+        Self { articles: Cache::builder().max_capacity(5_000).time_to_live(ttl).build() }
     }
 
     pub fn article(&self, slug: &str) -> Option<Arc<Article>> {
@@ -42,17 +29,8 @@ impl ReadCache {
         self.articles.insert(slug.to_owned(), a);
     }
 
-    pub fn list(&self, key: &ListKey) -> Option<Arc<Page<Article>>> {
-        self.lists.get(key)
-    }
-
-    pub fn put_list(&self, key: ListKey, page: Arc<Page<Article>>) {
-        self.lists.insert(key, page);
-    }
-
     /// Forget everything, e.g. after content changed.
     pub fn clear(&self) {
         self.articles.invalidate_all();
-        self.lists.invalidate_all();
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::cache::{ListKey, ReadCache};
+use crate::cache::ReadCache;
 use crate::error::{Error, Result};
 use crate::model::{Article, ArticleId, ArticleRecord, Author, Section, SectionId, SectionTree, Tag};
 use crate::query::{
@@ -57,9 +57,11 @@ impl ContentService {
         self.cache.as_ref()?.article(slug)
     }
 
-    /// A page of the public list from the read cache, without touching the database.
-    pub fn cached_list(&self, key: &ListKey) -> Option<Arc<Page<Article>>> {
-        self.cache.as_ref()?.list(key)
+    /// The section tree if it is fresh in memory, without touching the database.
+    pub fn cached_section_tree(&self) -> Option<Arc<SectionTree>> {
+        let guard = self.tree.read().ok()?;
+        let (at, tree) = guard.as_ref()?;
+        (at.elapsed() < SECTION_TREE_TTL).then(|| tree.clone())
     }
 
     /// Drop every cached read (after content changed).
@@ -78,11 +80,8 @@ impl ContentService {
 
     /// The section tree, from memory when fresh.
     pub fn section_tree(&self) -> Result<Arc<SectionTree>> {
-        if let Ok(guard) = self.tree.read()
-            && let Some((at, tree)) = guard.as_ref()
-            && at.elapsed() < SECTION_TREE_TTL
-        {
-            return Ok(tree.clone());
+        if let Some(tree) = self.cached_section_tree() {
+            return Ok(tree);
         }
         let tree = Arc::new(SectionTree::new(self.repo.sections()?));
         if let Ok(mut guard) = self.tree.write() {
@@ -150,14 +149,16 @@ impl ContentService {
     }
 
     /// A page of published articles with their relations (no bodies): the REST list.
-    pub fn list_articles(&self, key: ListKey) -> Result<Arc<Page<Article>>> {
-        let mut page = self.list_records(&key.filter, key.sort, key.after.as_deref(), key.limit, "cursor")?;
+    pub fn list_articles(
+        &self,
+        filter: &ArticleFilter,
+        sort: ArticleSort,
+        after: Option<&str>,
+        limit: Limit,
+    ) -> Result<Page<Article>> {
+        let mut page = self.list_records(filter, sort, after, limit, "cursor")?;
         let items = self.hydrate(std::mem::take(&mut page.items))?;
-        let page = Arc::new(page.with_items(items));
-        if let Some(c) = &self.cache {
-            c.put_list(key, page.clone());
-        }
-        Ok(page)
+        Ok(page.with_items(items))
     }
 
     /// Turn slugs into ids. `None` when a named section, tag or author does not

@@ -7,7 +7,10 @@ mod scalars;
 mod types;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
@@ -16,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{QueryParams, parse_query};
+use crate::http::Stored;
 use crate::state::AppState;
 pub use types::Query;
 
@@ -93,6 +97,21 @@ fn is_mutation(query: &str, operation: Option<&str>) -> bool {
 }
 
 async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, body: GraphQLBody) -> HttpResponse {
+    let graphql_response = wants_graphql_response(req);
+    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
+    // Successful query responses are public reads like any other: reused for the
+    // read-cache period, keyed by everything that determines them.
+    let key = format!(
+        "graphql\n{content_type}\n{}\n{}\n{}\n{}",
+        body.operation_name.as_deref().unwrap_or(""),
+        body.variables.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        body.extensions.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+        body.query
+    );
+    if let Some(stored) = state.responses.get(&key) {
+        return stored.respond(None);
+    }
+    let cacheable = !is_mutation(&body.query, body.operation_name.as_deref());
     let mut request = async_graphql::Request::new(body.query);
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
@@ -125,16 +144,22 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
             ext.set("code", "BAD_USER_INPUT");
         }
     }
-    let graphql_response = wants_graphql_response(req);
     let status = if request_error && graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
-    match serde_json::to_vec(&response) {
-        Ok(bytes) => HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
-            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .body(bytes),
-        Err(e) => ApiError(newsdesk_domain::Error::internal(e)).response(),
+    let bytes = match serde_json::to_vec(&response) {
+        Ok(bytes) => Bytes::from(bytes),
+        Err(e) => return ApiError(newsdesk_domain::Error::internal(e)).response(),
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status != StatusCode::OK || !response.errors.is_empty() || !cacheable {
+        let mut res = HttpResponse::with_body(status, bytes).map_into_boxed_body();
+        *res.headers_mut() = headers;
+        return res;
     }
+    let stored = Arc::new(Stored::new(headers, bytes));
+    state.responses.put(key, stored.clone());
+    stored.respond(None)
 }
 
 /// Execute a GraphQL query or mutation sent as JSON.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object};
-use newsdesk_domain::model::{self, ArticleId, ArticleRecord};
+use newsdesk_domain::model::{self, ArticleId, ArticleRecord, SectionTree};
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, Page};
 use newsdesk_domain::{Error, Slug, Validator};
 
@@ -27,6 +27,11 @@ async fn call<T: Send + 'static>(
     f: impl FnOnce(&newsdesk_domain::service::ContentService) -> newsdesk_domain::Result<T> + Send + 'static,
 ) -> GqlResult<T> {
     state(ctx)?.content(f).await.map_err(to_graphql)
+}
+
+/// The section tree: from memory when fresh, else loaded on the blocking pool.
+async fn tree(ctx: &Context<'_>) -> GqlResult<Arc<SectionTree>> {
+    state(ctx)?.read((), |c, _| c.cached_section_tree(), |c, _| c.section_tree()).await.map_err(to_graphql)
 }
 
 async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
@@ -183,7 +188,7 @@ impl Article {
     }
     async fn section(&self, ctx: &Context<'_>) -> GqlResult<Section> {
         let id = self.record.section_id;
-        let tree = call(ctx, |c| c.section_tree()).await?;
+        let tree = tree(ctx).await?;
         tree.get(id).cloned().map(Section).ok_or_else(|| to_graphql(Error::internal(format!("section {id} missing"))))
     }
     async fn tags(&self, ctx: &Context<'_>) -> GqlResult<Vec<Tag>> {
@@ -252,17 +257,17 @@ impl Section {
     /// From the root section down to this one, inclusive.
     async fn path(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
         let id = self.0.id;
-        let tree = call(ctx, |c| c.section_tree()).await?;
+        let tree = tree(ctx).await?;
         Ok(tree.path(id).into_iter().map(Section).collect())
     }
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Section>> {
         let Some(parent) = self.0.parent_id else { return Ok(None) };
-        let tree = call(ctx, |c| c.section_tree()).await?;
+        let tree = tree(ctx).await?;
         Ok(tree.get(parent).cloned().map(Section))
     }
     async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
         let id = self.0.id;
-        let tree = call(ctx, |c| c.section_tree()).await?;
+        let tree = tree(ctx).await?;
         Ok(tree.children_of(Some(id)).cloned().map(Section).collect())
     }
     /// Published articles in this section and its sub-sections.
@@ -383,13 +388,13 @@ impl ContentQuery {
     }
 
     async fn section(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Section>> {
-        let tree = call(ctx, |c| c.section_tree()).await?;
+        let tree = tree(ctx).await?;
         Ok(tree.by_slug(&slug).cloned().map(Section))
     }
 
     /// The root sections; each has `children`.
     async fn sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
-        let tree = call(ctx, |c| c.section_tree()).await?;
+        let tree = tree(ctx).await?;
         Ok(tree.roots().cloned().map(Section).collect())
     }
 

@@ -1,5 +1,4 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use newsdesk_domain::cache::ListKey;
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, parse_time};
 use newsdesk_domain::{Slug, Validator};
 use serde::Deserialize;
@@ -53,13 +52,21 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
+/// A validated list request.
+struct ListRequest {
+    filter: ArticleFilter,
+    sort: ArticleSort,
+    cursor: Option<String>,
+    limit: Limit,
+}
+
 impl QueryParams for ListParams {
     const REPEATABLE: &'static [&'static str] = &["tag"];
 }
 
 impl ListParams {
     /// Validate every parameter, reporting all bad ones at once.
-    fn parse(self) -> Result<ListKey, ApiError> {
+    fn parse(self) -> Result<ListRequest, ApiError> {
         let mut v = Validator::default();
         let section = self.section.and_then(|s| v.check(Slug::parse_field("section", s)));
         let tags = (self.tag.into_iter().enumerate())
@@ -71,10 +78,10 @@ impl ListParams {
         let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s)));
         let limit = self.limit.map_or(Some(Limit::DEFAULT), |s| v.check(Limit::parse("limit", &s, Limit::MAX)));
         v.finish()?;
-        Ok(ListKey {
+        Ok(ListRequest {
             filter: ArticleFilter { section, tags, author, published_after, published_before },
             sort: sort.unwrap_or_default(),
-            after: self.cursor,
+            cursor: self.cursor,
             limit: limit.unwrap_or(Limit::DEFAULT),
         })
     }
@@ -95,8 +102,8 @@ pub async fn list(
     state: web::Data<AppState>,
     q: StrictQuery<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = q.0.parse()?;
-    let page = state.read(key, |c, k| c.cached_list(k), |c, k| c.list_articles(k)).await?;
+    let r = q.0.parse()?;
+    let page = state.content(move |c| c.list_articles(&r.filter, r.sort, r.cursor.as_deref(), r.limit)).await?;
     let data = page.items.iter().map(ArticleView::from).collect();
     let body = ArticleList { data, next_cursor: page.next_cursor.clone() };
     json_page(&req, &body, page.next_cursor.as_deref())
