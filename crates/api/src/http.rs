@@ -1,9 +1,16 @@
 //! HTTP caching of public reads: a strong ETag on every successful GET, 304 for a
 //! matching `If-None-Match`, `Cache-Control`, and a short-lived per-node cache of
 //! whole responses (the same `--read-cache-ms` bound as assembled articles).
+//!
+//! The response cache serves stale-while-revalidate: when an entry is older than
+//! the TTL, the first request to see it rebuilds it while concurrent requests keep
+//! getting the previous copy. A popular page therefore costs one rebuild per TTL,
+//! never a stampede of identical rebuilds, and is at most one TTL plus one rebuild
+//! old.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -31,11 +38,14 @@ fn matches(if_none_match: &str, tag: &str) -> bool {
 pub struct Stored {
     headers: HeaderMap,
     body: Bytes,
+    created: Instant,
+    /// Set once a request has taken on rebuilding this stale entry.
+    refreshing: AtomicBool,
 }
 
 impl Stored {
     pub fn new(headers: HeaderMap, body: Bytes) -> Self {
-        Self { headers, body }
+        Self { headers, body, created: Instant::now(), refreshing: AtomicBool::new(false) }
     }
 
     /// This response for a request, or 304 when the client's `If-None-Match` matches.
@@ -59,32 +69,52 @@ impl Stored {
 }
 
 /// Whole responses by request, kept for a short time; disabled with a zero TTL.
-pub struct ResponseCache(Option<Cache<String, Arc<Stored>>>);
+pub struct ResponseCache {
+    entries: Option<Cache<String, Arc<Stored>>>,
+    ttl: Duration,
+}
+
+/// Entries nobody asked for are dropped this long after they went stale.
+const IDLE_GRACE: Duration = Duration::from_secs(10);
 
 impl ResponseCache {
     pub fn new(ttl: Duration) -> Self {
-        Self((!ttl.is_zero()).then(|| {
+        let entries = (!ttl.is_zero()).then(|| {
             Cache::builder()
                 .max_capacity(64 << 20)
                 .weigher(|k: &String, v: &Arc<Stored>| u32::try_from(k.len() + v.body.len() + 256).unwrap_or(u32::MAX))
-                .time_to_live(ttl)
+                .time_to_live(ttl + IDLE_GRACE)
                 .build()
-        }))
+        });
+        Self { entries, ttl }
     }
 
+    /// A response to serve, or `None` when the caller must build it: nothing is
+    /// stored, or the stored copy is stale and no other request is rebuilding it.
     pub fn get(&self, key: &str) -> Option<Arc<Stored>> {
-        self.0.as_ref()?.get(key)
+        let stored = self.entries.as_ref()?.get(key)?;
+        let stale = stored.created.elapsed() >= self.ttl;
+        if stale && !stored.refreshing.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        Some(stored)
+    }
+
+    pub fn remove(&self, key: &str) {
+        if let Some(c) = &self.entries {
+            c.invalidate(key);
+        }
     }
 
     pub fn put(&self, key: String, stored: Arc<Stored>) {
-        if let Some(c) = &self.0 {
+        if let Some(c) = &self.entries {
             c.insert(key, stored);
         }
     }
 
     /// Forget every response (after content changed).
     pub fn clear(&self) {
-        if let Some(c) = &self.0 {
+        if let Some(c) = &self.entries {
             c.invalidate_all();
         }
     }
@@ -111,6 +141,8 @@ pub async fn conditional_get(
     }
     let res = next.call(req).await?;
     if res.status() != StatusCode::OK {
+        // What was stored no longer holds (say, the article is gone).
+        state.responses.remove(&key);
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();
@@ -134,6 +166,19 @@ pub async fn conditional_get(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_entries_are_rebuilt_by_one_request_while_others_get_the_old_copy() {
+        let cache = ResponseCache::new(Duration::from_millis(20));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"old"))));
+        assert!(cache.get("k").is_some());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(cache.get("k").is_none(), "the first request after the TTL rebuilds");
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"old")));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"new"))));
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"new")));
+        assert!(ResponseCache::new(Duration::ZERO).get("k").is_none());
+    }
 
     #[test]
     fn etag_matching() {

@@ -153,6 +153,7 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if status != StatusCode::OK || !response.errors.is_empty() || !cacheable {
+        state.responses.remove(&key);
         let mut res = HttpResponse::with_body(status, bytes).map_into_boxed_body();
         *res.headers_mut() = headers;
         return res;
