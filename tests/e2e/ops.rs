@@ -30,6 +30,8 @@ on_both_backends! {
         let tags = app.json("/v1/tags?limit=100");
         assert_eq!(tags["data"].as_array().unwrap().len(), 100);
         assert!(app.json("/v1/authors?limit=100")["data"].as_array().unwrap().len() >= 20);
+        // The README's example article.
+        assert_eq!(app.json("/v1/articles/inside-the-push-over-agents-0")["section"]["slug"], "ai");
         let first = app.json("/v1/articles?limit=1");
         let slug = first["data"][0]["slug"].as_str().unwrap().to_owned();
         let article = app.json(&format!("/v1/articles/{slug}"));
