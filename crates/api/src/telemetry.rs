@@ -46,7 +46,7 @@ pub async fn request_span(
         if res.status().is_server_error() {
             tracing::error!(status, elapsed_ms, "request failed");
         } else {
-            tracing::debug!(status, elapsed_ms, "request done");
+            tracing::info!(status, elapsed_ms, "request done");
         }
         if let Ok(v) = HeaderValue::from_str(&id) {
             res.headers_mut().insert(REQUEST_ID, v);

@@ -1,6 +1,7 @@
 //! The content service: every public read goes through here, from REST and GraphQL alike.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::cache::ReadCache;
 use crate::error::{Error, Result};
-use crate::model::{Article, ArticleId, ArticleRecord, Author, Section, SectionId, SectionTree, Tag};
+use crate::model::{Article, ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, SectionTree, Tag, TagId};
 use crate::query::{
     ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, decode_cursor, encode_cursor, paginate,
 };
@@ -258,12 +259,9 @@ impl ContentService {
     }
 
     pub fn tags(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Tag>>> {
-        let after = after.map(|c| decode_cursor::<Slug>(cursor_field, c)).transpose()?;
-        let rows = self.repo.tags_page(after.as_ref().map(Slug::as_str), i64::from(limit.get()) + 1)?;
-        let page = paginate(rows, limit, |t| encode_cursor(&t.slug));
-        let ids: Vec<_> = page.items.iter().map(|t| t.id).collect();
-        let counts = self.repo.tag_article_counts(&ids, now())?;
-        Ok(page.map(|t| Counted { article_count: counts.get(&t.id).copied().unwrap_or(0), item: t }))
+        let rows = |after: Option<&str>, fetch| self.repo.tags_page(after, fetch);
+        let counts = |ids: &[TagId]| self.repo.tag_article_counts(ids, now());
+        counted_page(after, limit, cursor_field, rows, |t| (&t.slug, t.id), counts)
     }
 
     pub fn tag(&self, slug: &str) -> Result<Counted<Tag>> {
@@ -273,12 +271,9 @@ impl ContentService {
     }
 
     pub fn authors(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Author>>> {
-        let after = after.map(|c| decode_cursor::<Slug>(cursor_field, c)).transpose()?;
-        let rows = self.repo.authors_page(after.as_ref().map(Slug::as_str), i64::from(limit.get()) + 1)?;
-        let page = paginate(rows, limit, |a| encode_cursor(&a.slug));
-        let ids: Vec<_> = page.items.iter().map(|a| a.id).collect();
-        let counts = self.repo.author_article_counts(&ids, now())?;
-        Ok(page.map(|a| Counted { article_count: counts.get(&a.id).copied().unwrap_or(0), item: a }))
+        let rows = |after: Option<&str>, fetch| self.repo.authors_page(after, fetch);
+        let counts = |ids: &[AuthorId]| self.repo.author_article_counts(ids, now());
+        counted_page(after, limit, cursor_field, rows, |a| (&a.slug, a.id), counts)
     }
 
     pub fn author(&self, slug: &str) -> Result<Counted<Author>> {
@@ -286,6 +281,24 @@ impl ContentService {
         let counts = self.repo.author_article_counts(&[a.id], now())?;
         Ok(Counted { article_count: counts.get(&a.id).copied().unwrap_or(0), item: a })
     }
+}
+
+/// A page of a list ordered by slug (tags, authors), each item with its number of
+/// visible articles: one query for the page, one for the counts.
+fn counted_page<T, K: Hash + Eq + Copy>(
+    after: Option<&str>,
+    limit: Limit,
+    cursor_field: &str,
+    rows: impl FnOnce(Option<&str>, i64) -> Result<Vec<T>>,
+    key: impl Fn(&T) -> (&Slug, K),
+    counts: impl FnOnce(&[K]) -> Result<HashMap<K, i64>>,
+) -> Result<Page<Counted<T>>> {
+    let after = after.map(|c| decode_cursor::<Slug>(cursor_field, c)).transpose()?;
+    let rows = rows(after.as_ref().map(Slug::as_str), i64::from(limit.get()) + 1)?;
+    let page = paginate(rows, limit, |t| encode_cursor(key(t).0));
+    let ids: Vec<K> = page.items.iter().map(|t| key(t).1).collect();
+    let counts = counts(&ids)?;
+    Ok(page.map(|t| Counted { article_count: counts.get(&key(&t).1).copied().unwrap_or(0), item: t }))
 }
 
 fn article_key(r: &ArticleRecord, sort: ArticleSort) -> ArticleKey {
