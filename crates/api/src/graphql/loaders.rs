@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{ArticleId, Author, AuthorId, ReactionCount, SectionId, Tag, TagId};
 use newsdesk_domain::service::{ContentService, now};
@@ -36,14 +36,16 @@ where
     }
 }
 
-pub type Load<K, V> = DataLoader<BatchLoader<K, V>>;
+/// A loader that remembers what it loaded for the rest of the request, so that a
+/// prefetch of a whole page serves every node's lookup.
+pub type Load<K, V> = DataLoader<BatchLoader<K, V>, HashMapCache>;
 
 fn loader<K, V>(state: &AppState, load: BatchFn<K, V>) -> Load<K, V>
 where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
 {
-    DataLoader::new(BatchLoader { state: state.clone(), load }, actix_web::rt::spawn)
+    DataLoader::with_cache(BatchLoader { state: state.clone(), load }, actix_web::rt::spawn, HashMapCache::default())
 }
 
 /// Attach every loader to a request.

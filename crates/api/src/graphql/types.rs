@@ -42,9 +42,48 @@ where
     ctx.data::<Load<K, V>>()?.load_one(key).await.map_err(|e| to_graphql((*e).clone()))
 }
 
-/// `first` of a connection: 1 to 100.
-fn first_arg(first: i32) -> GqlResult<Limit> {
-    Limit::new("first", i64::from(first), Limit::MAX).map_err(to_graphql)
+async fn load_many<K, V>(ctx: &Context<'_>, keys: Vec<K>) -> GqlResult<Vec<V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    let found = ctx.data::<Load<K, V>>()?.load_many(keys).await.map_err(|e| to_graphql((*e).clone()))?;
+    Ok(found.into_values().collect())
+}
+
+/// Load, in one batch per relation, the relations that the selection asks of the
+/// articles of a page. The loaders keep the results, so each node's own lookup is
+/// answered from memory: a page costs the same few statements whatever its size
+/// and however the nodes' resolution interleaves.
+async fn prefetch(ctx: &Context<'_>, records: &[ArticleRecord]) -> GqlResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids: Vec<ArticleId> = records.iter().map(|r| r.id).collect();
+    if node.field("body").exists() {
+        load_many::<ArticleId, Vec<newsdesk_domain::Block>>(ctx, ids.clone()).await?;
+    }
+    if node.field("reactions").exists() {
+        load_many::<ArticleId, Vec<model::ReactionCount>>(ctx, ids.clone()).await?;
+    }
+    if node.field("tags").exists() {
+        let tags = load_many::<ArticleId, Vec<model::Tag>>(ctx, ids.clone()).await?;
+        if node.field("tags").field("articleCount").exists() {
+            let tag_ids = tags.iter().flatten().map(|t| t.id).collect();
+            load_many::<model::TagId, i64>(ctx, tag_ids).await?;
+        }
+    }
+    if node.field("authors").exists() {
+        let authors = load_many::<ArticleId, Vec<model::Author>>(ctx, ids).await?;
+        if node.field("authors").field("articleCount").exists() {
+            let author_ids = authors.iter().flatten().map(|a| a.id).collect();
+            load_many::<model::AuthorId, i64>(ctx, author_ids).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `first` of a connection: 1 to 100, 20 when not given (or given as `null`).
+fn first_arg(first: Option<i32>) -> GqlResult<Limit> {
+    first.map_or(Ok(Limit::DEFAULT), |n| Limit::new("first", i64::from(n), Limit::MAX)).map_err(to_graphql)
 }
 
 fn connection<T, N: async_graphql::OutputType>(
@@ -62,12 +101,13 @@ async fn articles_connection(
     ctx: &Context<'_>,
     filter: ArticleFilter,
     sort: ArticleSort,
-    first: i32,
+    first: Option<i32>,
     after: Option<String>,
 ) -> GqlResult<Connection<String, Article>> {
     let limit = first_arg(first)?;
     let has_previous = after.is_some();
     let page = call(ctx, move |c| c.list_records(&filter, sort, after.as_deref(), limit, "after")).await?;
+    prefetch(ctx, &page.items).await?;
     Ok(connection(page, has_previous, Article::from_record))
 }
 
@@ -237,8 +277,8 @@ impl Article {
         self.record.version
     }
     /// Articles on the same subject. Empty until related-article scoring is enabled.
-    async fn related(&self, #[graphql(default = 5)] first: i32) -> GqlResult<Vec<Article>> {
-        Limit::new("first", i64::from(first), 20).map_err(to_graphql)?;
+    async fn related(&self, #[graphql(default = 5)] first: Option<i32>) -> GqlResult<Vec<Article>> {
+        Limit::new("first", i64::from(first.unwrap_or(5)), 20).map_err(to_graphql)?;
         Ok(Vec::new())
     }
 }
@@ -275,11 +315,11 @@ impl Section {
         Ok(load::<model::SectionId, i64>(ctx, self.0.id).await?.unwrap_or(0))
     }
     /// Published articles in this section and its sub-sections, newest first.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Article>> {
         let filter = ArticleFilter { section: Some(self.0.slug.clone()), ..Default::default() };
@@ -303,11 +343,11 @@ impl Tag {
         Ok(load::<model::TagId, i64>(ctx, self.0.id).await?.unwrap_or(0))
     }
     /// Published articles with this tag, newest first.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Article>> {
         let filter = ArticleFilter { tags: vec![self.0.slug.clone()], ..Default::default() };
@@ -334,11 +374,11 @@ impl Author {
         Ok(load::<model::AuthorId, i64>(ctx, self.0.id).await?.unwrap_or(0))
     }
     /// Published articles by this author, newest first.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Article>> {
         let filter = ArticleFilter { author: Some(self.0.slug.clone()), ..Default::default() };
@@ -374,17 +414,18 @@ impl ContentQuery {
     }
 
     /// Published articles.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
         filter: Option<ArticleFilterInput>,
-        #[graphql(default_with = "ArticleSortInput::PublishedAtDesc")] sort: ArticleSortInput,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default_with = "Some(ArticleSortInput::PublishedAtDesc)")] sort: Option<ArticleSortInput>,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Article>> {
         let filter = filter.unwrap_or_default().parse()?;
-        articles_connection(ctx, filter, sort.into(), first, after).await
+        let sort = sort.map_or(ArticleSort::default(), ArticleSort::from);
+        articles_connection(ctx, filter, sort, first, after).await
     }
 
     async fn section(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Section>> {
@@ -404,11 +445,11 @@ impl ContentQuery {
     }
 
     /// Tags, by slug.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn tags(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Tag>> {
         let limit = first_arg(first)?;
@@ -423,11 +464,11 @@ impl ContentQuery {
     }
 
     /// Authors, by slug.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn authors(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Author>> {
         let limit = first_arg(first)?;
