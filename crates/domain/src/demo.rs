@@ -318,21 +318,8 @@ const LAST: &[&str] = &[
 ];
 pub const REACTION_KINDS: &[&str] = &["like", "very-good", "sad", "angry", "surprised"];
 
-fn slugify(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_owned()
-}
-
 fn slug(s: &str) -> Slug {
-    // Generated slugs are ASCII alphanumerics joined by single hyphens.
-    Slug::parse(slugify(s)).unwrap_or_else(|_| Slug::parse("x").unwrap_or_else(|_| unreachable!()))
+    Slug::from_text(s)
 }
 
 fn capitalize(s: &str) -> String {
@@ -466,7 +453,7 @@ fn paragraph(rng: &mut Rng, t: &Topic, words: &mut usize, links: &[(Slug, String
             3 => Span {
                 text,
                 marks: Vec::new(),
-                href: Some(format!("https://example.org/{}", slugify(t.name))),
+                href: Some(format!("https://example.org/{}", slug(t.name))),
                 article: None,
             },
             _ => Span { text, marks: Vec::new(), href: None, article: None },

@@ -35,6 +35,24 @@ impl Slug {
         }
     }
 
+    /// Derive a slug from free text ("Rates rise, again!" -> `rates-rise-again`).
+    /// Always valid: text without letters or digits gives `untitled`.
+    pub fn from_text(text: &str) -> Self {
+        let mut out = String::with_capacity(text.len().min(Self::MAX_LEN));
+        for c in text.chars() {
+            if out.len() >= Self::MAX_LEN {
+                break;
+            }
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        let trimmed = out.trim_end_matches('-');
+        Self(if trimmed.is_empty() { "untitled".to_owned() } else { trimmed.to_owned() })
+    }
+
     /// Parse a slug given by the client as the field `field`.
     pub fn parse_field(field: &str, s: impl Into<String>) -> Result<Self> {
         Self::parse(s).map_err(|e| e.nested(field))
@@ -77,6 +95,16 @@ impl fmt::Display for Slug {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_text_is_always_valid() {
+        for (text, want) in [("Rates rise, again!", "rates-rise-again"), ("  --  ", "untitled"), ("Ünïcode ok", "n-code-ok")] {
+            let s = Slug::from_text(text);
+            assert_eq!(s.as_str(), want);
+            assert!(Slug::parse(s.as_str()).is_ok());
+        }
+        assert!(Slug::parse(Slug::from_text(&"ab ".repeat(100)).as_str()).is_ok());
+    }
 
     #[test]
     fn accepts_and_rejects() {
