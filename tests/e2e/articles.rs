@@ -138,6 +138,8 @@ on_both_backends! {
             ("sort=views", "sort"),
             ("section=Not%20A%20Slug", "section"),
             ("tag=ok&tag=BAD!", "tag[1]"),
+            ("section=", "section"),
+            ("publishedAfter=", "publishedAfter"),
         ];
         for (q, field) in cases {
             app.get(&format!("/v1/articles?{q}")).assert_problem(400, Some(field));

@@ -31,9 +31,13 @@ impl<T: QueryParams> FromRequest for StrictQuery<T> {
 
 pub fn parse_query<T: QueryParams>(qs: &str) -> Result<T, Error> {
     let mut seen: Vec<String> = Vec::new();
-    for (k, _) in form_urlencoded::parse(qs.as_bytes()) {
+    for (k, v) in form_urlencoded::parse(qs.as_bytes()) {
         if seen.iter().any(|s| *s == k) && !T::REPEATABLE.contains(&k.as_ref()) {
             return Err(Error::field(k, "may be given only once"));
+        }
+        // `?section=` is more likely a template bug than a wish for no filter.
+        if v.is_empty() {
+            return Err(Error::field(k, "must not be empty; leave the parameter out instead"));
         }
         seen.push(k.into_owned());
     }
@@ -72,6 +76,8 @@ mod tests {
         let e = parse_query::<Q>("limt=5").unwrap_err();
         assert_eq!(e.fields[0].field, "limt");
         let e = parse_query::<Q>("limit=5&limit=6").unwrap_err();
+        assert_eq!(e.fields[0].field, "limit");
+        let e = parse_query::<Q>("limit=").unwrap_err();
         assert_eq!(e.fields[0].field, "limit");
         let q = parse_query::<Q>("tag=a&tag=b").unwrap();
         assert_eq!(q.tag, ["a", "b"]);

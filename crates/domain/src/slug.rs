@@ -98,7 +98,9 @@ mod tests {
 
     #[test]
     fn from_text_is_always_valid() {
-        for (text, want) in [("Rates rise, again!", "rates-rise-again"), ("  --  ", "untitled"), ("Ünïcode ok", "n-code-ok")] {
+        for (text, want) in
+            [("Rates rise, again!", "rates-rise-again"), ("  --  ", "untitled"), ("Ünïcode ok", "n-code-ok")]
+        {
             let s = Slug::from_text(text);
             assert_eq!(s.as_str(), want);
             assert!(Slug::parse(s.as_str()).is_ok());

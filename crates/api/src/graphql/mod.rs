@@ -123,12 +123,16 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
         }
         Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`variables` must be a JSON object"),
     }
-    if let Some(serde_json::Value::Object(ext)) = body.extensions {
-        for (k, v) in ext {
-            if let Ok(v) = async_graphql::Value::from_json(v) {
-                request.extensions.insert(k, v);
+    match body.extensions {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(ext)) => {
+            for (k, v) in ext {
+                if let Ok(v) = async_graphql::Value::from_json(v) {
+                    request.extensions.insert(k, v);
+                }
             }
         }
+        Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`extensions` must be a JSON object"),
     }
     let mut response = schema.execute(loaders::attach(request, state)).await;
     // Errors raised before execution (syntax, validation, limits) have no path.

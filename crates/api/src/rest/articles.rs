@@ -29,12 +29,14 @@ pub enum Sort {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// A section slug; articles of its sub-sections are included.
+    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     section: Option<String>,
     /// A tag slug; repeat the parameter for several tags, all of which must match.
     #[serde(default)]
-    #[param(style = Form, explode)]
+    #[param(style = Form, explode, value_type = Vec<SlugParam>)]
     tag: Vec<String>,
     /// An author slug.
+    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     author: Option<String>,
     /// Only articles published at or after this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
@@ -43,14 +45,21 @@ pub struct ListParams {
     #[param(value_type = Option<String>, format = DateTime)]
     published_before: Option<String>,
     /// Order of the list; newest first by default.
-    #[param(value_type = Option<Sort>)]
+    #[param(value_type = Option<Sort>, inline)]
     sort: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
-    /// The `nextCursor` of the previous page.
+    /// The `nextCursor` of the previous page; any other value is a 400.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
+
+/// A slug: lowercase letters and digits in words joined by single hyphens.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+#[allow(dead_code)]
+pub struct SlugParam(String);
 
 /// A validated list request.
 struct ListRequest {

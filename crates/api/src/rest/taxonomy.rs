@@ -21,7 +21,8 @@ pub struct PageParams {
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
-    /// The `nextCursor` of the previous page.
+    /// The `nextCursor` of the previous page; any other value is a 400.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 
