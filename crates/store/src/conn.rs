@@ -93,7 +93,8 @@ impl AnyManager {
                 // busy_timeout first: WAL needs a lock that parallel opens contend for.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 AnyConnection::Sqlite(c)
