@@ -9,7 +9,7 @@
 #   tests/openapi-conformance.sh [path/to/newsdesk]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:-target/debug/newsdesk}
+BIN=${1:-${CARGO_TARGET_DIR:-target}/debug/newsdesk}
 PORT=${PORT:-8098}
 DIR=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
