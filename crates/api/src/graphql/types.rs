@@ -51,6 +51,16 @@ where
     Ok(found.into_values().collect())
 }
 
+/// Hand counts the service computed anyway to the count loader, so `articleCount`
+/// costs no second query.
+async fn feed_counts<K>(ctx: &Context<'_>, counts: Vec<(K, i64)>) -> GqlResult<()>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    ctx.data::<Load<K, i64>>()?.feed_many(counts).await;
+    Ok(())
+}
+
 /// Load, in one batch per relation, the relations that the selection asks of the
 /// articles of a page. The loaders keep the results, so each node's own lookup is
 /// answered from memory: a page costs the same few statements whatever its size
@@ -440,8 +450,9 @@ impl ContentQuery {
     }
 
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Tag>> {
-        let r = state(ctx)?.content(move |c| c.tag(&slug)).await;
-        Ok(found(r)?.map(|t| Tag(t.item)))
+        let Some(t) = found(state(ctx)?.content(move |c| c.tag(&slug)).await)? else { return Ok(None) };
+        feed_counts(ctx, vec![(t.item.id, t.article_count)]).await?;
+        Ok(Some(Tag(t.item)))
     }
 
     /// Tags, by slug.
@@ -455,12 +466,14 @@ impl ContentQuery {
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
         let page = call(ctx, move |c| c.tags(after.as_deref(), limit, "after")).await?;
+        feed_counts(ctx, page.items.iter().map(|t| (t.item.id, t.article_count)).collect()).await?;
         Ok(connection(page, has_previous, |t| Tag(t.item)))
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Author>> {
-        let r = state(ctx)?.content(move |c| c.author(&slug)).await;
-        Ok(found(r)?.map(|a| Author(a.item)))
+        let Some(a) = found(state(ctx)?.content(move |c| c.author(&slug)).await)? else { return Ok(None) };
+        feed_counts(ctx, vec![(a.item.id, a.article_count)]).await?;
+        Ok(Some(Author(a.item)))
     }
 
     /// Authors, by slug.
@@ -474,6 +487,7 @@ impl ContentQuery {
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
         let page = call(ctx, move |c| c.authors(after.as_deref(), limit, "after")).await?;
+        feed_counts(ctx, page.items.iter().map(|a| (a.item.id, a.article_count)).collect()).await?;
         Ok(connection(page, has_previous, |a| Author(a.item)))
     }
 }
