@@ -61,10 +61,6 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
 }
 
 impl TryFrom<String> for Slug {
