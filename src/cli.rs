@@ -84,6 +84,23 @@ pub struct ServeArgs {
     /// `Cache-Control: max-age` of public reads, in seconds.
     #[arg(long, env = "NEWSDESK_CACHE_MAX_AGE", default_value_t = 10)]
     pub cache_max_age: u32,
+    /// Reaction kinds clients may send, comma-separated.
+    #[arg(
+        long,
+        env = "NEWSDESK_REACTION_KINDS",
+        value_delimiter = ',',
+        default_value = "like,very-good,sad,angry,surprised"
+    )]
+    pub reaction_kinds: Vec<String>,
+    /// How often accepted beacons are written, in milliseconds.
+    #[arg(long, env = "NEWSDESK_FLUSH_MS", default_value_t = 1_000)]
+    pub flush_ms: u64,
+    /// Beacons held in memory before new ones are refused with 503.
+    #[arg(long, env = "NEWSDESK_MAX_PENDING_BEACONS", default_value_t = 100_000)]
+    pub max_pending_beacons: usize,
+    /// How often rankings are recomputed, in milliseconds.
+    #[arg(long, env = "NEWSDESK_RANKING_REFRESH_MS", default_value_t = 5_000)]
+    pub ranking_refresh_ms: u64,
 }
 
 /// Midnight UTC today: the default anchor of the demo dataset, so that output is

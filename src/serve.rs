@@ -1,14 +1,17 @@
 //! `newsdesk serve`.
 
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
+use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use newsdesk_api::http::ResponseCache;
 use newsdesk_api::{ApiConfig, AppState};
+use newsdesk_domain::engagement::{EngagementConfig, EngagementService};
+use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::repo::TransferRepo;
 use newsdesk_domain::service::ContentService;
-use newsdesk_domain::{demo, transfer};
+use newsdesk_domain::{Slug, demo, transfer};
 
 use crate::cli::{ServeArgs, today};
 
@@ -23,22 +26,48 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         let n = transfer::import_records(&store, records.into_iter().enumerate().map(|(i, r)| (i + 1, Ok(r))), |_| {})?;
         tracing::info!(records = n, seconds = t.elapsed().as_secs_f64(), "loaded the demo dataset");
     }
+    for kind in &args.reaction_kinds {
+        Slug::parse(kind.as_str()).map_err(|e| anyhow!("reaction kind `{kind}`: {e}"))?;
+    }
     let pool = store.pool().clone();
+    let store = Arc::new(store);
     let read_cache = Duration::from_millis(args.read_cache_ms);
+    let content = Arc::new(ContentService::new(store.clone(), read_cache));
+    let engagement_config =
+        EngagementConfig { reaction_kinds: args.reaction_kinds, max_pending: args.max_pending_beacons.max(1) };
     let state = AppState {
-        content: Arc::new(ContentService::new(Arc::new(store), read_cache)),
+        content: content.clone(),
+        engagement: Arc::new(EngagementService::new(store.clone(), content.clone(), engagement_config)),
+        rankings: Arc::new(RankingService::new(store, content)),
         responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
         config: Arc::new(ApiConfig { cors_origins: args.cors_origins, cache_max_age: args.cache_max_age }),
     };
+    state.rankings.refresh().context("computing rankings")?;
+    let workers =
+        Workers::start(&state, Duration::from_millis(args.flush_ms), Duration::from_millis(args.ranking_refresh_ms));
     let schema = newsdesk_api::graphql::schema();
+    let served = serve_http(state.clone(), schema, &args.bind, args.workers, started);
+    // Every request has been answered: write what they accepted before exiting.
+    workers.stop();
+    flush_all(&state);
+    served
+}
+
+fn serve_http(
+    state: AppState,
+    schema: newsdesk_api::graphql::NewsdeskSchema,
+    bind: &str,
+    workers: Option<usize>,
+    started: Instant,
+) -> Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let mut server =
             actix_web::HttpServer::new(move || newsdesk_api::build(state.clone(), schema.clone())).shutdown_timeout(10);
-        if let Some(w) = args.workers {
+        if let Some(w) = workers {
             server = server.workers(w.max(1));
         }
-        let server = server.bind(&args.bind).with_context(|| format!("binding {}", args.bind))?;
+        let server = server.bind(bind).with_context(|| format!("binding {bind}"))?;
         for addr in server.addrs() {
             println!("listening on http://{addr}");
         }
@@ -47,4 +76,99 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Background work of a serving node: writing accepted beacons about once a
+/// second, and recomputing rankings every few seconds, each on its own thread so
+/// that a slow ranking query never delays counts.
+struct Workers {
+    stop: Vec<mpsc::Sender<()>>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Workers {
+    fn start(state: &AppState, flush_every: Duration, rank_every: Duration) -> Self {
+        let mut workers = Workers { stop: Vec::new(), threads: Vec::new() };
+        let s = state.clone();
+        let mut last_prune = Instant::now();
+        workers.spawn("flush", flush_every, move || {
+            flush_once(&s);
+            if last_prune.elapsed() > PRUNE_EVERY {
+                last_prune = Instant::now();
+                if let Err(e) = s.engagement.prune() {
+                    tracing::warn!(error = %e, "pruning engagement state failed");
+                }
+            }
+        });
+        let s = state.clone();
+        workers.spawn("rankings", rank_every, move || {
+            if let Err(e) = s.rankings.refresh() {
+                tracing::warn!(error = %e, "recomputing rankings failed; serving the previous ones");
+            }
+        });
+        workers
+    }
+
+    fn spawn(&mut self, name: &str, every: Duration, mut tick: impl FnMut() + Send + 'static) {
+        let (tx, rx) = mpsc::channel::<()>();
+        let spawned = thread::Builder::new().name(name.to_owned()).spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(every) {
+                tick();
+            }
+        });
+        match spawned {
+            Ok(handle) => {
+                self.stop.push(tx);
+                self.threads.push(handle);
+            }
+            Err(e) => tracing::error!(error = %e, worker = name, "cannot start a background worker"),
+        }
+    }
+
+    fn stop(self) {
+        drop(self.stop);
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// Write accepted beacons; when anything counted, the node's cached reads are
+/// dropped so that counters show it at once.
+fn flush_once(state: &AppState) {
+    match state.engagement.flush() {
+        Ok(counted) if counted.any() => {
+            state.content.invalidate();
+            state.responses.clear();
+            tracing::debug!(views = counted.views, reactions = counted.reactions, "beacons written");
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, pending = state.engagement.pending(), "writing beacons failed; will retry")
+        }
+    }
+}
+
+/// At shutdown: write every accepted beacon, retrying for a while if the
+/// database is briefly unavailable.
+fn flush_all(state: &AppState) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match state.engagement.flush() {
+            Ok(counted) => {
+                tracing::info!(views = counted.views, reactions = counted.reactions, "beacons written at shutdown");
+                return;
+            }
+            Err(e) if Instant::now() < deadline => {
+                tracing::warn!(error = %e, "writing beacons at shutdown failed; retrying");
+                thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, lost = state.engagement.pending(), "beacons could not be written at shutdown");
+                return;
+            }
+        }
+    }
 }

@@ -22,6 +22,9 @@ pub fn describe(kind: ErrorKind) -> (StatusCode, &'static str, &'static str, &'s
         ErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Not allowed", "FORBIDDEN"),
         ErrorKind::Conflict => (StatusCode::CONFLICT, "conflict", "Conflict", "CONFLICT"),
         ErrorKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", "RATE_LIMITED"),
+        ErrorKind::Unavailable => {
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "UNAVAILABLE")
+        }
         ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "INTERNAL"),
     }
 }
@@ -110,7 +113,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        problem_response(self.status_code(), &problem(&self.0))
+        let mut response = problem_response(self.status_code(), &problem(&self.0));
+        if self.0.kind == ErrorKind::Unavailable {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 
@@ -147,7 +154,7 @@ mod tests {
         let mut codes = std::collections::HashSet::new();
         for kind in ErrorKind::ALL {
             let (status, slug, _, code) = describe(kind);
-            assert!(status.is_client_error() || kind == ErrorKind::Internal);
+            assert!(status.is_client_error() || matches!(kind, ErrorKind::Internal | ErrorKind::Unavailable));
             assert!(!slug.is_empty());
             assert!(codes.insert(code), "duplicate code {code}");
             let gql = to_graphql(Error::new(kind, "x"));

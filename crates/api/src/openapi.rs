@@ -21,6 +21,7 @@ use crate::error::Problem;
         (name = "sections", description = "The section tree"),
         (name = "tags", description = "Topic tags"),
         (name = "authors", description = "Authors"),
+        (name = "engagement", description = "View and reaction beacons, and rankings"),
         (name = "graphql", description = "GraphQL over HTTP"),
         (name = "operations", description = "Health, readiness, metrics and documentation"),
     )
@@ -58,6 +59,28 @@ pub enum NotFound {
     /// An unexpected failure, logged with the request id; the detail is generic.
     #[response(status = 500, content_type = "application/problem+json")]
     Internal(Problem),
+}
+
+/// Errors of beacons.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum BeaconErrors {
+    /// The body is not a valid beacon (bad JSON, unknown field, bad session id or
+    /// kind); `errors[]` names each field.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No published article has this slug.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// The body is neither `application/json` nor `text/plain`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// An unexpected failure, logged with the request id; the detail is generic.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+    /// Too many beacons wait to be written; retry after `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    Unavailable(Problem),
 }
 
 /// The document, with the paths gathered from the router.

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use newsdesk_domain::engagement::EngagementService;
+use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::service::ContentService;
 
 use crate::http::ResponseCache;
@@ -14,6 +16,8 @@ pub type QueryCount = Arc<dyn Fn() -> u64 + Send + Sync>;
 #[derive(Clone)]
 pub struct AppState {
     pub content: Arc<ContentService>,
+    pub engagement: Arc<EngagementService>,
+    pub rankings: Arc<RankingService>,
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,
@@ -44,14 +48,19 @@ impl AppState {
         }
     }
 
-    /// Run a service call on the blocking thread pool.
+    /// Run a content service call on the blocking thread pool.
     pub async fn content<T: Send + 'static>(
         &self,
         f: impl FnOnce(&ContentService) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let svc = self.content.clone();
-        // Keep the request's span (and its request id) on the blocking thread.
-        let span = tracing::Span::current();
-        actix_web::web::block(move || span.in_scope(|| f(&svc))).await.map_err(Error::internal)?
+        blocking(move || f(&svc)).await
     }
+}
+
+/// Run blocking work (anything that may touch the database) on the blocking
+/// thread pool, keeping the request's span (and its request id) there.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(f)).await.map_err(Error::internal)?
 }

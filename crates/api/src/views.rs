@@ -5,6 +5,7 @@ use async_graphql::{Enum, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 use newsdesk_domain::body as dom;
 use newsdesk_domain::model::{self, Article, Section};
+use newsdesk_domain::ranking::Ranking;
 use newsdesk_domain::service::{Counted, SectionInfo};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -315,4 +316,52 @@ impl From<Counted<model::Author>> for AuthorView {
 pub struct AuthorList {
     pub data: Vec<AuthorView>,
     pub next_cursor: Option<String>,
+}
+
+/// An article's reaction counts, as answered to a reaction beacon.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReactionCounts {
+    /// Every kind with at least one reaction, by kind.
+    pub reactions: Vec<ReactionCount>,
+}
+
+/// One place in a ranking.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankingEntryView {
+    /// 1 for the first place.
+    pub rank: u32,
+    /// Views in the window (`most-read`), reactions in the window (`most-reacted`),
+    /// or the trending score (see the API guide), to three decimals.
+    pub score: f64,
+    /// The article, without `body`.
+    pub article: ArticleView,
+}
+
+/// A ranking of published articles.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Ranking)]
+pub struct RankingView {
+    /// `most-read`, `trending` or `most-reacted`.
+    pub kind: String,
+    /// `1h`, `24h`, `7d` or `30d`.
+    pub window: String,
+    /// When the ranking was computed; never more than a few seconds ago.
+    pub generated_at: DateTime<Utc>,
+    pub data: Vec<RankingEntryView>,
+}
+
+impl From<&Ranking> for RankingView {
+    fn from(r: &Ranking) -> Self {
+        Self {
+            kind: r.kind.as_str().to_owned(),
+            window: r.window.as_str().to_owned(),
+            generated_at: r.generated_at,
+            data: r
+                .entries
+                .iter()
+                .map(|e| RankingEntryView { rank: e.rank, score: e.score, article: ArticleView::from(&e.article) })
+                .collect(),
+        }
+    }
 }

@@ -9,6 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::body::{Block, Image, LinkItem, Mark, Span};
+use crate::engagement::DEFAULT_REACTION_KINDS;
 use crate::model::{ReactionCount, Status};
 use crate::record::{ArticleRecordIn, AuthorRecord, Record, SectionRecord, TagRecord, ViewRecord};
 use crate::slug::Slug;
@@ -316,7 +317,6 @@ const LAST: &[&str] = &[
     "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka", "Urban", "Varga", "Weber",
     "Young",
 ];
-pub const REACTION_KINDS: &[&str] = &["like", "very-good", "sad", "angry", "surprised"];
 
 fn slug(s: &str) -> Slug {
     Slug::from_text(s)
@@ -588,7 +588,7 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         let visible = status == Status::Published;
         let views = if visible { (popularity * 20_000.0) as i64 + rng.below(50) as i64 } else { 0 };
         let reactions = if visible {
-            REACTION_KINDS
+            DEFAULT_REACTION_KINDS
                 .iter()
                 .enumerate()
                 .map(|(k, kind)| ReactionCount {

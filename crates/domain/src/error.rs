@@ -12,17 +12,20 @@ pub enum ErrorKind {
     Forbidden,
     Conflict,
     RateLimited,
+    /// The server cannot take this now (a full buffer); retrying shortly will work.
+    Unavailable,
     Internal,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 7] = [
+    pub const ALL: [ErrorKind; 8] = [
         ErrorKind::BadInput,
         ErrorKind::NotFound,
         ErrorKind::Unauthenticated,
         ErrorKind::Forbidden,
         ErrorKind::Conflict,
         ErrorKind::RateLimited,
+        ErrorKind::Unavailable,
         ErrorKind::Internal,
     ];
 }

@@ -5,9 +5,11 @@
 pub mod body;
 pub mod cache;
 pub mod demo;
+pub mod engagement;
 pub mod error;
 pub mod model;
 pub mod query;
+pub mod ranking;
 pub mod record;
 pub mod repo;
 pub mod service;

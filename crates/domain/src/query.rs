@@ -17,6 +17,12 @@ impl Limit {
     pub const MAX: u32 = 100;
     pub const DEFAULT: Limit = Limit(20);
 
+    /// A limit known to be valid at compile time.
+    pub const fn new_const(n: u32) -> Self {
+        assert!(n >= 1);
+        Self(n)
+    }
+
     /// `field` names the parameter in errors (`limit` on REST, `first` in GraphQL).
     pub fn new(field: &str, n: i64, max: u32) -> Result<Self> {
         match u32::try_from(n) {

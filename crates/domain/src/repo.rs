@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::body::Block;
+use crate::engagement::{Batch, Counted};
 use crate::error::Result;
 use crate::model::{ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId};
 use crate::query::ArticleQuery;
+use crate::ranking::{Activity, Bounds};
 use crate::record::{Record, ViewRecord};
 
 pub trait ContentRepo: Send + Sync {
@@ -33,6 +35,8 @@ pub trait ContentRepo: Send + Sync {
     fn article_by_slug(&self, slug: &str) -> Result<Option<(ArticleRecord, Vec<Block>)>>;
     fn article_by_id(&self, id: ArticleId) -> Result<Option<(ArticleRecord, Vec<Block>)>>;
     fn list_articles(&self, query: &ArticleQuery) -> Result<Vec<ArticleRecord>>;
+    /// Articles by id, whatever their status, without bodies.
+    fn records_of(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>>;
 
     fn bodies_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Block>>>;
     /// Tags of each article, in the article's own order.
@@ -40,6 +44,21 @@ pub trait ContentRepo: Send + Sync {
     /// Authors of each article, in byline order.
     fn authors_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Author>>>;
     fn reactions_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<ReactionCount>>>;
+}
+
+/// Counted engagement: the counting rules, the time buckets and their sums.
+pub trait EngagementRepo: Send + Sync {
+    /// Apply the counting rules to a batch of accepted beacons and write what
+    /// counts (reading history, lifetime totals, buckets) in one transaction.
+    fn record_engagement(&self, batch: &Batch, now: DateTime<Utc>) -> Result<Counted>;
+    /// Whether the session already reacted with this kind, and the article's
+    /// stored reaction counts.
+    fn reaction_state(&self, article: ArticleId, session_id: &str, kind: &str) -> Result<(bool, Vec<ReactionCount>)>;
+    /// The activity of every article visible at `now` with views or reactions in
+    /// the buckets `bounds` names.
+    fn activity(&self, bounds: &Bounds, now: DateTime<Utc>) -> Result<Vec<Activity>>;
+    /// Drop counting state that can no longer matter at `now`.
+    fn prune_engagement(&self, now: DateTime<Utc>) -> Result<()>;
 }
 
 /// Bulk movement of content in the NDJSON interchange format.

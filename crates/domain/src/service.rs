@@ -162,6 +162,16 @@ impl ContentService {
         Ok(page.with_items(items))
     }
 
+    /// Visible articles by id with their relations (no bodies), in the order of
+    /// `ids`; ids of invisible or missing articles are skipped.
+    pub fn articles_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<Article>> {
+        let at = now();
+        let mut records: HashMap<ArticleId, ArticleRecord> =
+            self.repo.records_of(ids)?.into_iter().filter(|r| r.is_visible_at(at)).map(|r| (r.id, r)).collect();
+        let ordered = ids.iter().filter_map(|id| records.remove(id)).collect();
+        self.hydrate(ordered)
+    }
+
     /// Turn slugs into ids. `None` when a named section, tag or author does not
     /// exist: such a filter matches nothing.
     fn resolve_filter(

@@ -144,7 +144,11 @@ impl Pool {
         drop(first);
         let inner = r2d2::Pool::builder()
             .max_size(size.max(1))
-            .min_idle(Some(1))
+            // Every connection is opened here, before the pool is handed out. With
+            // fewer idle connections than the maximum, r2d2 opens replacements on a
+            // background thread after each checkout; a one-shot command (`import`)
+            // that exits while libpq is connecting there can crash at exit.
+            .min_idle(None)
             .connection_timeout(Duration::from_secs(5))
             // A `SELECT 1` before every checkout would double the statements of a
             // request; a broken connection surfaces as an error instead.

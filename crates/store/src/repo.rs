@@ -57,7 +57,7 @@ fn raw_ids<T>(ids: &[T], f: impl Fn(&T) -> i64) -> Vec<i64> {
     ids.iter().map(f).collect()
 }
 
-const PUBLISHED: &str = "published";
+pub(crate) const PUBLISHED: &str = "published";
 
 impl ContentRepo for Store {
     fn ping(&self) -> Result<()> {
@@ -224,6 +224,13 @@ impl ContentRepo for Store {
             sql.load::<ArticleRow>(c)
         })?;
         convert(rows)
+    }
+
+    fn records_of(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>> {
+        let ids = raw_ids(ids, |a| a.0);
+        convert(
+            self.with(|c| articles::table.filter(articles::id.eq_any(&ids)).select(ArticleRow::as_select()).load(c))?,
+        )
     }
 
     fn bodies_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Block>>> {

@@ -79,7 +79,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    engagement_buckets (span, article_id, bucket_start) {
+        span -> Integer,
+        article_id -> BigInt,
+        bucket_start -> Timestamp,
+        views -> BigInt,
+        reactions -> BigInt,
+    }
+}
+
+diesel::table! {
+    view_sessions (article_id, session_id) {
+        article_id -> BigInt,
+        session_id -> Text,
+        counts_again_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_reactions (article_id, session_id, kind) {
+        article_id -> BigInt,
+        session_id -> Text,
+        kind -> Text,
+        reacted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
+diesel::joinable!(engagement_buckets -> articles (article_id));
+diesel::joinable!(view_sessions -> articles (article_id));
+diesel::joinable!(session_reactions -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_authors -> articles (article_id));
@@ -96,4 +126,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_authors,
     article_reactions,
     article_reads,
+    engagement_buckets,
+    view_sessions,
+    session_reactions,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(engagement_buckets::article_id, articles::section_id);

@@ -11,6 +11,7 @@ use newsdesk_domain::service::now;
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, db_err};
+use crate::engagement::BucketAdds;
 use crate::per_backend;
 use crate::repo::{Store, convert};
 use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_json, to_naive, to_utc};
@@ -25,6 +26,8 @@ struct Ids {
     tags: HashMap<String, i64>,
     authors: HashMap<String, i64>,
     articles: HashMap<String, i64>,
+    /// Reading history written by this batch, for the engagement buckets.
+    buckets: BucketAdds,
 }
 
 /// Why one record could not be written: a reference to something that does not
@@ -104,7 +107,7 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> Wri
         Record::Article(a) => write_article(conn, ids, a)?,
         Record::View(v) => {
             let article = lookup!(conn, ids.articles, articles, &v.article, "article", "article");
-            per_backend!(&mut *conn, |c| diesel::insert_into(article_reads::table)
+            let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(article_reads::table)
                 .values((
                     article_reads::article_id.eq(article),
                     article_reads::session_id.eq(&v.session_id),
@@ -112,6 +115,10 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> Wri
                 ))
                 .on_conflict_do_nothing()
                 .execute(c))?;
+            // A read imported twice is in the buckets once.
+            if inserted > 0 {
+                ids.buckets.add(article, v.at, now(), 1, 0);
+            }
         }
     }
     Ok(())
@@ -212,7 +219,7 @@ impl TransferRepo for Store {
                     }
                 }
             }
-            Ok(())
+            ids.buckets.write(c)
         });
         match (outcome, failed) {
             (Ok(()), _) => Ok(()),

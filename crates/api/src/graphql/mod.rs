@@ -2,6 +2,7 @@
 //! GET with query parameters (queries only), GraphiQL for browsers, and both
 //! `application/json` and `application/graphql-response+json` responses.
 
+mod engagement;
 mod loaders;
 mod scalars;
 mod types;
@@ -13,7 +14,8 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
+use newsdesk_domain::engagement::Client;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,16 +23,16 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{QueryParams, parse_query};
 use crate::http::Stored;
 use crate::state::AppState;
-pub use types::Query;
+pub use types::{Mutation, Query};
 
-pub type NewsdeskSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type NewsdeskSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Build the schema once; per-request data (loaders, state) is attached per request.
 pub fn schema() -> NewsdeskSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .finish()
@@ -134,6 +136,8 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
         }
         Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`extensions` must be a JSON object"),
     }
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    request = request.data(Client::from_user_agent(user_agent));
     let mut response = schema.execute(loaders::attach(request, state)).await;
     // Errors raised before execution (syntax, validation, limits) have no path.
     let request_error = response.data == async_graphql::Value::Null

@@ -205,7 +205,7 @@ impl Article {
         Self { record, full: None }
     }
 
-    fn from_full(a: Arc<model::Article>) -> Self {
+    pub(super) fn from_full(a: Arc<model::Article>) -> Self {
         Self { record: a.record.clone(), full: Some(a) }
     }
 
@@ -493,4 +493,7 @@ impl ContentQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct Query(ContentQuery);
+pub struct Query(ContentQuery, super::engagement::EngagementQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(super::engagement::EngagementMutation);

@@ -45,9 +45,17 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
          newsdesk_http_requests_total {}\n\
          # HELP newsdesk_db_queries_total SQL statements executed.\n\
          # TYPE newsdesk_db_queries_total counter\n\
-         newsdesk_db_queries_total {}\n",
+         newsdesk_db_queries_total {}\n\
+         # HELP newsdesk_beacons_pending Beacons accepted and not yet written.\n\
+         # TYPE newsdesk_beacons_pending gauge\n\
+         newsdesk_beacons_pending {}\n\
+         # HELP newsdesk_rankings_age_seconds Age of the rankings served.\n\
+         # TYPE newsdesk_rankings_age_seconds gauge\n\
+         newsdesk_rankings_age_seconds {:.3}\n",
         REQUESTS.load(Ordering::Relaxed),
         (state.queries)(),
+        state.engagement.pending(),
+        state.rankings.generated_at().map_or(0.0, |t| (newsdesk_domain::service::now() - t).as_seconds_f64()),
     );
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

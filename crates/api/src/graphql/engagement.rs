@@ -1,0 +1,109 @@
+//! Beacons as mutations, and rankings: the same service calls as REST.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, SimpleObject};
+use newsdesk_domain::engagement::Client;
+use newsdesk_domain::query::Limit;
+use newsdesk_domain::ranking::{self, RankingQuery};
+
+use super::scalars::DateTime;
+use super::types::Article;
+use crate::error::to_graphql;
+use crate::state::{AppState, blocking};
+use crate::views::{self, ReactionCount};
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+/// A ranking of published articles.
+pub struct Ranking(ranking::Ranking);
+
+#[Object]
+impl Ranking {
+    /// `most-read`, `trending` or `most-reacted`.
+    async fn kind(&self) -> &str {
+        self.0.kind.as_str()
+    }
+    /// `1h`, `24h`, `7d` or `30d`.
+    async fn window(&self) -> &str {
+        self.0.window.as_str()
+    }
+    /// When the ranking was computed; never more than a few seconds ago.
+    async fn generated_at(&self) -> DateTime {
+        DateTime(self.0.generated_at)
+    }
+    async fn entries(&self) -> Vec<RankingEntry> {
+        self.0
+            .entries
+            .iter()
+            .map(|e| RankingEntry {
+                rank: e.rank,
+                score: e.score,
+                article: Article::from_full(Arc::new(e.article.clone())),
+            })
+            .collect()
+    }
+}
+
+/// One place in a ranking.
+#[derive(SimpleObject)]
+pub struct RankingEntry {
+    /// 1 for the first place.
+    rank: u32,
+    /// Views or reactions in the window, or the trending score.
+    score: f64,
+    article: Article,
+}
+
+#[derive(Default)]
+pub struct EngagementQuery;
+
+#[Object]
+impl EngagementQuery {
+    /// A ranking: `kind` is `most-read`, `trending` or `most-reacted`; `window` is
+    /// `1h`, `24h`, `7d` or `30d`; `section` includes its sub-sections.
+    async fn ranking(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        #[graphql(default = "24h")] window: String,
+        section: Option<String>,
+        tag: Option<String>,
+        #[graphql(default = 10)] first: i32,
+    ) -> GqlResult<Ranking> {
+        let limit = Limit::new("first", i64::from(first), RankingQuery::MAX_LIMIT);
+        let query = RankingQuery::parse(&kind, Some(&window), section, tag, Some(limit)).map_err(to_graphql)?;
+        let svc = ctx.data::<AppState>()?.rankings.clone();
+        blocking(move || svc.ranking(&query)).await.map(Ranking).map_err(to_graphql)
+    }
+}
+
+#[derive(Default)]
+pub struct EngagementMutation;
+
+#[Object]
+impl EngagementMutation {
+    /// Count a view of a published article (once per session and article every 30
+    /// minutes, within about a second). Always `true` once accepted.
+    async fn record_view(&self, ctx: &Context<'_>, article: String, session_id: String) -> GqlResult<bool> {
+        let svc = ctx.data::<AppState>()?.engagement.clone();
+        let client = *ctx.data::<Client>()?;
+        blocking(move || svc.record_view(&article, &session_id, client)).await.map_err(to_graphql)?;
+        Ok(true)
+    }
+
+    /// React to a published article (once per session, article and kind); returns
+    /// the article's reaction counts, this reaction included.
+    async fn react(
+        &self,
+        ctx: &Context<'_>,
+        article: String,
+        kind: String,
+        session_id: String,
+    ) -> GqlResult<Vec<ReactionCount>> {
+        let svc = ctx.data::<AppState>()?.engagement.clone();
+        let client = *ctx.data::<Client>()?;
+        let counts = blocking(move || svc.react(&article, &kind, &session_id, client)).await.map_err(to_graphql)?;
+        Ok(views::reactions(counts))
+    }
+}

@@ -1,0 +1,194 @@
+//! Beacons (views and reactions) and rankings.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use newsdesk_domain::Error;
+use newsdesk_domain::engagement::Client;
+use newsdesk_domain::query::Limit;
+use newsdesk_domain::ranking::RankingQuery;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::{IntoParams, ToSchema};
+
+use super::json;
+use crate::error::ApiError;
+use crate::extract::{QueryParams, StrictQuery};
+use crate::openapi::{BeaconErrors, ReadErrors};
+use crate::state::{AppState, blocking};
+use crate::views::{RankingView, ReactionCounts, reactions};
+
+/// A view beacon.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ViewBeacon {
+    /// The reader's session: 8 to 128 characters of `A-Z a-z 0-9 _ -`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{8,128}$")]
+    session_id: String,
+}
+
+/// A reaction beacon.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReactionBeacon {
+    /// One of the configured kinds (by default `like`, `very-good`, `sad`, `angry`, `surprised`).
+    kind: String,
+    /// The reader's session: 8 to 128 characters of `A-Z a-z 0-9 _ -`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{8,128}$")]
+    session_id: String,
+}
+
+/// A beacon body: JSON, sent as `application/json` or as `text/plain` (what
+/// `navigator.sendBeacon` sends for a string).
+fn beacon<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, HttpResponse> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(media.as_str(), "application/json" | "text/plain" | "") {
+        return Err(ApiError::http(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send beacons as application/json or text/plain holding JSON",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let field = match e.to_string() {
+            m if m.contains("sessionId") => "sessionId",
+            m if m.contains("`kind`") => "kind",
+            _ => "body",
+        };
+        ApiError(Error::field(field, format!("invalid beacon: {e}"))).response()
+    })
+}
+
+fn client(req: &HttpRequest) -> Client {
+    Client::from_user_agent(req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()))
+}
+
+fn accepted() -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::Accepted();
+    res.insert_header(CacheControl(vec![CacheDirective::NoStore]));
+    res
+}
+
+/// Count a view.
+///
+/// Answers 202 at once; the view is counted within about a second, once per
+/// session and article every 30 minutes. Crawlers are answered 202 and not counted.
+#[utoipa::path(
+    tag = "engagement",
+    params(("slug" = String, Path, description = "The article's slug")),
+    request_body(content((ViewBeacon = "application/json"), (ViewBeacon = "text/plain"))),
+    responses((status = 202, description = "Accepted"), BeaconErrors)
+)]
+#[post("/articles/{slug}/views")]
+pub async fn record_view(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let b: ViewBeacon = match beacon(&req, &body) {
+        Ok(b) => b,
+        Err(res) => return Ok(res),
+    };
+    let (svc, client) = (state.engagement.clone(), client(&req));
+    blocking(move || svc.record_view(&slug, &b.session_id, client)).await?;
+    Ok(accepted().finish())
+}
+
+/// React to an article.
+///
+/// A reaction counts once per session, article and kind. Answers 202 with the
+/// article's reaction counts, this reaction included.
+#[utoipa::path(
+    tag = "engagement",
+    params(("slug" = String, Path, description = "The article's slug")),
+    request_body(content((ReactionBeacon = "application/json"), (ReactionBeacon = "text/plain"))),
+    responses((status = 202, description = "Accepted; the article's reaction counts", body = ReactionCounts), BeaconErrors)
+)]
+#[post("/articles/{slug}/reactions")]
+pub async fn react(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let b: ReactionBeacon = match beacon(&req, &body) {
+        Ok(b) => b,
+        Err(res) => return Ok(res),
+    };
+    let (svc, client) = (state.engagement.clone(), client(&req));
+    let counts = blocking(move || svc.react(&slug, &b.kind, &b.session_id, client)).await?;
+    let body = serde_json::to_vec(&ReactionCounts { reactions: reactions(counts) }).map_err(Error::internal)?;
+    Ok(accepted().content_type("application/json").body(body))
+}
+
+/// Ranking kinds.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum Kind {
+    #[schema(rename = "most-read")]
+    MostRead,
+    #[schema(rename = "trending")]
+    Trending,
+    #[schema(rename = "most-reacted")]
+    MostReacted,
+}
+
+/// Ranking windows.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum WindowParam {
+    #[schema(rename = "1h")]
+    Hour,
+    #[schema(rename = "24h")]
+    Day,
+    #[schema(rename = "7d")]
+    Week,
+    #[schema(rename = "30d")]
+    Month,
+}
+
+/// Window, filters and size of a ranking.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RankingParams {
+    /// The period counted; `24h` by default.
+    #[param(value_type = Option<WindowParam>, inline)]
+    window: Option<String>,
+    /// A section slug; articles of its sub-sections are included.
+    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    section: Option<String>,
+    /// A tag slug.
+    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    tag: Option<String>,
+    /// Entries, 1 to 50 (default 10).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
+    limit: Option<String>,
+}
+
+impl QueryParams for RankingParams {}
+
+/// A ranking of published articles.
+///
+/// `most-read` counts views in the window, `most-reacted` reactions, and
+/// `trending` favours stories read more now than they usually are. Rankings are
+/// recomputed in the background every few seconds; `generatedAt` says when.
+#[utoipa::path(
+    tag = "engagement",
+    params(("kind" = Kind, Path, description = "Which ranking"), RankingParams),
+    responses((status = 200, description = "The ranking", body = RankingView), ReadErrors)
+)]
+#[get("/rankings/{kind}")]
+pub async fn ranking(
+    state: web::Data<AppState>,
+    kind: web::Path<String>,
+    q: StrictQuery<RankingParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = q.0;
+    let limit = p.limit.map(|l| Limit::parse("limit", &l, RankingQuery::MAX_LIMIT));
+    let query = RankingQuery::parse(&kind, p.window.as_deref(), p.section, p.tag, limit)?;
+    let svc = state.rankings.clone();
+    let ranking = blocking(move || svc.ranking(&query)).await?;
+    json(&RankingView::from(&ranking))
+}

@@ -1,0 +1,486 @@
+//! Engagement: view and reaction beacons, the rules that decide what counts, and
+//! the in-memory buffer that turns a high rate of beacons into one batched write
+//! about once a second.
+//!
+//! Counting rules (they live in the store's flush, so they hold across restarts
+//! and across API nodes sharing one PostgreSQL database):
+//! - a view counts once per session and article every [`VIEW_REPEAT`];
+//! - a reaction counts once per session, article and kind;
+//! - beacons from known crawlers are accepted and not counted ([`is_crawler`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Article, ArticleId, ReactionCount};
+use crate::record::check_session_id;
+use crate::repo::EngagementRepo;
+use crate::service::{ContentService, now};
+
+/// A session's views of one article count once in this interval.
+pub const VIEW_REPEAT: TimeDelta = TimeDelta::minutes(30);
+
+/// The reaction kinds offered when none are configured.
+pub const DEFAULT_REACTION_KINDS: [&str; 5] = ["like", "very-good", "sad", "angry", "surprised"];
+
+/// User-Agent fragments of crawlers, link previewers and monitoring robots, matched
+/// case-insensitively. Generic words (`bot`, `spider`…) are matched only where
+/// they end a product name, so that phone models such as "Cubot" still count.
+const CRAWLER_MARKERS: &[&str] = &[
+    "googlebot",
+    "google-inspectiontool",
+    "adsbot-google",
+    "mediapartners-google",
+    "bingbot",
+    "bingpreview",
+    "slurp",
+    "duckduckbot",
+    "baiduspider",
+    "yandex",
+    "sogou",
+    "exabot",
+    "facebookexternalhit",
+    "facebot",
+    "meta-externalagent",
+    "twitterbot",
+    "linkedinbot",
+    "slackbot",
+    "discordbot",
+    "telegrambot",
+    "whatsapp",
+    "applebot",
+    "petalbot",
+    "semrushbot",
+    "ahrefsbot",
+    "mj12bot",
+    "dotbot",
+    "bytespider",
+    "gptbot",
+    "chatgpt-user",
+    "oai-searchbot",
+    "claudebot",
+    "perplexitybot",
+    "ccbot",
+    "amazonbot",
+    "ia_archiver",
+    "archive.org_bot",
+    "uptimerobot",
+    "pingdom",
+    "headlesschrome",
+    "lighthouse",
+    "python-requests",
+    "python-urllib",
+    "go-http-client",
+    "okhttp",
+    "wget",
+    "libwww-perl",
+    "scrapy",
+];
+
+/// Whether a User-Agent is a known crawler or robot, whose beacons do not count.
+pub fn is_crawler(user_agent: &str) -> bool {
+    let ua = user_agent.to_ascii_lowercase();
+    if CRAWLER_MARKERS.iter().any(|m| ua.contains(m)) {
+        return true;
+    }
+    // "…bot/1.0", "…crawler;", "…spider)", "(compatible; SomethingBot"
+    ["bot", "crawler", "spider"].iter().any(|word| {
+        ua.match_indices(word).any(|(i, _)| {
+            let after = ua[i + word.len()..].chars().next();
+            matches!(after, None | Some('/' | ';' | ')' | ' ' | '-' | '_')) && !ua[..i].ends_with("cu")
+        })
+    })
+}
+
+/// The width of an engagement bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Span {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl Span {
+    pub const ALL: [Span; 3] = [Span::Minute, Span::Hour, Span::Day];
+
+    pub fn seconds(self) -> i32 {
+        match self {
+            Span::Minute => 60,
+            Span::Hour => 3_600,
+            Span::Day => 86_400,
+        }
+    }
+
+    pub fn width(self) -> TimeDelta {
+        TimeDelta::seconds(i64::from(self.seconds()))
+    }
+
+    /// The start of the bucket holding `t`.
+    pub fn start_of(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        t.duration_trunc(self.width()).unwrap_or(t)
+    }
+
+    /// How long buckets of this width are kept (`None`: for ever). Minute buckets
+    /// serve only the one-hour window and its baseline.
+    pub fn retention(self) -> Option<TimeDelta> {
+        match self {
+            Span::Minute => Some(TimeDelta::hours(26)),
+            Span::Hour | Span::Day => None,
+        }
+    }
+
+    /// The buckets an event at `at` is added to, as seen at `now`.
+    pub fn buckets_of(at: DateTime<Utc>, now: DateTime<Utc>) -> impl Iterator<Item = (Span, DateTime<Utc>)> {
+        Span::ALL
+            .into_iter()
+            .filter(move |s| s.retention().is_none_or(|keep| at > now - keep))
+            .map(move |s| (s, s.start_of(at)))
+    }
+}
+
+/// One accepted view, not yet written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingView {
+    pub article: ArticleId,
+    pub session_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One accepted reaction, not yet written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingReaction {
+    pub article: ArticleId,
+    pub kind: String,
+    pub session_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What one flush writes, in one transaction. Views are distinct per (article,
+/// session); reactions per (article, kind, session).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    pub views: Vec<PendingView>,
+    pub reactions: Vec<PendingReaction>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.views.is_empty() && self.reactions.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.views.len() + self.reactions.len()
+    }
+}
+
+/// What a flush counted, after the rules were applied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    pub views: u64,
+    pub reactions: u64,
+}
+
+impl Counted {
+    pub fn any(self) -> bool {
+        self.views > 0 || self.reactions > 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EngagementConfig {
+    /// The reaction kinds clients may send.
+    pub reaction_kinds: Vec<String>,
+    /// Accepted beacons held in memory before the server answers 503.
+    pub max_pending: usize,
+}
+
+impl Default for EngagementConfig {
+    fn default() -> Self {
+        Self { reaction_kinds: DEFAULT_REACTION_KINDS.map(str::to_owned).to_vec(), max_pending: 100_000 }
+    }
+}
+
+type ViewKey = (ArticleId, String);
+type ReactionKey = (ArticleId, String, String);
+
+/// Accepted beacons not yet written. `in_flight` is the batch a flush is writing;
+/// `epoch` is odd while it does, so that readers combining database counts with
+/// pending ones can tell a consistent moment from a torn one.
+#[derive(Debug, Default)]
+struct Buffer {
+    views: HashMap<ViewKey, DateTime<Utc>>,
+    reactions: HashMap<ReactionKey, DateTime<Utc>>,
+    in_flight: Batch,
+    epoch: u64,
+}
+
+impl Buffer {
+    fn len(&self) -> usize {
+        self.views.len() + self.reactions.len() + self.in_flight.len()
+    }
+
+    fn has_reaction(&self, key: &ReactionKey) -> bool {
+        self.reactions.contains_key(key)
+            || self.in_flight.reactions.iter().any(|r| r.article == key.0 && r.kind == key.1 && r.session_id == key.2)
+    }
+
+    fn take(&mut self) -> Batch {
+        let mut views: Vec<PendingView> = std::mem::take(&mut self.views)
+            .into_iter()
+            .map(|((article, session_id), at)| PendingView { article, session_id, at })
+            .collect();
+        let mut reactions: Vec<PendingReaction> = std::mem::take(&mut self.reactions)
+            .into_iter()
+            .map(|((article, kind, session_id), at)| PendingReaction { article, kind, session_id, at })
+            .collect();
+        // One order for every writer: concurrent flushes on several nodes lock rows
+        // in the same sequence and cannot deadlock.
+        views.sort_by(|a, b| (a.article, &a.session_id).cmp(&(b.article, &b.session_id)));
+        reactions.sort_by(|a, b| (a.article, &a.kind, &a.session_id).cmp(&(b.article, &b.kind, &b.session_id)));
+        Batch { views, reactions }
+    }
+
+    /// Put a batch that could not be written back, keeping anything newer.
+    fn restore(&mut self, batch: Batch) {
+        for v in batch.views {
+            self.views.entry((v.article, v.session_id)).or_insert(v.at);
+        }
+        for r in batch.reactions {
+            self.reactions.entry((r.article, r.kind, r.session_id)).or_insert(r.at);
+        }
+    }
+
+    /// Reactions of one article accepted here and not yet written.
+    fn pending_reactions(&self, article: ArticleId) -> HashMap<&str, i64> {
+        let mut counts: HashMap<&str, i64> = HashMap::new();
+        let buffered = self.reactions.keys().filter(|k| k.0 == article).map(|k| k.1.as_str());
+        let in_flight = self.in_flight.reactions.iter().filter(|r| r.article == article).map(|r| r.kind.as_str());
+        for kind in buffered.chain(in_flight) {
+            *counts.entry(kind).or_default() += 1;
+        }
+        counts
+    }
+}
+
+/// Who sent a beacon, as far as counting is concerned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Client {
+    pub crawler: bool,
+}
+
+impl Client {
+    pub fn from_user_agent(user_agent: Option<&str>) -> Self {
+        Self { crawler: user_agent.is_some_and(is_crawler) }
+    }
+}
+
+/// Beacons in, counts out. REST and GraphQL both call this.
+pub struct EngagementService {
+    repo: Arc<dyn EngagementRepo>,
+    content: Arc<ContentService>,
+    config: EngagementConfig,
+    buffer: Mutex<Buffer>,
+    /// One flush at a time.
+    flushing: Mutex<()>,
+}
+
+impl EngagementService {
+    pub fn new(repo: Arc<dyn EngagementRepo>, content: Arc<ContentService>, config: EngagementConfig) -> Self {
+        Self { repo, content, config, buffer: Mutex::default(), flushing: Mutex::new(()) }
+    }
+
+    pub fn reaction_kinds(&self) -> &[String] {
+        &self.config.reaction_kinds
+    }
+
+    /// Beacons accepted and not yet written.
+    pub fn pending(&self) -> usize {
+        self.buffer().len()
+    }
+
+    fn buffer(&self) -> MutexGuard<'_, Buffer> {
+        self.buffer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn check_kind(&self, kind: &str) -> Result<()> {
+        if self.config.reaction_kinds.iter().any(|k| k == kind) {
+            Ok(())
+        } else {
+            Err(Error::field("kind", format!("must be one of: {}", self.config.reaction_kinds.join(", "))))
+        }
+    }
+
+    fn published(&self, slug: &str) -> Result<Arc<Article>> {
+        match self.content.cached_article(slug) {
+            Some(a) => Ok(a),
+            None => self.content.article(slug),
+        }
+    }
+
+    fn check_room(&self, buffer: &Buffer) -> Result<()> {
+        if buffer.len() >= self.config.max_pending {
+            return Err(Error::new(
+                ErrorKind::Unavailable,
+                "too many beacons are waiting to be written; retry in a second",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Accept a view beacon. It is counted at the next flush, if the rules allow.
+    pub fn record_view(&self, slug: &str, session_id: &str, client: Client) -> Result<()> {
+        check_session_id("sessionId", session_id)?;
+        let article = self.published(slug)?;
+        if client.crawler {
+            return Ok(());
+        }
+        let mut buffer = self.buffer();
+        let key = (article.record.id, session_id.to_owned());
+        if !buffer.views.contains_key(&key) {
+            self.check_room(&buffer)?;
+            buffer.views.insert(key, now());
+        }
+        Ok(())
+    }
+
+    /// Accept a reaction beacon and answer the article's reaction counts including
+    /// it (and every other reaction this node has accepted and not yet written).
+    pub fn react(&self, slug: &str, kind: &str, session_id: &str, client: Client) -> Result<Vec<ReactionCount>> {
+        let mut problems = Vec::new();
+        if let Err(e) = self.check_kind(kind) {
+            problems.extend(e.fields);
+        }
+        if let Err(e) = check_session_id("sessionId", session_id) {
+            problems.extend(e.fields);
+        }
+        if !problems.is_empty() {
+            return Err(Error::fields(problems));
+        }
+        let article = self.published(slug)?.record.id;
+        let key = (article, kind.to_owned(), session_id.to_owned());
+        // Read the database, then the buffer; if a flush moved beacons from one to
+        // the other in between, read again.
+        for _ in 0..100 {
+            let epoch = self.buffer().epoch;
+            if epoch % 2 == 1 {
+                std::thread::sleep(Duration::from_millis(2));
+                continue;
+            }
+            let (reacted, stored) = self.repo.reaction_state(article, session_id, kind)?;
+            let mut buffer = self.buffer();
+            if buffer.epoch != epoch {
+                continue;
+            }
+            if !reacted && !client.crawler && !buffer.has_reaction(&key) {
+                self.check_room(&buffer)?;
+                buffer.reactions.insert(key.clone(), now());
+            }
+            return Ok(merge_counts(stored, buffer.pending_reactions(article)));
+        }
+        Err(Error::new(ErrorKind::Unavailable, "reaction counts are being written; retry in a second"))
+    }
+
+    /// Write what was accepted since the last flush, in one transaction. On failure
+    /// the beacons stay buffered for the next attempt: nothing accepted is dropped.
+    pub fn flush(&self) -> Result<Counted> {
+        let _one_at_a_time = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
+        let batch = {
+            let mut buffer = self.buffer();
+            let batch = buffer.take();
+            if batch.is_empty() {
+                return Ok(Counted::default());
+            }
+            buffer.in_flight = batch.clone();
+            buffer.epoch += 1;
+            batch
+        };
+        let outcome = self.repo.record_engagement(&batch, now());
+        let mut buffer = self.buffer();
+        buffer.in_flight = Batch::default();
+        buffer.epoch += 1;
+        match outcome {
+            Ok(counted) => Ok(counted),
+            Err(e) => {
+                buffer.restore(batch);
+                Err(e)
+            }
+        }
+    }
+
+    /// Forget counting state that no longer matters (expired repeat windows,
+    /// minute buckets past their retention).
+    pub fn prune(&self) -> Result<()> {
+        self.repo.prune_engagement(now())
+    }
+}
+
+/// Stored counts plus pending ones, ordered by kind as articles list them.
+fn merge_counts(stored: Vec<ReactionCount>, pending: HashMap<&str, i64>) -> Vec<ReactionCount> {
+    let mut counts: Vec<ReactionCount> = stored;
+    for (kind, n) in pending {
+        match counts.iter_mut().find(|c| c.kind == kind) {
+            Some(c) => c.count += n,
+            None => counts.push(ReactionCount { kind: kind.to_owned(), count: n }),
+        }
+    }
+    counts.sort_by(|a, b| a.kind.cmp(&b.kind));
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crawlers_are_recognised_and_browsers_are_not() {
+        for ua in [
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+            "Mozilla/5.0 (compatible; SomeNewCrawler; +https://example.com)",
+            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.1)",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36",
+        ] {
+            assert!(is_crawler(ua), "{ua}");
+        }
+        for ua in [
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Mobile Safari/604.1",
+            "Mozilla/5.0 (Linux; Android 12; Cubot KingKong 7) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            "curl/8.5.0",
+        ] {
+            assert!(!is_crawler(ua), "{ua}");
+        }
+    }
+
+    #[test]
+    fn events_land_in_buckets_of_every_width_within_retention() {
+        let now: DateTime<Utc> = "2026-03-10T12:34:56Z".parse().unwrap();
+        let at: DateTime<Utc> = "2026-03-10T11:05:30Z".parse().unwrap();
+        let b: Vec<_> = Span::buckets_of(at, now).collect();
+        assert_eq!(
+            b,
+            vec![
+                (Span::Minute, "2026-03-10T11:05:00Z".parse().unwrap()),
+                (Span::Hour, "2026-03-10T11:00:00Z".parse().unwrap()),
+                (Span::Day, "2026-03-10T00:00:00Z".parse().unwrap()),
+            ]
+        );
+        let old = now - TimeDelta::days(3);
+        assert_eq!(Span::buckets_of(old, now).map(|(s, _)| s).collect::<Vec<_>>(), vec![Span::Hour, Span::Day]);
+    }
+
+    #[test]
+    fn pending_counts_add_to_stored_ones() {
+        let stored =
+            vec![ReactionCount { kind: "sad".into(), count: 2 }, ReactionCount { kind: "old".into(), count: 1 }];
+        let pending = HashMap::from([("like", 1), ("sad", 1)]);
+        let merged = merge_counts(stored, pending);
+        let got: Vec<(&str, i64)> = merged.iter().map(|c| (c.kind.as_str(), c.count)).collect();
+        assert_eq!(got, vec![("like", 1), ("old", 1), ("sad", 3)]);
+    }
+}
