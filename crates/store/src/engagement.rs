@@ -220,6 +220,10 @@ macro_rules! sum_between {
     };
 }
 
+/// Article, section, views in each quarter of the window (oldest first),
+/// reactions in the window, views in the baseline.
+type ActivityRow = (i64, i64, i64, i64, i64, i64, i64, i64);
+
 impl EngagementRepo for Store {
     fn record_engagement(&self, batch: &Batch, now: DateTime<Utc>) -> Result<Counted> {
         self.with(|c| c.transaction(|c| record(c, batch, now)))
@@ -241,7 +245,7 @@ impl EngagementRepo for Store {
         let [e0, e1, e2, e3] = bounds.edges.map(to_naive);
         // Later than any bucket: closes the newest quarter.
         let end = to_naive(now + chrono::TimeDelta::days(1));
-        let rows: Vec<(i64, i64, i64, i64, i64, i64, i64, i64)> = self.with(|c| {
+        let rows: Vec<ActivityRow> = self.with(|c| {
             engagement_buckets::table
                 .inner_join(articles::table)
                 .filter(engagement_buckets::span.eq(bounds.span.seconds()))

@@ -30,8 +30,13 @@ pub struct TestDb {
 }
 
 enum Cleanup {
+    /// Another `TestDb` owns the database.
+    Shared,
     Dir(PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -55,6 +60,11 @@ impl TestDb {
                 Some(Self { url, cleanup: Cleanup::PgDatabase { admin_url, name } })
             }
         }
+    }
+
+    /// The same database as `url`, for a second server; the first owner removes it.
+    pub fn shared(url: &str) -> Self {
+        Self { url: url.to_owned(), cleanup: Cleanup::Shared }
     }
 
     /// Make the database unreachable (PostgreSQL only): drop it under the server.
@@ -81,6 +91,7 @@ fn replace_db_name(url: &str, name: &str) -> String {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Shared => {}
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }

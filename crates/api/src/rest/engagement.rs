@@ -40,14 +40,14 @@ pub struct ReactionBeacon {
 
 /// A beacon body: JSON, sent as `application/json` or as `text/plain` (what
 /// `navigator.sendBeacon` sends for a string).
-fn beacon<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, HttpResponse> {
+fn beacon<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Box<HttpResponse>> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if !matches!(media.as_str(), "application/json" | "text/plain" | "") {
-        return Err(ApiError::http(
+        return Err(Box::new(ApiError::http(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send beacons as application/json or text/plain holding JSON",
-        ));
+        )));
     }
     serde_json::from_slice(body).map_err(|e| {
         let field = match e.to_string() {
@@ -55,7 +55,7 @@ fn beacon<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Http
             m if m.contains("`kind`") => "kind",
             _ => "body",
         };
-        ApiError(Error::field(field, format!("invalid beacon: {e}"))).response()
+        Box::new(ApiError(Error::field(field, format!("invalid beacon: {e}"))).response())
     })
 }
 
@@ -88,7 +88,7 @@ pub async fn record_view(
 ) -> Result<HttpResponse, ApiError> {
     let b: ViewBeacon = match beacon(&req, &body) {
         Ok(b) => b,
-        Err(res) => return Ok(res),
+        Err(res) => return Ok(*res),
     };
     let (svc, client) = (state.engagement.clone(), client(&req));
     blocking(move || svc.record_view(&slug, &b.session_id, client)).await?;
@@ -114,7 +114,7 @@ pub async fn react(
 ) -> Result<HttpResponse, ApiError> {
     let b: ReactionBeacon = match beacon(&req, &body) {
         Ok(b) => b,
-        Err(res) => return Ok(res),
+        Err(res) => return Ok(*res),
     };
     let (svc, client) = (state.engagement.clone(), client(&req));
     let counts = blocking(move || svc.react(&slug, &b.kind, &b.session_id, client)).await?;
