@@ -176,7 +176,7 @@ impl QueryParams for RankingParams {}
 /// recomputed in the background every few seconds; `generatedAt` says when.
 #[utoipa::path(
     tag = "engagement",
-    params(("kind" = Kind, Path, description = "Which ranking"), RankingParams),
+    params(("kind" = inline(Kind), Path, description = "Which ranking"), RankingParams),
     responses((status = 200, description = "The ranking", body = RankingView), ReadErrors)
 )]
 #[get("/rankings/{kind}")]
