@@ -5,6 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
+use chrono::{DurationRound, TimeDelta, Utc};
 use newsdesk_api::http::ResponseCache;
 use newsdesk_api::{ApiConfig, AppState};
 use newsdesk_domain::engagement::{EngagementConfig, EngagementService};
@@ -22,7 +23,10 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     if args.demo && store.articles_after(None, 1)?.is_empty() {
         let t = Instant::now();
         let mut records = Vec::new();
-        demo::generate(args.demo_articles, 1, today(), |r| records.push(r));
+        // Anchored at this minute, so that the demo's reading history runs up to now
+        // and every ranking window has data.
+        let now = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap_or_else(|_| today());
+        demo::generate(args.demo_articles, 1, now, |r| records.push(r));
         let n = transfer::import_records(&store, records.into_iter().enumerate().map(|(i, r)| (i + 1, Ok(r))), |_| {})?;
         tracing::info!(records = n, seconds = t.elapsed().as_secs_f64(), "loaded the demo dataset");
     }

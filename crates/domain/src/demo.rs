@@ -625,8 +625,10 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         }
     }
 
-    // Readers: each follows one or two topics and reads mostly within them.
-    let sessions = (articles / 2).max(50);
+    // Readers: each follows one or two topics and reads mostly within them. More
+    // reading happens in the last days than a month ago, as on a news site.
+    let sessions = (articles * 2).max(100);
+    let newest_first = ZipfTable::new(200, 0.8);
     let mut by_topic: Vec<Vec<usize>> = vec![Vec::new(); TOPICS.len()];
     for (i, p) in published.iter().enumerate() {
         by_topic[p.2].push(i);
@@ -639,7 +641,8 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         let main = rng.zipf(TOPICS.len(), 0.6);
         let second = rng.below(TOPICS.len());
         let reads = 3 + rng.below(10);
-        let mut at = now - Duration::seconds(rng.below(30 * 86_400) as i64 + 3_600);
+        let back = 30.0 * 86_400.0 * rng.unit().powi(2);
+        let mut at = now - Duration::seconds(back as i64 + 60);
         let mut seen: Vec<usize> = Vec::new();
         for _ in 0..reads {
             let pool = match rng.below(10) {
@@ -651,7 +654,7 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
                 continue;
             }
             // Favour the newer half of the topic: readers follow the news.
-            let idx = pool[pool.len() - 1 - rng.zipf(pool.len().min(200), 0.8).min(pool.len() - 1)];
+            let idx = pool[pool.len() - 1 - newest_first.sample(&mut rng, pool.len())];
             if seen.contains(&idx) || published[idx].3 > at {
                 continue;
             }
@@ -662,6 +665,33 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
                 break;
             }
         }
+    }
+}
+
+/// Zipf-distributed ranks over `0..n`, sampled by binary search in a table built
+/// once (the readers' loop draws millions for a large dataset).
+struct ZipfTable {
+    cumulative: Vec<f64>,
+}
+
+impl ZipfTable {
+    fn new(n: usize, s: f64) -> Self {
+        let mut total = 0.0;
+        let cumulative = (1..=n)
+            .map(|k| {
+                total += (k as f64).powf(-s);
+                total
+            })
+            .collect();
+        Self { cumulative }
+    }
+
+    /// A rank below `limit` (and below the table's size).
+    fn sample(&self, rng: &mut Rng, limit: usize) -> usize {
+        let limit = limit.min(self.cumulative.len()).max(1);
+        let total = self.cumulative[limit - 1];
+        let x = rng.unit() * total;
+        self.cumulative.partition_point(|&c| c < x).min(limit - 1)
     }
 }
 
