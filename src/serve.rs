@@ -140,12 +140,14 @@ impl Workers {
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// Write accepted beacons; when anything counted, the node's cached reads are
-/// dropped so that counters show it at once.
+/// renewed so that counters show it at once. Stored responses are marked stale
+/// rather than dropped: under load, one request rebuilds each page while the
+/// others are still served, instead of all of them missing together.
 fn flush_once(state: &AppState) {
     match state.engagement.flush() {
         Ok(counted) if counted.any() => {
             state.content.invalidate();
-            state.responses.clear();
+            state.responses.expire_all();
             tracing::debug!(views = counted.views, reactions = counted.reactions, "beacons written");
         }
         Ok(_) => {}

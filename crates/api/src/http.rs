@@ -9,7 +9,7 @@
 //! old.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
@@ -72,6 +72,9 @@ impl Stored {
 pub struct ResponseCache {
     entries: Option<Cache<String, Arc<Stored>>>,
     ttl: Duration,
+    /// Entries created before `base + expired_nanos` are stale, whatever their age.
+    base: Instant,
+    expired_nanos: AtomicU64,
 }
 
 /// Entries nobody asked for are dropped this long after they went stale.
@@ -86,14 +89,15 @@ impl ResponseCache {
                 .time_to_live(ttl + IDLE_GRACE)
                 .build()
         });
-        Self { entries, ttl }
+        Self { entries, ttl, base: Instant::now(), expired_nanos: AtomicU64::new(0) }
     }
 
     /// A response to serve, or `None` when the caller must build it: nothing is
     /// stored, or the stored copy is stale and no other request is rebuilding it.
     pub fn get(&self, key: &str) -> Option<Arc<Stored>> {
         let stored = self.entries.as_ref()?.get(key)?;
-        let stale = stored.created.elapsed() >= self.ttl;
+        let created = u64::try_from(stored.created.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX);
+        let stale = stored.created.elapsed() >= self.ttl || created < self.expired_nanos.load(Ordering::Acquire);
         if stale && !stored.refreshing.swap(true, Ordering::AcqRel) {
             return None;
         }
@@ -110,6 +114,13 @@ impl ResponseCache {
         if let Some(c) = &self.entries {
             c.insert(key, stored);
         }
+    }
+
+    /// Make every stored response stale: the next request for each rebuilds it while
+    /// concurrent ones still get the stored copy (after counters changed).
+    pub fn expire_all(&self) {
+        let now = u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.expired_nanos.fetch_max(now, Ordering::AcqRel);
     }
 
     /// Forget every response (after content changed).
@@ -178,6 +189,17 @@ mod tests {
         cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"new"))));
         assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"new")));
         assert!(ResponseCache::new(Duration::ZERO).get("k").is_none());
+    }
+
+    #[test]
+    fn expired_entries_are_rebuilt_once_before_their_ttl() {
+        let cache = ResponseCache::new(Duration::from_secs(60));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"old"))));
+        cache.expire_all();
+        assert!(cache.get("k").is_none(), "the first request after expiry rebuilds");
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"old")));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"new"))));
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"new")));
     }
 
     #[test]

@@ -213,7 +213,7 @@ type ReactionKey = (ArticleId, String, String);
 struct Buffer {
     views: HashMap<ViewKey, DateTime<Utc>>,
     reactions: HashMap<ReactionKey, DateTime<Utc>>,
-    in_flight: Batch,
+    in_flight: Arc<Batch>,
     epoch: u64,
 }
 
@@ -244,12 +244,12 @@ impl Buffer {
     }
 
     /// Put a batch that could not be written back, keeping anything newer.
-    fn restore(&mut self, batch: Batch) {
-        for v in batch.views {
-            self.views.entry((v.article, v.session_id)).or_insert(v.at);
+    fn restore(&mut self, batch: &Batch) {
+        for v in &batch.views {
+            self.views.entry((v.article, v.session_id.clone())).or_insert(v.at);
         }
-        for r in batch.reactions {
-            self.reactions.entry((r.article, r.kind, r.session_id)).or_insert(r.at);
+        for r in &batch.reactions {
+            self.reactions.entry((r.article, r.kind.clone(), r.session_id.clone())).or_insert(r.at);
         }
     }
 
@@ -389,7 +389,7 @@ impl EngagementService {
         let _one_at_a_time = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
         let batch = {
             let mut buffer = self.buffer();
-            let batch = buffer.take();
+            let batch = Arc::new(buffer.take());
             if batch.is_empty() {
                 return Ok(Counted::default());
             }
@@ -399,15 +399,12 @@ impl EngagementService {
         };
         let outcome = self.repo.record_engagement(&batch, now());
         let mut buffer = self.buffer();
-        buffer.in_flight = Batch::default();
+        buffer.in_flight = Arc::default();
         buffer.epoch += 1;
-        match outcome {
-            Ok(counted) => Ok(counted),
-            Err(e) => {
-                buffer.restore(batch);
-                Err(e)
-            }
+        if outcome.is_err() {
+            buffer.restore(&batch);
         }
+        outcome
     }
 
     /// Forget counting state that no longer matters (expired repeat windows,

@@ -208,6 +208,8 @@ fn round(x: f64) -> f64 {
 #[derive(Debug, Default)]
 struct Snapshot {
     generated_at: Option<DateTime<Utc>>,
+    /// How long computing this snapshot took.
+    took: std::time::Duration,
     windows: HashMap<Window, WindowScores>,
     tags: HashMap<ArticleId, Vec<TagId>>,
 }
@@ -277,6 +279,7 @@ impl RankingService {
 
     /// Recompute every window from the buckets and swap the result in.
     pub fn refresh(&self) -> Result<()> {
+        let started = std::time::Instant::now();
         let now = now();
         let mut windows = HashMap::new();
         let mut active = HashSet::new();
@@ -292,16 +295,17 @@ impl RankingService {
                 tags.insert(id, t.into_iter().map(|t| t.id).collect());
             }
         }
-        let snapshot = Snapshot { generated_at: Some(now), windows, tags };
+        let snapshot = Snapshot { generated_at: Some(now), took: started.elapsed(), windows, tags };
         if let Ok(mut s) = self.snapshot.write() {
             *s = Arc::new(snapshot);
         }
         Ok(())
     }
 
-    /// When the current snapshot was computed (`None` before the first refresh).
-    pub fn generated_at(&self) -> Option<DateTime<Utc>> {
-        self.snapshot.read().ok().and_then(|s| s.generated_at)
+    /// When the current snapshot was computed (`None` before the first refresh),
+    /// and how long that took.
+    pub fn generated(&self) -> Option<(DateTime<Utc>, std::time::Duration)> {
+        self.snapshot.read().ok().and_then(|s| s.generated_at.map(|at| (at, s.took)))
     }
 
     pub fn ranking(&self, q: &RankingQuery) -> Result<Ranking> {

@@ -39,6 +39,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let generated = state.rankings.generated();
     let body = format!(
         "# HELP newsdesk_http_requests_total HTTP requests received.\n\
          # TYPE newsdesk_http_requests_total counter\n\
@@ -51,11 +52,15 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
          newsdesk_beacons_pending {}\n\
          # HELP newsdesk_rankings_age_seconds Age of the rankings served.\n\
          # TYPE newsdesk_rankings_age_seconds gauge\n\
-         newsdesk_rankings_age_seconds {:.3}\n",
+         newsdesk_rankings_age_seconds {:.3}\n\
+         # HELP newsdesk_rankings_compute_seconds How long the last ranking computation took.\n\
+         # TYPE newsdesk_rankings_compute_seconds gauge\n\
+         newsdesk_rankings_compute_seconds {:.3}\n",
         REQUESTS.load(Ordering::Relaxed),
         (state.queries)(),
         state.engagement.pending(),
-        state.rankings.generated_at().map_or(0.0, |t| (newsdesk_domain::service::now() - t).as_seconds_f64()),
+        generated.map_or(0.0, |(at, _)| (newsdesk_domain::service::now() - at).as_seconds_f64()),
+        generated.map_or(0.0, |(_, took)| took.as_secs_f64()),
     );
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

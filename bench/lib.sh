@@ -1,0 +1,58 @@
+# Shared by the benchmarks: wrk, a release build, the demo database, a server,
+# and one wrk run reduced to "name req/s p50 p99".
+# Environment: DURATION (default 10s), CONNECTIONS (64), ARTICLES (10000), PORT.
+
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+ARTICLES=${ARTICLES:-10000}
+DATA=bench/.data
+DB="$DATA/demo-$ARTICLES.db"
+BIN=target/release/newsdesk
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --locked -q
+mkdir -p "$DATA"
+if [ ! -f "$DB" ]; then
+  echo "building $DB" >&2
+  "$BIN" demo --articles "$ARTICLES" --seed 1 | "$BIN" --database-url "sqlite://$DB" import - >&2
+fi
+
+# start_server DB_FILE [serve args…]: serves on $PORT, sets $PID and $BASE.
+start_server() {
+  local db=$1; shift
+  BASE="http://127.0.0.1:$PORT"
+  RUST_LOG=warn "$BIN" --database-url "sqlite://$db" serve --bind "127.0.0.1:$PORT" --workers 2 "$@" >/dev/null &
+  PID=$!
+  trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null' EXIT
+  for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+}
+
+# run NAME URL [wrk args…] -> "name req/s p50 p99"; non-2xx answers are reported.
+run() {
+  local name=$1 url=$2; shift 2
+  local out
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
+  local rps p50 p99
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  if grep -q "Non-2xx" <<<"$out"; then echo "error: $name answered non-2xx" >&2; grep Non-2xx <<<"$out" >&2; fi
+  echo "$name $rps $p50 $p99"
+}
+
+# table RESULT… : a markdown table with each case's ratio to the first.
+table() {
+  local base
+  base=$(awk '{print $2}' <<<"$1")
+  echo "| case | req/s | ratio to /healthz | p50 | p99 |"
+  echo "|---|---|---|---|---|"
+  for r in "$@"; do
+    read -r name rps p50 p99 <<<"$r"
+    ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
+    echo "| $name | $rps | $ratio | $p50 | $p99 |"
+  done
+}
+
+peak_rss() {
+  awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$PID/status"
+}
