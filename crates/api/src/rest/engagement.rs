@@ -2,7 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
+use std::future::Future;
+use std::pin::Pin;
 use newsdesk_domain::Error;
 use newsdesk_domain::engagement::Client;
 use newsdesk_domain::query::Limit;
@@ -38,16 +42,38 @@ pub struct ReactionBeacon {
     session_id: String,
 }
 
-/// A beacon body: JSON, sent as `application/json` or as `text/plain` (what
-/// `navigator.sendBeacon` sends for a string).
-fn beacon<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Box<HttpResponse>> {
+/// A beacon: its JSON body, sent as `application/json` or as `text/plain` (what
+/// `navigator.sendBeacon` sends for a string), and who sent it.
+pub struct Beacon<T> {
+    body: T,
+    client: Client,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Beacon<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let bytes = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await?;
+            let body = parse(&req, &bytes)?;
+            let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+            Ok(Beacon { body, client: Client::from_user_agent(user_agent) })
+        })
+    }
+}
+
+fn parse<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, actix_web::Error> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if !matches!(media.as_str(), "application/json" | "text/plain" | "") {
-        return Err(Box::new(ApiError::http(
+        let res = ApiError::http(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send beacons as application/json or text/plain holding JSON",
-        )));
+        );
+        return Err(InternalError::from_response("unsupported media type", res).into());
     }
     serde_json::from_slice(body).map_err(|e| {
         let field = match e.to_string() {
@@ -55,12 +81,8 @@ fn beacon<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, Box<
             m if m.contains("`kind`") => "kind",
             _ => "body",
         };
-        Box::new(ApiError(Error::field(field, format!("invalid beacon: {e}"))).response())
+        ApiError(Error::field(field, format!("invalid beacon: {e}"))).into()
     })
-}
-
-fn client(req: &HttpRequest) -> Client {
-    Client::from_user_agent(req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()))
 }
 
 fn accepted() -> actix_web::HttpResponseBuilder {
@@ -81,17 +103,12 @@ fn accepted() -> actix_web::HttpResponseBuilder {
 )]
 #[post("/articles/{slug}/views")]
 pub async fn record_view(
-    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Bytes,
+    b: Beacon<ViewBeacon>,
 ) -> Result<HttpResponse, ApiError> {
-    let b: ViewBeacon = match beacon(&req, &body) {
-        Ok(b) => b,
-        Err(res) => return Ok(*res),
-    };
-    let (svc, client) = (state.engagement.clone(), client(&req));
-    blocking(move || svc.record_view(&slug, &b.session_id, client)).await?;
+    let svc = state.engagement.clone();
+    blocking(move || svc.record_view(&slug, &b.body.session_id, b.client)).await?;
     Ok(accepted().finish())
 }
 
@@ -107,17 +124,12 @@ pub async fn record_view(
 )]
 #[post("/articles/{slug}/reactions")]
 pub async fn react(
-    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Bytes,
+    b: Beacon<ReactionBeacon>,
 ) -> Result<HttpResponse, ApiError> {
-    let b: ReactionBeacon = match beacon(&req, &body) {
-        Ok(b) => b,
-        Err(res) => return Ok(*res),
-    };
-    let (svc, client) = (state.engagement.clone(), client(&req));
-    let counts = blocking(move || svc.react(&slug, &b.kind, &b.session_id, client)).await?;
+    let svc = state.engagement.clone();
+    let counts = blocking(move || svc.react(&slug, &b.body.kind, &b.body.session_id, b.client)).await?;
     let body = serde_json::to_vec(&ReactionCounts { reactions: reactions(counts) }).map_err(Error::internal)?;
     Ok(accepted().content_type("application/json").body(body))
 }
