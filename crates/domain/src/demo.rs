@@ -653,9 +653,14 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
             if pool.is_empty() {
                 continue;
             }
-            // Favour the newer half of the topic: readers follow the news.
-            let idx = pool[pool.len() - 1 - newest_first.sample(&mut rng, pool.len())];
-            if seen.contains(&idx) || published[idx].3 > at {
+            // Readers follow the news: mostly the topic's newest articles as of
+            // the moment they read (pools are in publication order).
+            let upto = pool.partition_point(|&i| published[i].3 <= at);
+            if upto == 0 {
+                continue;
+            }
+            let idx = pool[upto - 1 - newest_first.sample(&mut rng, upto)];
+            if seen.contains(&idx) {
                 continue;
             }
             seen.push(idx);

@@ -111,27 +111,36 @@ impl Window {
         }
     }
 
-    /// The buckets that make this window at `now`.
+    /// The buckets that make this window at `now`. The baseline is read from
+    /// the next coarser buckets: an estimate of the usual rate needs no precision,
+    /// and it spans three windows.
     pub fn bounds(self, now: DateTime<Utc>) -> Bounds {
         let span = self.span();
         let len = self.length();
         let start = span.start_of(now - len);
         let quarter = |k: i32| span.start_of(now - len + len * k / 4);
+        let baseline_span = match span {
+            Span::Minute => Span::Hour,
+            Span::Hour | Span::Day => Span::Day,
+        };
         Bounds {
             span,
-            baseline_start: span.start_of(now - len * (BASELINE_WINDOWS + 1)),
             edges: [start, quarter(1), quarter(2), quarter(3)],
+            baseline_span,
+            baseline: (baseline_span.start_of(start - len * BASELINE_WINDOWS), baseline_span.start_of(start)),
         }
     }
 }
 
-/// Which buckets a window query reads: `[baseline_start, edges[0])` is the
-/// baseline; the window's four quarters start at `edges`, oldest first.
+/// Which buckets a window query reads: the window's four quarters start at
+/// `edges` (oldest first) in buckets of `span`; the baseline is the buckets of
+/// `baseline_span` in `[baseline.0, baseline.1)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {
     pub span: Span,
-    pub baseline_start: DateTime<Utc>,
     pub edges: [DateTime<Utc>; 4],
+    pub baseline_span: Span,
+    pub baseline: (DateTime<Utc>, DateTime<Utc>),
 }
 
 /// One article's activity around a window, as the store sums it.
@@ -281,10 +290,10 @@ impl RankingService {
     pub fn refresh(&self) -> Result<()> {
         let started = std::time::Instant::now();
         let now = now();
+        let bounds = Window::ALL.map(|w| w.bounds(now));
         let mut windows = HashMap::new();
         let mut active = HashSet::new();
-        for window in Window::ALL {
-            let activity = self.repo.activity(&window.bounds(now), now)?;
+        for (window, activity) in Window::ALL.into_iter().zip(self.repo.activity(&bounds, now)?) {
             active.extend(activity.iter().map(|a| a.article));
             windows.insert(window, WindowScores::new(window, activity));
         }
@@ -385,7 +394,9 @@ mod tests {
         let b = Window::Hour.bounds(now);
         assert_eq!(b.edges[0], "2026-03-10T11:34:00Z".parse::<DateTime<Utc>>().unwrap());
         assert_eq!(b.edges[3], "2026-03-10T12:19:00Z".parse::<DateTime<Utc>>().unwrap());
-        assert_eq!(b.baseline_start, "2026-03-10T08:34:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(b.baseline_span, Span::Hour);
+        assert_eq!(b.baseline.0, "2026-03-10T08:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(b.baseline.1, "2026-03-10T11:00:00Z".parse::<DateTime<Utc>>().unwrap());
         let b = Window::Week.bounds(now);
         assert_eq!(b.span, Span::Hour);
         assert_eq!(b.edges[0], "2026-03-03T12:00:00Z".parse::<DateTime<Utc>>().unwrap());

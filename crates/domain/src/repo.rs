@@ -54,9 +54,9 @@ pub trait EngagementRepo: Send + Sync {
     /// Whether the session already reacted with this kind, and the article's
     /// stored reaction counts.
     fn reaction_state(&self, article: ArticleId, session_id: &str, kind: &str) -> Result<(bool, Vec<ReactionCount>)>;
-    /// The activity of every article visible at `now` with views or reactions in
-    /// the buckets `bounds` names.
-    fn activity(&self, bounds: &Bounds, now: DateTime<Utc>) -> Result<Vec<Activity>>;
+    /// For each of `bounds`, the activity of every article visible at `now` with
+    /// views or reactions in the window.
+    fn activity(&self, bounds: &[Bounds], now: DateTime<Utc>) -> Result<Vec<Vec<Activity>>>;
     /// Drop counting state that can no longer matter at `now`.
     fn prune_engagement(&self, now: DateTime<Utc>) -> Result<()>;
 }

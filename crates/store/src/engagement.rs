@@ -1,7 +1,7 @@
 //! Counted engagement: the counting rules applied in one transaction per flush,
 //! the time buckets, and the sums that rankings are computed from.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::{case_when, sql};
@@ -220,9 +220,58 @@ macro_rules! sum_between {
     };
 }
 
-/// Article, section, views in each quarter of the window (oldest first),
-/// reactions in the window, views in the baseline.
-type ActivityRow = (i64, i64, i64, i64, i64, i64, i64, i64);
+/// Article, views in each quarter of the window (oldest first), reactions.
+type WindowRow = (i64, i64, i64, i64, i64, i64);
+
+/// One window's activity: one grouped scan of the window's buckets, one of the
+/// baseline's (coarser) buckets.
+fn window_activity(
+    c: &mut AnyConnection,
+    b: &Bounds,
+    now: DateTime<Utc>,
+    visible: &HashMap<i64, i64>,
+) -> QueryResult<Vec<Activity>> {
+    use engagement_buckets::dsl as e;
+    let [e0, e1, e2, e3] = b.edges.map(to_naive);
+    // Later than any bucket: closes the newest quarter.
+    let end = to_naive(now + chrono::TimeDelta::days(1));
+    let rows: Vec<WindowRow> = e::engagement_buckets
+        .filter(e::span.eq(b.span.seconds()))
+        .filter(e::bucket_start.ge(e0))
+        .group_by(e::article_id)
+        .select((
+            e::article_id,
+            sum_between!("views", e0, e1),
+            sum_between!("views", e1, e2),
+            sum_between!("views", e2, e3),
+            sum_between!("views", e3, end),
+            sql::<BigInt>("CAST(SUM(engagement_buckets.reactions) AS BIGINT)"),
+        ))
+        .load(c)?;
+    let baseline: HashMap<i64, i64> = e::engagement_buckets
+        .filter(e::span.eq(b.baseline_span.seconds()))
+        .filter(e::bucket_start.ge(to_naive(b.baseline.0)))
+        .filter(e::bucket_start.lt(to_naive(b.baseline.1)))
+        .group_by(e::article_id)
+        .select((e::article_id, sql::<BigInt>("CAST(SUM(engagement_buckets.views) AS BIGINT)")))
+        .load::<(i64, i64)>(c)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|(article, q0, q1, q2, q3, reactions)| {
+            let section = *visible.get(&article)?;
+            Some(Activity {
+                article: ArticleId(article),
+                section: SectionId(section),
+                quarters: [q0, q1, q2, q3],
+                reactions,
+                baseline: baseline.get(&article).copied().unwrap_or(0),
+            })
+        })
+        .filter(|a| a.views() > 0 || a.reactions > 0)
+        .collect())
+}
 
 impl EngagementRepo for Store {
     fn record_engagement(&self, batch: &Batch, now: DateTime<Utc>) -> Result<Counted> {
@@ -241,41 +290,19 @@ impl EngagementRepo for Store {
         Ok((reacted.is_some(), counts))
     }
 
-    fn activity(&self, bounds: &Bounds, now: DateTime<Utc>) -> Result<Vec<Activity>> {
-        let [e0, e1, e2, e3] = bounds.edges.map(to_naive);
-        // Later than any bucket: closes the newest quarter.
-        let end = to_naive(now + chrono::TimeDelta::days(1));
-        let rows: Vec<ActivityRow> = self.with(|c| {
-            engagement_buckets::table
-                .inner_join(articles::table)
-                .filter(engagement_buckets::span.eq(bounds.span.seconds()))
-                .filter(engagement_buckets::bucket_start.ge(to_naive(bounds.baseline_start)))
+    fn activity(&self, bounds: &[Bounds], now: DateTime<Utc>) -> Result<Vec<Vec<Activity>>> {
+        self.with(|c| {
+            // Which articles are visible, and in which section: read once, from an
+            // index, rather than joined to every bucket row.
+            let visible: HashMap<i64, i64> = articles::table
                 .filter(articles::status.eq(PUBLISHED))
                 .filter(articles::published_at.le(to_naive(now)))
-                .group_by((engagement_buckets::article_id, articles::section_id))
-                .select((
-                    engagement_buckets::article_id,
-                    articles::section_id,
-                    sum_between!("views", e0, e1),
-                    sum_between!("views", e1, e2),
-                    sum_between!("views", e2, e3),
-                    sum_between!("views", e3, end),
-                    sum_between!("reactions", e0, end),
-                    sum_between!("views", to_naive(bounds.baseline_start), e0),
-                ))
-                .load(c)
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|(article, section, q0, q1, q2, q3, reactions, baseline)| Activity {
-                article: ArticleId(article),
-                section: SectionId(section),
-                quarters: [q0, q1, q2, q3],
-                reactions,
-                baseline,
-            })
-            .filter(|a| a.views() > 0 || a.reactions > 0)
-            .collect())
+                .select((articles::id, articles::section_id))
+                .load::<(i64, i64)>(c)?
+                .into_iter()
+                .collect();
+            bounds.iter().map(|b| window_activity(c, b, now, &visible)).collect()
+        })
     }
 
     fn prune_engagement(&self, now: DateTime<Utc>) -> Result<()> {

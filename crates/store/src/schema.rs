@@ -130,5 +130,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     view_sessions,
     session_reactions,
 );
-
-diesel::allow_columns_to_appear_in_same_group_by_clause!(engagement_buckets::article_id, articles::section_id);

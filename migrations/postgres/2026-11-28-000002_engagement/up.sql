@@ -37,3 +37,8 @@ FROM article_reads GROUP BY article_id, date_trunc('hour', read_at);
 INSERT INTO engagement_buckets (span, article_id, bucket_start, views, reactions)
 SELECT 86400, article_id, date_trunc('day', read_at), COUNT(*), 0
 FROM article_reads GROUP BY article_id, date_trunc('day', read_at);
+
+-- Rankings read which articles are visible, and their sections, from this index
+-- alone.
+DROP INDEX articles_published;
+CREATE INDEX articles_published ON articles (status, published_at, id, section_id);

@@ -1,18 +1,18 @@
 //! Beacons (views and reactions) and rankings.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
-use std::future::Future;
-use std::pin::Pin;
 use newsdesk_domain::Error;
 use newsdesk_domain::engagement::Client;
 use newsdesk_domain::query::Limit;
 use newsdesk_domain::ranking::RankingQuery;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
 use utoipa::{IntoParams, ToSchema};
 
 use super::json;
