@@ -34,10 +34,16 @@ after=$(views)
 # Reads with beacons arriving at the same time, half the connections each.
 HALF=$((CONNECTIONS / 2))
 results+=("$(CONNECTIONS=$HALF run "article-by-slug-alone-c$HALF" "$BASE/v1/articles/$SLUG")")
+# The same with trivial requests alongside: what sharing two cores costs by itself.
+wrk -t1 -c"$HALF" -d"$DURATION" "$BASE/healthz" >"$DATA/healthz-mixed.txt" &
+WRK=$!
+results+=("$(CONNECTIONS=$HALF run "article-by-slug-with-healthz-c$HALF" "$BASE/v1/articles/$SLUG")")
+wait $WRK
 wrk -t1 -c"$HALF" -d"$DURATION" -s bench/view-beacon.lua "$BASE/" >"$DATA/beacons-mixed.txt" &
 WRK=$!
 results+=("$(CONNECTIONS=$HALF run "article-by-slug-with-beacons-c$HALF" "$BASE/v1/articles/$SLUG")")
 wait $WRK
+healthz_rps=$(awk '/^Requests\/sec/ {print $2}' "$DATA/healthz-mixed.txt")
 mixed_rps=$(awk '/^Requests\/sec/ {print $2}' "$DATA/beacons-mixed.txt")
 
 results+=("$(run "ranking-most-read-24h" "$BASE/v1/rankings/most-read?limit=10")")
@@ -47,7 +53,7 @@ compute=$(metric newsdesk_rankings_compute_seconds)
 echo
 echo "connections: $CONNECTIONS; duration: $DURATION; peak RSS: $(peak_rss)"
 echo "view beacons answered 202 by wrk's count: $beacons; views counted: $((after - before))"
-echo "beacons sent alongside the mixed read run: $mixed_rps req/s"
+echo "alongside the mixed read runs: healthz $healthz_rps req/s, view beacons $mixed_rps req/s"
 echo "last ranking computation (all four windows): ${compute} s"
 echo
 table "${results[@]}"

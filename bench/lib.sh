@@ -53,6 +53,8 @@ table() {
   done
 }
 
+# Peak resident memory, and how much of the current one is heap (the rest is
+# mostly the database file mapped by SQLite).
 peak_rss() {
-  awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$PID/status"
+  awk '/VmHWM/ {hwm=$2} /RssAnon/ {anon=$2} END {printf "%.0f MiB (heap now %.0f MiB)", hwm/1024, anon/1024}' "/proc/$PID/status"
 }

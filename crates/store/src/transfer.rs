@@ -26,8 +26,8 @@ struct Ids {
     tags: HashMap<String, i64>,
     authors: HashMap<String, i64>,
     articles: HashMap<String, i64>,
-    /// Reading history written by this batch, for the engagement buckets.
-    buckets: BucketAdds,
+    /// Reading history of this batch, written together at its end.
+    reads: Vec<(i64, String, chrono::NaiveDateTime)>,
 }
 
 /// Why one record could not be written: a reference to something that does not
@@ -107,18 +107,7 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> Wri
         Record::Article(a) => write_article(conn, ids, a)?,
         Record::View(v) => {
             let article = lookup!(conn, ids.articles, articles, &v.article, "article", "article");
-            let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(article_reads::table)
-                .values((
-                    article_reads::article_id.eq(article),
-                    article_reads::session_id.eq(&v.session_id),
-                    article_reads::read_at.eq(to_naive(v.at)),
-                ))
-                .on_conflict_do_nothing()
-                .execute(c))?;
-            // A read imported twice is in the buckets once.
-            if inserted > 0 {
-                ids.buckets.add(article, v.at, now(), 1, 0);
-            }
+            ids.reads.push((article, v.session_id.clone(), to_naive(v.at)));
         }
     }
     Ok(())
@@ -200,6 +189,37 @@ fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -
     Ok(())
 }
 
+/// Reading history, in multi-row statements. A read already present (the same
+/// article, session and time) is skipped, so only new reads reach the buckets and
+/// importing a file twice counts nothing twice.
+fn write_reads(conn: &mut AnyConnection, reads: &[(i64, String, chrono::NaiveDateTime)]) -> QueryResult<()> {
+    let now = now();
+    let mut buckets = BucketAdds::default();
+    for chunk in reads.chunks(1_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(article, session, at)| {
+                (
+                    article_reads::article_id.eq(*article),
+                    article_reads::session_id.eq(session),
+                    article_reads::read_at.eq(*at),
+                )
+            })
+            .collect();
+        let inserted: Vec<(i64, chrono::NaiveDateTime)> = per_backend!(&mut *conn, |c| diesel::insert_into(
+            article_reads::table
+        )
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .returning((article_reads::article_id, article_reads::read_at))
+        .get_results(c))?;
+        for (article, at) in inserted {
+            buckets.add(article, to_utc(at), now, 1, 0);
+        }
+    }
+    buckets.write(conn)
+}
+
 impl TransferRepo for Store {
     fn import_batch(&self, records: &[Record]) -> std::result::Result<(), (usize, Error)> {
         let mut conn = self.pool.get().map_err(|e| (0, e))?;
@@ -219,7 +239,11 @@ impl TransferRepo for Store {
                     }
                 }
             }
-            ids.buckets.write(c)
+            write_reads(c, &ids.reads).map_err(|e| {
+                let first_view = records.iter().position(|r| matches!(r, Record::View(_))).unwrap_or(0);
+                failed = Some((first_view, db_err(e)));
+                diesel::result::Error::RollbackTransaction
+            })
         });
         match (outcome, failed) {
             (Ok(()), _) => Ok(()),
