@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use newsdesk_domain::engagement::DEFAULT_REACTION_KINDS;
 
 #[derive(Debug, Parser)]
 #[command(name = "newsdesk", version, about = "A headless content API for news publishers")]
@@ -85,12 +86,7 @@ pub struct ServeArgs {
     #[arg(long, env = "NEWSDESK_CACHE_MAX_AGE", default_value_t = 10)]
     pub cache_max_age: u32,
     /// Reaction kinds clients may send, comma-separated.
-    #[arg(
-        long,
-        env = "NEWSDESK_REACTION_KINDS",
-        value_delimiter = ',',
-        default_value = "like,very-good,sad,angry,surprised"
-    )]
+    #[arg(long, env = "NEWSDESK_REACTION_KINDS", value_delimiter = ',', default_values = DEFAULT_REACTION_KINDS)]
     pub reaction_kinds: Vec<String>,
     /// How often accepted beacons are written, in milliseconds.
     #[arg(long, env = "NEWSDESK_FLUSH_MS", default_value_t = 1_000)]

@@ -193,6 +193,19 @@ on_both_backends! {
         assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
     }
 
+    fn reaction_kinds_are_configurable(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let app = TestApp::serve(db, &["--reaction-kinds", "clap,boo"]);
+        let r = react(&app, "vote-count", "clap", "reader-0001");
+        assert_eq!(r.status, 202, "{}", r.text);
+        assert!(reaction_counts(&r.json()["reactions"]).contains(&("clap".into(), 1)));
+        let r = react(&app, "vote-count", "like", "reader-0001");
+        r.assert_problem(400, Some("kind"));
+        assert!(r.json()["detail"].as_str().unwrap().contains("clap, boo"), "{}", r.text);
+    }
+
     fn a_burst_of_views_tops_most_read_and_trending_within_15_seconds(backend: Backend) {
         // oil-jumps has been read steadily; chip-boom not at all.
         let mut site = Site::standard();

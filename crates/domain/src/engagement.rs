@@ -197,12 +197,6 @@ pub struct EngagementConfig {
     pub max_pending: usize,
 }
 
-impl Default for EngagementConfig {
-    fn default() -> Self {
-        Self { reaction_kinds: DEFAULT_REACTION_KINDS.map(str::to_owned).to_vec(), max_pending: 100_000 }
-    }
-}
-
 type ViewKey = (ArticleId, String);
 type ReactionKey = (ArticleId, String, String);
 
@@ -290,10 +284,6 @@ pub struct EngagementService {
 impl EngagementService {
     pub fn new(repo: Arc<dyn EngagementRepo>, content: Arc<ContentService>, config: EngagementConfig) -> Self {
         Self { repo, content, config, buffer: Mutex::default(), flushing: Mutex::new(()) }
-    }
-
-    pub fn reaction_kinds(&self) -> &[String] {
-        &self.config.reaction_kinds
     }
 
     /// Beacons accepted and not yet written.

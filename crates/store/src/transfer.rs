@@ -206,13 +206,12 @@ fn write_reads(conn: &mut AnyConnection, reads: &[(i64, String, chrono::NaiveDat
                 )
             })
             .collect();
-        let inserted: Vec<(i64, chrono::NaiveDateTime)> = per_backend!(&mut *conn, |c| diesel::insert_into(
-            article_reads::table
-        )
-        .values(&rows)
-        .on_conflict_do_nothing()
-        .returning((article_reads::article_id, article_reads::read_at))
-        .get_results(c))?;
+        let inserted: Vec<(i64, chrono::NaiveDateTime)> =
+            per_backend!(&mut *conn, |c| diesel::insert_into(article_reads::table)
+                .values(&rows)
+                .on_conflict_do_nothing()
+                .returning((article_reads::article_id, article_reads::read_at))
+                .get_results(c))?;
         for (article, at) in inserted {
             buckets.add(article, to_utc(at), now, 1, 0);
         }
