@@ -94,6 +94,10 @@ pub struct ServeArgs {
     /// Beacons held in memory before new ones are refused with 503.
     #[arg(long, env = "NEWSDESK_MAX_PENDING_BEACONS", default_value_t = 100_000)]
     pub max_pending_beacons: usize,
+    /// Directory of this node's search index (default: next to a SQLite database,
+    /// or in the temporary directory for PostgreSQL).
+    #[arg(long, env = "NEWSDESK_SEARCH_INDEX")]
+    pub search_index: Option<std::path::PathBuf>,
     /// How often rankings are recomputed, in milliseconds.
     #[arg(long, env = "NEWSDESK_RANKING_REFRESH_MS", default_value_t = 5_000)]
     pub ranking_refresh_ms: u64,

@@ -1,5 +1,7 @@
 //! `newsdesk serve`.
 
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -10,9 +12,12 @@ use newsdesk_api::http::ResponseCache;
 use newsdesk_api::{ApiConfig, AppState};
 use newsdesk_domain::engagement::{EngagementConfig, EngagementService};
 use newsdesk_domain::ranking::RankingService;
-use newsdesk_domain::repo::TransferRepo;
+use newsdesk_domain::repo::{DiscoveryRepo, TransferRepo};
+use newsdesk_domain::search::{SearchIndex, SearchService};
 use newsdesk_domain::service::ContentService;
 use newsdesk_domain::{Slug, demo, transfer};
+use newsdesk_search::TantivyIndex;
+use newsdesk_store::DatabaseUrl;
 
 use crate::cli::{ServeArgs, today};
 
@@ -39,15 +44,20 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     let content = Arc::new(ContentService::new(store.clone(), read_cache));
     let engagement_config =
         EngagementConfig { reaction_kinds: args.reaction_kinds, max_pending: args.max_pending_beacons.max(1) };
+    let index = open_search_index(database_url, args.search_index.as_deref(), &store.instance_id()?)?;
     let state = AppState {
         content: content.clone(),
         engagement: Arc::new(EngagementService::new(store.clone(), content.clone(), engagement_config)),
-        rankings: Arc::new(RankingService::new(store, content)),
+        rankings: Arc::new(RankingService::new(store.clone(), content.clone())),
+        search: Arc::new(SearchService::new(index, store, content)),
         responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
         config: Arc::new(ApiConfig { cors_origins: args.cors_origins, cache_max_age: args.cache_max_age }),
     };
     state.rankings.refresh().context("computing rankings")?;
+    let t = Instant::now();
+    let indexed = state.search.sync().context("updating the search index")?;
+    tracing::info!(articles = indexed, seconds = t.elapsed().as_secs_f64(), "search index up to date");
     let workers =
         Workers::start(&state, Duration::from_millis(args.flush_ms), Duration::from_millis(args.ranking_refresh_ms));
     let schema = newsdesk_api::graphql::schema();
@@ -105,6 +115,12 @@ impl Workers {
             }
         });
         let s = state.clone();
+        workers.spawn("search", SEARCH_SYNC_EVERY, move || {
+            if let Err(e) = s.search.sync() {
+                tracing::warn!(error = %e, "updating the search index failed; will retry");
+            }
+        });
+        let s = state.clone();
         workers.spawn("rankings", rank_every, move || {
             if let Err(e) = s.rankings.refresh() {
                 tracing::warn!(error = %e, "recomputing rankings failed; serving the previous ones");
@@ -138,6 +154,28 @@ impl Workers {
 }
 
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const SEARCH_SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// This node's search index: `--search-index`, else next to a SQLite file, else
+/// (PostgreSQL) in the temporary directory under a name derived from the URL. In
+/// memory when the directory is held by another node on this machine.
+fn open_search_index(database_url: &str, dir: Option<&Path>, instance: &str) -> Result<Arc<dyn SearchIndex>> {
+    let dir: Option<PathBuf> = match (dir, DatabaseUrl::parse(database_url)) {
+        (Some(dir), _) => Some(dir.to_owned()),
+        (None, Ok(DatabaseUrl::Sqlite(path))) if path != ":memory:" => Some(PathBuf::from(format!("{path}.search"))),
+        (None, Ok(DatabaseUrl::Postgres(url))) => {
+            let mut h = std::hash::DefaultHasher::new();
+            url.hash(&mut h);
+            Some(std::env::temp_dir().join(format!("newsdesk-search-{:016x}", h.finish())))
+        }
+        (None, _) => None,
+    };
+    let index = TantivyIndex::open(dir.as_deref(), instance).or_else(|e| {
+        tracing::warn!(error = %e, dir = ?dir, "cannot use the search index directory; keeping the index in memory");
+        TantivyIndex::open(None, instance)
+    })?;
+    Ok(Arc::new(index))
+}
 
 /// Write accepted beacons; when anything counted, the node's cached reads are
 /// renewed so that counters show it at once. Stored responses are marked stale

@@ -13,7 +13,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::ApiError;
 use crate::graphql::{self, NewsdeskSchema};
 use crate::http::conditional_get;
-use crate::rest::{articles, engagement, ops, taxonomy};
+use crate::rest::{articles, discovery, engagement, ops, taxonomy};
 use crate::state::AppState;
 use crate::telemetry::request_span;
 
@@ -31,6 +31,7 @@ where
             .service(engagement::record_view)
             .service(engagement::react)
             .service(engagement::ranking)
+            .service(discovery::search)
             .service(taxonomy::sections)
             .service(taxonomy::section)
             .service(taxonomy::tags)

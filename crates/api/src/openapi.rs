@@ -22,6 +22,7 @@ use crate::error::Problem;
         (name = "tags", description = "Topic tags"),
         (name = "authors", description = "Authors"),
         (name = "engagement", description = "View and reaction beacons, and rankings"),
+        (name = "discovery", description = "Search, related articles and recommendations"),
         (name = "graphql", description = "GraphQL over HTTP"),
         (name = "operations", description = "Health, readiness, metrics and documentation"),
     )

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use newsdesk_domain::engagement::EngagementService;
 use newsdesk_domain::ranking::RankingService;
+use newsdesk_domain::search::SearchService;
 use newsdesk_domain::service::ContentService;
 
 use crate::http::ResponseCache;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub content: Arc<ContentService>,
     pub engagement: Arc<EngagementService>,
     pub rankings: Arc<RankingService>,
+    pub search: Arc<SearchService>,
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use newsdesk_domain::body as dom;
 use newsdesk_domain::model::{self, Article, Section};
 use newsdesk_domain::ranking::Ranking;
+use newsdesk_domain::search::SearchResult;
 use newsdesk_domain::service::{Counted, SectionInfo};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -364,4 +365,31 @@ impl From<&Ranking> for RankingView {
                 .collect(),
         }
     }
+}
+
+/// One search result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHitView {
+    /// The article, without `body`.
+    pub article: ArticleView,
+    /// Relevance (BM25 with title matches weighted up); higher is better.
+    pub score: f32,
+    /// Passages of the title, summary and body that match, HTML-escaped, each
+    /// match wrapped in `<mark>…</mark>`.
+    pub highlights: Vec<String>,
+}
+
+impl From<&SearchResult> for SearchHitView {
+    fn from(r: &SearchResult) -> Self {
+        Self { article: ArticleView::from(&r.article), score: r.score, highlights: r.highlights.clone() }
+    }
+}
+
+/// A page of search results, best first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchList {
+    pub data: Vec<SearchHitView>,
+    /// Pass as `cursor` to read the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }

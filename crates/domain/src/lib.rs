@@ -12,6 +12,7 @@ pub mod query;
 pub mod ranking;
 pub mod record;
 pub mod repo;
+pub mod search;
 pub mod service;
 pub mod slug;
 pub mod transfer;

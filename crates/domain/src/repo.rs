@@ -13,6 +13,7 @@ use crate::model::{ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Se
 use crate::query::ArticleQuery;
 use crate::ranking::{Activity, Bounds};
 use crate::record::{Record, ViewRecord};
+use crate::search::Watermark;
 
 pub trait ContentRepo: Send + Sync {
     /// Cheap round trip, for readiness checks.
@@ -59,6 +60,16 @@ pub trait EngagementRepo: Send + Sync {
     fn activity(&self, bounds: &[Bounds], now: DateTime<Utc>) -> Result<Vec<Vec<Activity>>>;
     /// Drop counting state that can no longer matter at `now`.
     fn prune_engagement(&self, now: DateTime<Utc>) -> Result<()>;
+}
+
+/// What discovery (search, related articles, recommendations) reads.
+pub trait DiscoveryRepo: Send + Sync {
+    /// A random identity of the database, fixed when it was created.
+    fn instance_id(&self) -> Result<String>;
+
+    /// Articles of any status changed after `after`, in `(updated_at, id)` order,
+    /// with their bodies.
+    fn articles_changed_since(&self, after: Option<Watermark>, fetch: i64) -> Result<Vec<(ArticleRecord, Vec<Block>)>>;
 }
 
 /// Bulk movement of content in the NDJSON interchange format.

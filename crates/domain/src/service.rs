@@ -29,6 +29,14 @@ pub struct SectionInfo {
     pub children: Vec<SectionInfo>,
 }
 
+/// A filter's sections (with their sub-sections), tags and author, as ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterIds {
+    pub sections: Option<Vec<SectionId>>,
+    pub tags: Vec<TagId>,
+    pub author: Option<AuthorId>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counted<T> {
     pub item: T,
@@ -172,16 +180,10 @@ impl ContentService {
         self.hydrate(ordered)
     }
 
-    /// Turn slugs into ids. `None` when a named section, tag or author does not
-    /// exist: such a filter matches nothing.
-    fn resolve_filter(
-        &self,
-        f: &ArticleFilter,
-        sort: ArticleSort,
-        after: Option<ArticleKey>,
-        limit: Limit,
-    ) -> Result<Option<ArticleQuery>> {
-        let section_ids = match &f.section {
+    /// Turn a filter's slugs into ids. `None` when a named section, tag or author
+    /// does not exist: such a filter matches nothing.
+    pub fn resolve(&self, f: &ArticleFilter) -> Result<Option<FilterIds>> {
+        let sections = match &f.section {
             None => None,
             Some(slug) => {
                 let tree = self.section_tree()?;
@@ -191,24 +193,35 @@ impl ContentService {
                 }
             }
         };
-        let mut tag_ids = Vec::with_capacity(f.tags.len());
+        let mut tags = Vec::with_capacity(f.tags.len());
         for slug in &f.tags {
             match self.repo.tag_by_slug(slug.as_str())? {
-                Some(t) => tag_ids.push(t.id),
+                Some(t) => tags.push(t.id),
                 None => return Ok(None),
             }
         }
-        let author_id = match &f.author {
+        let author = match &f.author {
             None => None,
             Some(slug) => match self.repo.author_by_slug(slug.as_str())? {
                 Some(a) => Some(a.id),
                 None => return Ok(None),
             },
         };
+        Ok(Some(FilterIds { sections, tags, author }))
+    }
+
+    fn resolve_filter(
+        &self,
+        f: &ArticleFilter,
+        sort: ArticleSort,
+        after: Option<ArticleKey>,
+        limit: Limit,
+    ) -> Result<Option<ArticleQuery>> {
+        let Some(ids) = self.resolve(f)? else { return Ok(None) };
         Ok(Some(ArticleQuery {
-            section_ids,
-            tag_ids,
-            author_id,
+            section_ids: ids.sections,
+            tag_ids: ids.tags,
+            author_id: ids.author,
             published_after: f.published_after,
             published_before: f.published_before,
             sort,

@@ -5,6 +5,7 @@
 //! written through the [`per_backend!`] macro and nowhere else.
 
 pub mod conn;
+mod discovery;
 mod engagement;
 mod repo;
 mod rows;

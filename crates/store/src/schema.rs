@@ -106,6 +106,12 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    instance (id) {
+        id -> Text,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(engagement_buckets -> articles (article_id));
 diesel::joinable!(view_sessions -> articles (article_id));

@@ -2,6 +2,7 @@
 //! GET with query parameters (queries only), GraphiQL for browsers, and both
 //! `application/json` and `application/graphql-response+json` responses.
 
+mod discovery;
 mod engagement;
 mod loaders;
 mod scalars;

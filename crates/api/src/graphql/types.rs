@@ -92,11 +92,11 @@ async fn prefetch(ctx: &Context<'_>, records: &[ArticleRecord]) -> GqlResult<()>
 }
 
 /// `first` of a connection: 1 to 100, 20 when not given (or given as `null`).
-fn first_arg(first: Option<i32>) -> GqlResult<Limit> {
+pub(super) fn first_arg(first: Option<i32>) -> GqlResult<Limit> {
     first.map_or(Ok(Limit::DEFAULT), |n| Limit::new("first", i64::from(n), Limit::MAX)).map_err(to_graphql)
 }
 
-fn connection<T, N: async_graphql::OutputType>(
+pub(super) fn connection<T, N: async_graphql::OutputType>(
     page: Page<T>,
     has_previous: bool,
     node: impl Fn(T) -> N,
@@ -156,7 +156,7 @@ pub struct ArticleFilterInput {
 }
 
 impl ArticleFilterInput {
-    fn parse(self) -> GqlResult<ArticleFilter> {
+    pub(super) fn parse(self) -> GqlResult<ArticleFilter> {
         let mut v = Validator::default();
         let section = self.section.and_then(|s| v.check(Slug::parse_field("filter.section", s)));
         let tags = (self.tags.unwrap_or_default().into_iter().enumerate())
@@ -493,7 +493,7 @@ impl ContentQuery {
 }
 
 #[derive(MergedObject, Default)]
-pub struct Query(ContentQuery, super::engagement::EngagementQuery);
+pub struct Query(ContentQuery, super::engagement::EngagementQuery, super::discovery::DiscoveryQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(super::engagement::EngagementMutation);

@@ -77,22 +77,38 @@ impl ListParams {
     /// Validate every parameter, reporting all bad ones at once.
     fn parse(self) -> Result<ListRequest, ApiError> {
         let mut v = Validator::default();
-        let section = self.section.and_then(|s| v.check(Slug::parse_field("section", s)));
-        let tags = (self.tag.into_iter().enumerate())
-            .filter_map(|(i, t)| v.check(Slug::parse_field(&format!("tag[{i}]"), t)))
-            .collect();
-        let author = self.author.and_then(|s| v.check(Slug::parse_field("author", s)));
-        let published_after = self.published_after.and_then(|s| v.check(parse_time("publishedAfter", &s)));
-        let published_before = self.published_before.and_then(|s| v.check(parse_time("publishedBefore", &s)));
+        let filter =
+            parse_filter(&mut v, self.section, self.tag, self.author, self.published_after, self.published_before);
         let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s)));
         let limit = self.limit.map_or(Some(Limit::DEFAULT), |s| v.check(Limit::parse("limit", &s, Limit::MAX)));
         v.finish()?;
         Ok(ListRequest {
-            filter: ArticleFilter { section, tags, author, published_after, published_before },
+            filter,
             sort: sort.unwrap_or_default(),
             cursor: self.cursor,
             limit: limit.unwrap_or(Limit::DEFAULT),
         })
+    }
+}
+
+/// The list filters shared by the article list and search, each bad one
+/// recorded in `v`.
+pub fn parse_filter(
+    v: &mut Validator,
+    section: Option<String>,
+    tags: Vec<String>,
+    author: Option<String>,
+    published_after: Option<String>,
+    published_before: Option<String>,
+) -> ArticleFilter {
+    ArticleFilter {
+        section: section.and_then(|s| v.check(Slug::parse_field("section", s))),
+        tags: (tags.into_iter().enumerate())
+            .filter_map(|(i, t)| v.check(Slug::parse_field(&format!("tag[{i}]"), t)))
+            .collect(),
+        author: author.and_then(|s| v.check(Slug::parse_field("author", s))),
+        published_after: published_after.and_then(|s| v.check(parse_time("publishedAfter", &s))),
+        published_before: published_before.and_then(|s| v.check(parse_time("publishedBefore", &s))),
     }
 }
 

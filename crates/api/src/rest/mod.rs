@@ -1,6 +1,7 @@
 //! REST handlers: extract, call one service method, map to a view.
 
 pub mod articles;
+pub mod discovery;
 pub mod engagement;
 pub mod ops;
 pub mod taxonomy;

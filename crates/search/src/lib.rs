@@ -1,0 +1,310 @@
+//! The search index of one API node: tantivy over the title, summary and body of
+//! every published article, with its section, tags, authors and publication time
+//! for filters. BM25 relevance with title matches weighted up, phrases in quotes,
+//! the last word matched as a prefix (search as you type), one typo forgiven in
+//! words of five letters or more, and highlighted passages.
+//!
+//! The index lives in a directory and persists between starts; the commit payload
+//! records which database it mirrors and how far (the watermark), so a node
+//! resumes where it stopped, and rebuilds from scratch when the index belongs to
+//! another database or another version of this schema.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use newsdesk_domain::model::ArticleId;
+use newsdesk_domain::search::{Clause, IndexHit, SearchDoc, SearchFilter, SearchIndex, SearchText, Watermark};
+use newsdesk_domain::{Error, Result};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    TermSetQuery,
+};
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, TantivyDocument, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+
+/// Bumped whenever the schema or the tokenization changes: older indexes are rebuilt.
+const SCHEMA_VERSION: u32 = 1;
+/// Memory of the index writer.
+const WRITER_HEAP: usize = 64 << 20;
+/// Characters of a highlighted passage.
+const PASSAGE_CHARS: usize = 160;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    summary: Field,
+    body: Field,
+    section: Field,
+    tag: Field,
+    author: Field,
+    published: Field,
+}
+
+impl Fields {
+    /// The searchable text fields and their weights.
+    fn text(self) -> [(Field, f32); 3] {
+        [(self.title, 3.0), (self.summary, 1.5), (self.body, 1.0)]
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED),
+        title: b.add_text_field("title", TEXT | STORED),
+        summary: b.add_text_field("summary", TEXT | STORED),
+        body: b.add_text_field("body", TEXT | STORED),
+        section: b.add_u64_field("section", INDEXED),
+        tag: b.add_u64_field("tag", INDEXED),
+        author: b.add_u64_field("author", INDEXED),
+        published: b.add_date_field(
+            "published",
+            DateOptions::default().set_indexed().set_fast().set_precision(DateTimePrecision::Seconds),
+        ),
+    };
+    (b.build(), fields)
+}
+
+/// What a commit records besides the documents.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Payload {
+    version: u32,
+    /// Which database the index mirrors (a fingerprint chosen by the caller).
+    origin: String,
+    watermark: Option<Watermark>,
+}
+
+pub struct TantivyIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+    fields: Fields,
+    origin: String,
+    watermark: Mutex<Option<Watermark>>,
+}
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::internal(format!("search index: {e}"))
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl TantivyIndex {
+    /// The index in `dir` (created, or rebuilt when it mirrors another database or
+    /// schema), or in memory without a directory. Fails when another process
+    /// holds the directory.
+    pub fn open(dir: Option<&Path>, origin: &str) -> Result<Self> {
+        let (schema, fields) = schema();
+        let (index, watermark) = match dir {
+            None => (Index::create_in_ram(schema), None),
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(err)?;
+                let existing = Index::open_in_dir(dir).ok().and_then(|index| {
+                    let payload = index.load_metas().ok()?.payload?;
+                    let payload: Payload = serde_json::from_str(&payload).ok()?;
+                    (payload.version == SCHEMA_VERSION && payload.origin == origin)
+                        .then_some((index, payload.watermark))
+                });
+                match existing {
+                    Some(found) => found,
+                    None => {
+                        // Not ours, or not readable: start again from the database.
+                        std::fs::remove_dir_all(dir).map_err(err)?;
+                        std::fs::create_dir_all(dir).map_err(err)?;
+                        (Index::create_in_dir(dir, schema).map_err(err)?, None)
+                    }
+                }
+            }
+        };
+        let writer = index.writer_with_num_threads(1, WRITER_HEAP).map_err(err)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(err)?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            origin: origin.to_owned(),
+            watermark: Mutex::new(watermark),
+        })
+    }
+
+    /// The index's terms for some text, tokenized as the text fields are.
+    fn tokens(&self, text: &str) -> Vec<String> {
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.body) else { return Vec::new() };
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// One word in any text field: exact (BM25, weighted by field), with one typo
+    /// when it is long enough, and as a prefix when it is the last word typed.
+    fn word(&self, token: &str, prefix: bool) -> Box<dyn Query> {
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, weight) in self.fields.text() {
+            let term = Term::from_field_text(field, token);
+            let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), weight))));
+            if token.chars().count() >= 5 {
+                let typo = FuzzyTermQuery::new(term.clone(), 1, true);
+                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(typo), 0.3 * weight))));
+            }
+            if prefix && token.chars().count() >= 2 {
+                let start = FuzzyTermQuery::new_prefix(term, 0, true);
+                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(start), 0.5 * weight))));
+            }
+        }
+        Box::new(BooleanQuery::new(any))
+    }
+
+    /// Consecutive words in any text field.
+    fn phrase(&self, tokens: &[String]) -> Box<dyn Query> {
+        let any = self
+            .fields
+            .text()
+            .into_iter()
+            .map(|(field, weight)| {
+                let terms = tokens.iter().map(|t| Term::from_field_text(field, t)).collect();
+                let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), weight));
+                (Occur::Should, q)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(any))
+    }
+
+    fn text_query(&self, text: &SearchText) -> Vec<(Occur, Box<dyn Query>)> {
+        let last = text.clauses.len().saturating_sub(1);
+        let mut must = Vec::new();
+        for (i, clause) in text.clauses.iter().enumerate() {
+            let (raw, quoted) = match clause {
+                Clause::Word(w) => (w, false),
+                Clause::Phrase(p) => (p, true),
+            };
+            let tokens = self.tokens(raw);
+            let q = match tokens.as_slice() {
+                [] => continue,
+                [one] => self.word(one, !quoted && i == last && text.prefix_last),
+                many => self.phrase(many),
+            };
+            must.push((Occur::Must, q));
+        }
+        must
+    }
+
+    fn filter_query(&self, f: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
+        let date = |t: chrono::DateTime<chrono::Utc>| {
+            Term::from_field_date(self.fields.published, DateTime::from_timestamp_secs(t.timestamp()))
+        };
+        let lower = f.published_after.map_or(Bound::Unbounded, |t| Bound::Included(date(t)));
+        let upper = match f.published_before {
+            Some(t) if t <= f.now => Bound::Excluded(date(t)),
+            _ => Bound::Included(date(f.now)),
+        };
+        let mut filters: Vec<Box<dyn Query>> = vec![Box::new(RangeQuery::new(lower, upper))];
+        if let Some(sections) = &f.sections {
+            let terms = sections.iter().map(|s| Term::from_field_u64(self.fields.section, s.0 as u64));
+            filters.push(Box::new(TermSetQuery::new(terms)));
+        }
+        for t in &f.tags {
+            let term = Term::from_field_u64(self.fields.tag, t.0 as u64);
+            filters.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
+        }
+        if let Some(a) = f.author {
+            let term = Term::from_field_u64(self.fields.author, a.0 as u64);
+            filters.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
+        }
+        // Filters decide what matches, not how well.
+        filters.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
+    }
+
+    fn id_term(&self, id: ArticleId) -> Term {
+        Term::from_field_u64(self.fields.id, id.0 as u64)
+    }
+
+    fn document(&self, d: SearchDoc) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.id, d.id.0 as u64);
+        doc.add_text(f.title, d.title);
+        doc.add_text(f.summary, d.summary);
+        doc.add_text(f.body, d.body);
+        doc.add_u64(f.section, d.section.0 as u64);
+        d.tags.iter().for_each(|t| doc.add_u64(f.tag, t.0 as u64));
+        d.authors.iter().for_each(|a| doc.add_u64(f.author, a.0 as u64));
+        doc.add_date(f.published, DateTime::from_timestamp_secs(d.published_at.timestamp()));
+        doc
+    }
+}
+
+impl SearchIndex for TantivyIndex {
+    fn search(&self, text: &SearchText, filter: &SearchFilter, offset: usize, limit: usize) -> Result<Vec<IndexHit>> {
+        let mut clauses = self.text_query(text);
+        if clauses.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        clauses.extend(self.filter_query(filter));
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top =
+            searcher.search(&query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score()).map_err(err)?;
+        let passages = |field| {
+            SnippetGenerator::create(&searcher, &query, field).map(|mut g| {
+                g.set_max_num_chars(PASSAGE_CHARS);
+                g
+            })
+        };
+        let generators = [self.fields.title, self.fields.summary, self.fields.body]
+            .map(passages)
+            .into_iter()
+            .collect::<tantivy::Result<Vec<_>>>()
+            .map_err(err)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+            let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_u64()) else { continue };
+            let highlights = generators
+                .iter()
+                .filter_map(|g| {
+                    let mut s = g.snippet_from_doc(&doc);
+                    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                    (!s.highlighted().is_empty()).then(|| s.to_html())
+                })
+                .collect();
+            hits.push(IndexHit { article: ArticleId(id as i64), score, highlights });
+        }
+        Ok(hits)
+    }
+
+    fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()> {
+        let mut writer = lock(&self.writer);
+        for id in removals.iter().chain(upserts.iter().map(|d| &d.id)) {
+            writer.delete_term(self.id_term(*id));
+        }
+        for d in upserts {
+            writer.add_document(self.document(d)).map_err(err)?;
+        }
+        let payload = Payload { version: SCHEMA_VERSION, origin: self.origin.clone(), watermark: Some(watermark) };
+        let mut commit = writer.prepare_commit().map_err(err)?;
+        commit.set_payload(&serde_json::to_string(&payload).map_err(err)?);
+        commit.commit().map_err(err)?;
+        drop(writer);
+        self.reader.reload().map_err(err)?;
+        *lock(&self.watermark) = Some(watermark);
+        Ok(())
+    }
+
+    fn watermark(&self) -> Option<Watermark> {
+        *lock(&self.watermark)
+    }
+}

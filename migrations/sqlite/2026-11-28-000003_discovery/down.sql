@@ -1,0 +1,2 @@
+DROP INDEX articles_updated;
+DROP TABLE instance;
