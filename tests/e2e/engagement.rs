@@ -328,9 +328,9 @@ on_both_backends! {
         let db = TestDb::new(backend).expect("backend");
         let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
         assert!(ok, "{err}");
-        let url = db.url.clone();
+        let second = db.shared();
         let a = TestApp::serve(db, &[]);
-        let b = TestApp::serve(TestDb::shared(&url), &[]);
+        let b = TestApp::serve(second, &[]);
         for i in 0..30 {
             let session = format!("roaming-{i:04}");
             assert_eq!(view(&a, "rates-rise", &session).status, 202);

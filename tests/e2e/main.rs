@@ -8,6 +8,7 @@ mod support;
 
 mod articles;
 mod contracts;
+mod discovery;
 mod engagement;
 mod graphql;
 mod http;

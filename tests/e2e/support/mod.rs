@@ -26,6 +26,9 @@ pub enum Backend {
 /// A database that exists for one test and is removed afterwards.
 pub struct TestDb {
     pub url: String,
+    /// A directory of this test's own, for files next to the database (the
+    /// search index).
+    pub scratch: PathBuf,
     cleanup: Cleanup,
 }
 
@@ -44,12 +47,12 @@ impl TestDb {
     pub fn new(backend: Backend) -> Option<Self> {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tag = format!("{}_{}_{}", std::process::id(), n, Instant::now().elapsed().subsec_nanos());
+        let scratch = std::env::temp_dir().join(format!("newsdesk-test-{tag}"));
         match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("newsdesk-test-{tag}"));
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                let url = format!("sqlite://{}", dir.join("test.db").display());
-                Some(Self { url, cleanup: Cleanup::Dir(dir) })
+                std::fs::create_dir_all(&scratch).expect("temp dir");
+                let url = format!("sqlite://{}", scratch.join("test.db").display());
+                Some(Self { url, scratch, cleanup: Cleanup::Dir })
             }
             Backend::Postgres => {
                 let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
@@ -57,14 +60,15 @@ impl TestDb {
                 let mut conn = PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create database");
                 let url = replace_db_name(&admin_url, &name);
-                Some(Self { url, cleanup: Cleanup::PgDatabase { admin_url, name } })
+                std::fs::create_dir_all(&scratch).expect("temp dir");
+                Some(Self { url, scratch, cleanup: Cleanup::PgDatabase { admin_url, name } })
             }
         }
     }
 
-    /// The same database as `url`, for a second server; the first owner removes it.
-    pub fn shared(url: &str) -> Self {
-        Self { url: url.to_owned(), cleanup: Cleanup::Shared }
+    /// The same database, for a second server; the first owner removes it.
+    pub fn shared(&self) -> Self {
+        Self { url: self.url.clone(), scratch: self.scratch.clone(), cleanup: Cleanup::Shared }
     }
 
     /// Make the database unreachable (PostgreSQL only): drop it under the server.
@@ -91,12 +95,11 @@ fn replace_db_name(url: &str, name: &str) -> String {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
-            Cleanup::Shared => {}
-            Cleanup::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
+            Cleanup::Shared => return,
+            Cleanup::Dir => {}
             Cleanup::PgDatabase { .. } => self.drop_now(),
         }
+        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }
 
@@ -152,6 +155,8 @@ impl TestApp {
     pub fn serve(db: TestDb, args: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
+            .arg("--search-index")
+            .arg(db.scratch.join("search"))
             .args(args)
             .env("NEWSDESK_DATABASE_URL", &db.url)
             .env("RUST_LOG", std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()))

@@ -1,0 +1,194 @@
+//! Search, related articles and recommendations.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::fixtures::Site;
+use crate::support::{Backend, TestApp, TestDb, cli};
+
+/// An article whose body is one paragraph of `text`.
+fn story(slug: &str, section: &str, tags: &[&str], title: &str, text: &str, published: &str) -> Value {
+    json!({
+        "kind": "article", "slug": slug, "title": title, "summary": format!("About {title}"),
+        "section": section, "tags": tags, "authors": ["ana-lee"],
+        "body": [{"type": "paragraph", "spans": [{"text": text}]}],
+        "status": "published", "publishedAt": published
+    })
+}
+
+/// Sections news > world and business; a handful of stories with known words.
+fn newsroom() -> Site {
+    let mut s = Site::empty();
+    for (slug, parent) in [("news", None), ("world", Some("news")), ("business", None)] {
+        s = s.push(json!({"kind": "section", "slug": slug, "name": slug, "parent": parent}));
+    }
+    for tag in ["economy", "climate", "energy"] {
+        s = s.push(json!({"kind": "tag", "slug": tag, "name": tag}));
+    }
+    s = s.push(json!({"kind": "author", "slug": "ana-lee", "name": "Ana Lee"}));
+    s = s.push(json!({"kind": "author", "slug": "ben-okafor", "name": "Ben Okafor"}));
+    for record in [
+        story(
+            "inflation-cools",
+            "business",
+            &["economy"],
+            "Inflation cools in spring",
+            "Prices rose less than expected and the central bank held its rate.",
+            "2026-03-01T08:00:00Z",
+        ),
+        story(
+            "markets-wobble",
+            "business",
+            &["economy"],
+            "Markets wobble",
+            "Traders weighed talk of inflation against strong jobs data.",
+            "2026-03-02T08:00:00Z",
+        ),
+        story(
+            "bank-of-the-river",
+            "world",
+            &["climate"],
+            "A bank of the river floods",
+            "The river bank gave way; the central square was closed.",
+            "2026-03-03T08:00:00Z",
+        ),
+        story(
+            "summit-energy",
+            "world",
+            &["energy", "climate"],
+            "Summit on energy",
+            "Leaders met to discuss energy prices and the climate.",
+            "2026-03-04T08:00:00Z",
+        ),
+        story(
+            "wind-power",
+            "news",
+            &["energy"],
+            "Wind power grows",
+            "Wind farms produced record power as prices fell.",
+            "2026-03-05T08:00:00Z",
+        ),
+    ] {
+        s = s.push(record);
+    }
+    let mut draft = story(
+        "secret-inflation",
+        "business",
+        &["economy"],
+        "Inflation draft",
+        "inflation inflation",
+        "2026-03-06T08:00:00Z",
+    );
+    draft["status"] = json!("draft");
+    let mut future =
+        story("future-inflation", "business", &["economy"], "Inflation later", "inflation", "2099-01-01T00:00:00Z");
+    future["status"] = json!("published");
+    s.push(draft).push(future)
+}
+
+/// Slugs of the articles of a response whose `data` items each hold an `article`.
+fn article_slugs(r: &Value) -> Vec<String> {
+    r["data"].as_array().unwrap().iter().map(|h| h["article"]["slug"].as_str().unwrap().to_owned()).collect()
+}
+
+fn search(app: &TestApp, query: &str) -> Vec<String> {
+    article_slugs(&app.json(&format!("/v1/search?{query}")))
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+on_both_backends! {
+    fn search_ranks_matches_phrases_prefixes_and_typos(backend: Backend) {
+        let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
+        // A title match ranks above a body match; drafts and future articles never show.
+        assert_eq!(search(&app, "q=inflation"), vec!["inflation-cools", "markets-wobble"]);
+        // Every word must match.
+        assert_eq!(search(&app, "q=inflation+traders"), vec!["markets-wobble"]);
+        // A phrase must appear as such.
+        assert_eq!(search(&app, "q=%22central+bank%22"), vec!["inflation-cools"]);
+        let both: Vec<String> = search(&app, "q=central+bank");
+        assert_eq!(both.len(), 2, "{both:?}");
+        // Search as you type: the last word is a prefix; one typo is forgiven.
+        assert_eq!(search(&app, "q=infl"), vec!["inflation-cools", "markets-wobble"]);
+        assert_eq!(search(&app, "q=inflaton"), vec!["inflation-cools", "markets-wobble"]);
+        assert!(search(&app, "q=infl+").is_empty(), "a finished word is not a prefix");
+        assert!(search(&app, "q=zebra").is_empty());
+        // Highlights mark the matches.
+        let r = app.json("/v1/search?q=inflation&limit=1");
+        let hit = &r["data"][0];
+        assert!(hit["score"].as_f64().unwrap() > 0.0);
+        let highlights: Vec<&str> = hit["highlights"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
+        assert!(highlights.contains(&"<mark>Inflation</mark> cools in spring"), "{highlights:?}");
+        assert!(hit["article"].get("body").is_none());
+        // GraphQL gives the same order.
+        let g = app.graphql(
+            "{ search(query: \"inflation\") { edges { node { score highlights article { slug } } } pageInfo { hasNextPage } } }",
+            json!({}),
+        );
+        let edges = g["data"]["search"]["edges"].as_array().unwrap();
+        let gql: Vec<&str> = edges.iter().map(|e| e["node"]["article"]["slug"].as_str().unwrap()).collect();
+        assert_eq!(gql, vec!["inflation-cools", "markets-wobble"], "{g}");
+    }
+
+    fn search_filters_pages_and_rejects_bad_queries(backend: Backend) {
+        let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
+        assert_eq!(sorted(search(&app, "q=prices&section=news")), vec!["summit-energy", "wind-power"]);
+        assert_eq!(search(&app, "q=prices&section=world"), vec!["summit-energy"]);
+        assert_eq!(search(&app, "q=prices&tag=economy"), vec!["inflation-cools"]);
+        assert_eq!(search(&app, "q=prices&tag=energy&tag=climate"), vec!["summit-energy"]);
+        assert!(search(&app, "q=prices&author=ben-okafor").is_empty());
+        assert!(search(&app, "q=prices&tag=no-such-tag").is_empty());
+        assert_eq!(sorted(search(&app, "q=prices&publishedAfter=2026-03-04T08:00:00Z")), vec!["summit-energy", "wind-power"]);
+        assert_eq!(search(&app, "q=prices&publishedBefore=2026-03-02T00:00:00Z"), vec!["inflation-cools"]);
+        // Pages: every result once, in order, with a Link header.
+        let all = search(&app, "q=prices&limit=100");
+        assert_eq!(all.len(), 3);
+        let first = app.get("/v1/search?q=prices&limit=2");
+        assert!(first.header("link").unwrap().contains("rel=\"next\""));
+        let first = first.json();
+        let cursor = first["nextCursor"].as_str().unwrap();
+        let second = app.json(&format!("/v1/search?q=prices&limit=2&cursor={cursor}"));
+        assert_eq!(second["nextCursor"], Value::Null);
+        let mut paged = article_slugs(&first);
+        paged.extend(article_slugs(&second));
+        assert_eq!(paged, all);
+        app.get("/v1/search").assert_problem(400, Some("q"));
+        app.get("/v1/search?q=").assert_problem(400, Some("q"));
+        app.get("/v1/search?q=%22%22").assert_problem(400, Some("q"));
+        app.get(&format!("/v1/search?q={}", "a".repeat(201))).assert_problem(400, Some("q"));
+        app.get("/v1/search?q=prices&cursor=nope").assert_problem(400, Some("cursor"));
+        app.get("/v1/search?q=prices&limit=0").assert_problem(400, Some("limit"));
+        app.get("/v1/search?q=prices&sort=-views").assert_problem(400, Some("sort"));
+        let g = app.graphql("{ search(query: \"  \") { edges { cursor } } }", json!({}));
+        assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
+    }
+
+    fn the_index_follows_every_write_and_survives_a_restart(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(newsroom().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let app = TestApp::serve(db, &[]);
+        assert!(search(&app, "q=hydrogen").is_empty());
+        // A changed article and a new one, written by another process.
+        let changes = Site::empty()
+            .push(story("wind-power", "news", &["energy"], "Hydrogen takes over", "Hydrogen plants opened.", "2026-03-05T08:00:00Z"))
+            .push(story("hydrogen-bus", "news", &["energy"], "A hydrogen bus", "The first bus ran on hydrogen.", "2026-03-06T08:00:00Z"));
+        let (ok, _, err) = cli(app.db(), &["import", "-"], Some(changes.ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let start = Instant::now();
+        while search(&app, "q=hydrogen").len() < 2 {
+            assert!(start.elapsed() < Duration::from_secs(5), "the index did not follow the import");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(search(&app, "q=wind+farms").is_empty(), "the old text is gone");
+        let (status, db) = app.shutdown("TERM");
+        assert!(status.success());
+        let app = TestApp::serve(db, &[]);
+        assert_eq!(sorted(search(&app, "q=hydrogen")), vec!["hydrogen-bus", "wind-power"]);
+    }
+}
