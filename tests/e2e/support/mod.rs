@@ -35,7 +35,8 @@ pub struct TestDb {
 enum Cleanup {
     /// Another `TestDb` owns the database.
     Shared,
-    Dir(PathBuf),
+    /// The database is a file in `scratch`.
+    Dir,
     PgDatabase {
         admin_url: String,
         name: String,
