@@ -45,10 +45,32 @@ pub enum Command {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// Measure discovery quality offline on the database's data.
+    Eval {
+        #[command(subcommand)]
+        what: EvalKind,
+    },
     /// Print the GraphQL SDL or the OpenAPI document.
     Schema {
         #[arg(value_enum)]
         kind: SchemaKind,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalKind {
+    /// Hide each evaluated session's last read and score the top 10
+    /// recommendations from the rest: hit rate@10 and NDCG@10 per strategy.
+    Recommendations {
+        /// At most this many sessions are evaluated (evenly spread).
+        #[arg(long, default_value_t = 5_000)]
+        sessions: usize,
+    },
+    /// How often related articles share the source's section and a tag.
+    Related {
+        /// At most this many source articles (evenly spread).
+        #[arg(long, default_value_t = 2_000)]
+        articles: usize,
     },
 }
 

@@ -8,10 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use newsdesk_domain::discovery::{self, ContentModel};
+use newsdesk_domain::service::ContentService;
 use newsdesk_domain::transfer;
 use newsdesk_store::{Pool, Store};
 
-use crate::cli::{Cli, Command, LogFormat, SchemaKind};
+use crate::cli::{Cli, Command, EvalKind, LogFormat, SchemaKind};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -107,6 +109,33 @@ fn run(cli: Cli) -> Result<()> {
                 return Err(e.into());
             }
             out.flush()?;
+            Ok(())
+        }
+        Command::Eval { what } => {
+            let store = open_store(&db, 2)?;
+            let content = ContentService::new(std::sync::Arc::new(store.clone()), std::time::Duration::ZERO);
+            let started = std::time::Instant::now();
+            let model = ContentModel::build(discovery::load_sources(&store, &content)?);
+            eprintln!("content model: {} articles in {:.1} s", model.len(), started.elapsed().as_secs_f64());
+            let mut out = std::io::stdout().lock();
+            match what {
+                EvalKind::Recommendations { sessions } => {
+                    let all = discovery::load_sessions(&store)?;
+                    let rows = discovery::evaluate_recommendations(&model, &all, sessions);
+                    writeln!(out, "{} sessions evaluated (of {})\n", rows.first().map_or(0, |r| r.sessions), all.len())?;
+                    writeln!(out, "| strategy | hit rate@10 | NDCG@10 |\n|---|---|---|")?;
+                    for r in rows {
+                        writeln!(out, "| {} | {:.3} | {:.3} |", r.strategy.name(), r.hit_rate, r.ndcg)?;
+                    }
+                }
+                EvalKind::Related { articles } => {
+                    let (n, section, tag) = discovery::evaluate_related(&model, articles, 5);
+                    writeln!(out, "{n} source articles, 5 related each")?;
+                    writeln!(out, "share in the source's section (its main topic): {section:.3}")?;
+                    writeln!(out, "share sharing at least one tag: {tag:.3}")?;
+                }
+            }
+            eprintln!("evaluated in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Schema { kind } => {

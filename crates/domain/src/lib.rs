@@ -5,6 +5,7 @@
 pub mod body;
 pub mod cache;
 pub mod demo;
+pub mod discovery;
 pub mod engagement;
 pub mod error;
 pub mod model;

@@ -64,6 +64,10 @@ pub trait EngagementRepo: Send + Sync {
 
 /// What discovery (search, related articles, recommendations) reads.
 pub trait DiscoveryRepo: Send + Sync {
+    /// The articles a session read, most recent first (each once).
+    fn session_reads(&self, session_id: &str, limit: i64) -> Result<Vec<ArticleId>>;
+    /// Reading history in row order after the row `after`: (row, session, article, time).
+    fn reads_page(&self, after: Option<i64>, fetch: i64) -> Result<Vec<(i64, String, ArticleId, DateTime<Utc>)>>;
     /// A random identity of the database, fixed when it was created.
     fn instance_id(&self) -> Result<String>;
 

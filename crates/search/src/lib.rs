@@ -126,9 +126,8 @@ impl TantivyIndex {
             }
         };
         // Another node on this machine may hold the directory: the caller decides.
-        let writer = index
-            .writer_with_num_threads(1, WRITER_HEAP)
-            .map_err(|e| Error::operator(format!("search index: {e}")))?;
+        let writer =
+            index.writer_with_num_threads(1, WRITER_HEAP).map_err(|e| Error::operator(format!("search index: {e}")))?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(err)?;
         Ok(Self {
             index,

@@ -1,18 +1,54 @@
 //! What discovery reads: articles changed since a point, for the search index.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use newsdesk_domain::Result;
 use newsdesk_domain::body::Block;
-use newsdesk_domain::model::ArticleRecord;
+use newsdesk_domain::model::{ArticleId, ArticleRecord};
 use newsdesk_domain::repo::DiscoveryRepo;
 use newsdesk_domain::search::Watermark;
 
 use crate::conn::MultiBackend;
 use crate::repo::Store;
-use crate::rows::{ArticleRow, parse_body, to_naive};
-use crate::schema::{articles, instance};
+use crate::rows::{ArticleRow, parse_body, to_naive, to_utc};
+use crate::schema::{article_reads, articles, instance};
 
 impl DiscoveryRepo for Store {
+    fn session_reads(&self, session_id: &str, limit: i64) -> Result<Vec<ArticleId>> {
+        let rows: Vec<(i64, chrono::NaiveDateTime)> = self.with(|c| {
+            article_reads::table
+                .filter(article_reads::session_id.eq(session_id))
+                .order((article_reads::read_at.desc(), article_reads::id.desc()))
+                .limit(limit * 3)
+                .select((article_reads::article_id, article_reads::read_at))
+                .load(c)
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(rows
+            .into_iter()
+            .filter(|(a, _)| seen.insert(*a))
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|(a, _)| ArticleId(a))
+            .collect())
+    }
+
+    fn reads_page(&self, after: Option<i64>, fetch: i64) -> Result<Vec<(i64, String, ArticleId, DateTime<Utc>)>> {
+        let rows: Vec<(i64, String, i64, chrono::NaiveDateTime)> = self.with(|c| {
+            article_reads::table
+                .filter(article_reads::id.gt(after.unwrap_or(i64::MIN)))
+                .order(article_reads::id)
+                .limit(fetch)
+                .select((
+                    article_reads::id,
+                    article_reads::session_id,
+                    article_reads::article_id,
+                    article_reads::read_at,
+                ))
+                .load(c)
+        })?;
+        Ok(rows.into_iter().map(|(id, s, a, at)| (id, s, ArticleId(a), to_utc(at))).collect())
+    }
+
     fn instance_id(&self) -> Result<String> {
         self.with(|c| instance::table.select(instance::id).first(c))
     }

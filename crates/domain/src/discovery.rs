@@ -1,0 +1,689 @@
+//! Related articles and recommendations, computed from two in-memory models that
+//! a background task rebuilds from the database:
+//!
+//! - the **content model**: per published article its section, tags, publication
+//!   time and the 24 terms of its title, summary and body with the highest TF-IDF
+//!   weight, plus inverted lists (term → articles, tag → articles) to find
+//!   candidates fast;
+//! - the **co-reading model**: per article, the articles most read by the same
+//!   sessions ("readers of X also read Y"), from the reading history.
+//!
+//! Related (content only): `0.45 · text cosine + 0.35 · shared tags (weighted by
+//! rarity) + 0.10 · same section + 0.10 · freshness`. Recommendations blend, for
+//! the session's recent reads, co-reading and content similarity, favour fresh
+//! articles, and keep at most two picks per main tag.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::Result;
+use crate::model::{Article, ArticleId, SectionId, Status, TagId};
+use crate::ranking::{RankingKind, RankingQuery, RankingService, Window};
+use crate::record::check_session_id;
+use crate::repo::DiscoveryRepo;
+use crate::service::{ContentService, now};
+
+/// Terms kept per article.
+const TERMS_PER_ARTICLE: usize = 24;
+/// Candidates read per term and per tag when looking for related articles.
+const POSTINGS_PER_KEY: usize = 300;
+/// Neighbours kept per article in the co-reading model.
+const NEIGHBOURS: usize = 30;
+/// Reads of a session that feed its recommendations, most recent first.
+pub const HISTORY: usize = 20;
+/// Freshness: the weight of an article halves every this many days.
+const FRESH_HALF_LIFE_DAYS: f64 = 7.0;
+
+const STOPWORDS: &[&str] = &[
+    "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "her", "was", "one", "our", "out", "has",
+    "have", "had", "his", "how", "its", "may", "new", "now", "old", "see", "two", "way", "who", "did", "get", "let",
+    "say", "she", "too", "use", "that", "with", "this", "from", "they", "will", "would", "there", "their", "what",
+    "about", "which", "when", "were", "been", "more", "than", "then", "them", "into", "some", "could", "other", "over",
+    "after", "also", "said", "says", "while", "where", "your", "just", "like", "most", "very", "such", "only", "last",
+    "year", "week", "month", "time", "these", "those", "still", "since", "being", "many", "much",
+];
+
+/// Lowercase words of three letters or more, without stop words.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+}
+
+/// What the content model knows of one article.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub id: ArticleId,
+    pub section: SectionId,
+    pub tags: Vec<TagId>,
+    pub published_at: DateTime<Utc>,
+    /// (term, weight), L2-normalised, heaviest first.
+    terms: Vec<(u32, f32)>,
+}
+
+/// The text, tags and place of a published article, as the model is built from.
+#[derive(Debug, Clone)]
+pub struct DocSource {
+    pub id: ArticleId,
+    pub section: SectionId,
+    pub tags: Vec<TagId>,
+    pub published_at: DateTime<Utc>,
+    pub text: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ContentModel {
+    docs: Vec<Doc>,
+    by_id: HashMap<ArticleId, u32>,
+    /// term → (doc, weight), heaviest first, at most [`POSTINGS_PER_KEY`].
+    postings: Vec<Vec<(u32, f32)>>,
+    /// tag → docs, newest first, at most [`POSTINGS_PER_KEY`]; and the tag's rarity.
+    tags: HashMap<TagId, (Vec<u32>, f32)>,
+}
+
+impl ContentModel {
+    pub fn build(sources: Vec<DocSource>) -> Self {
+        let mut vocabulary: HashMap<String, u32> = HashMap::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut counts: Vec<HashMap<u32, u32>> = Vec::with_capacity(sources.len());
+        for s in &sources {
+            let mut tf: HashMap<u32, u32> = HashMap::new();
+            for w in words(&s.text) {
+                let next = vocabulary.len() as u32;
+                let id = *vocabulary.entry(w).or_insert(next);
+                if id as usize == df.len() {
+                    df.push(0);
+                }
+                *tf.entry(id).or_default() += 1;
+            }
+            for t in tf.keys() {
+                df[*t as usize] += 1;
+            }
+            counts.push(tf);
+        }
+        let n = sources.len().max(1) as f32;
+        let mut tag_df: HashMap<TagId, u32> = HashMap::new();
+        for s in &sources {
+            for t in &s.tags {
+                *tag_df.entry(*t).or_default() += 1;
+            }
+        }
+        let mut docs = Vec::with_capacity(sources.len());
+        for (s, tf) in sources.into_iter().zip(counts) {
+            let mut terms: Vec<(u32, f32)> = tf
+                .into_iter()
+                .map(|(t, c)| (t, (1.0 + (c as f32).ln()) * (n / df[t as usize] as f32).ln()))
+                .filter(|(_, w)| *w > 0.0)
+                .collect();
+            terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            terms.truncate(TERMS_PER_ARTICLE);
+            let norm = terms.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
+            terms.iter_mut().for_each(|(_, w)| *w /= norm);
+            docs.push(Doc { id: s.id, section: s.section, tags: s.tags, published_at: s.published_at, terms });
+        }
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vocabulary.len()];
+        let mut tags: HashMap<TagId, (Vec<u32>, f32)> = HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            for (t, w) in &d.terms {
+                postings[*t as usize].push((i as u32, *w));
+            }
+            for t in &d.tags {
+                let rarity = (n / tag_df.get(t).copied().unwrap_or(1) as f32).ln().max(0.0) + 1.0;
+                tags.entry(*t).or_insert_with(|| (Vec::new(), rarity)).0.push(i as u32);
+            }
+        }
+        for p in &mut postings {
+            p.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+            p.truncate(POSTINGS_PER_KEY);
+        }
+        for (list, _) in tags.values_mut() {
+            list.sort_by(|a, b| docs[*b as usize].published_at.cmp(&docs[*a as usize].published_at).then(b.cmp(a)));
+            list.truncate(POSTINGS_PER_KEY);
+        }
+        let by_id = docs.iter().enumerate().map(|(i, d)| (d.id, i as u32)).collect();
+        Self { docs, by_id, postings, tags }
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    pub fn doc(&self, id: ArticleId) -> Option<&Doc> {
+        self.by_id.get(&id).map(|i| &self.docs[*i as usize])
+    }
+
+    /// Articles like `id`, best first, with their scores: never `id` itself, only
+    /// articles published at `now`. The text cosine and the tag overlap are summed
+    /// along the inverted lists, so the cost is bounded by their lengths, not by
+    /// the number of articles.
+    pub fn related(&self, id: ArticleId, now: DateTime<Utc>, limit: usize) -> Vec<(ArticleId, f32)> {
+        let Some(&source) = self.by_id.get(&id) else { return Vec::new() };
+        let a = &self.docs[source as usize];
+        // candidate → (text cosine, tag overlap)
+        let mut acc: HashMap<u32, (f32, f32)> = HashMap::new();
+        for (t, w) in &a.terms {
+            for (d, v) in &self.postings[*t as usize] {
+                acc.entry(*d).or_default().0 += w * v;
+            }
+        }
+        let rarity = |t: &TagId| self.tags.get(t).map_or(1.0, |(_, r)| *r);
+        let total: f32 = a.tags.iter().map(rarity).sum::<f32>().max(f32::EPSILON);
+        for t in &a.tags {
+            if let Some((list, r)) = self.tags.get(t) {
+                for d in list {
+                    acc.entry(*d).or_default().1 += r / total;
+                }
+            }
+        }
+        acc.remove(&source);
+        let mut scored: Vec<(ArticleId, f32)> = acc
+            .into_iter()
+            .map(|(c, (text, tags))| (&self.docs[c as usize], text, tags))
+            .filter(|(b, _, _)| b.published_at <= now)
+            .map(|(b, text, tags)| {
+                let score = 0.45 * text
+                    + 0.35 * tags
+                    + 0.10 * f32::from(a.section == b.section)
+                    + 0.10 * freshness(b.published_at, now);
+                (b.id, score)
+            })
+            .collect();
+        sort_scored(&mut scored);
+        scored.truncate(limit);
+        scored
+    }
+}
+
+/// `2^(-age / half-life)`: 1 for an article published now.
+fn freshness(published_at: DateTime<Utc>, now: DateTime<Utc>) -> f32 {
+    let days = (now - published_at).as_seconds_f64().max(0.0) / 86_400.0;
+    (-days / FRESH_HALF_LIFE_DAYS).exp2() as f32
+}
+
+/// Best first; ties to the newer article (higher id): deterministic.
+fn sort_scored(v: &mut [(ArticleId, f32)]) {
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+}
+
+/// "Readers of X also read Y": per article, its most co-read articles.
+#[derive(Debug, Default)]
+pub struct CoReadModel {
+    neighbours: HashMap<ArticleId, Vec<(ArticleId, f32)>>,
+    /// Reads per article, for the popularity baseline.
+    pub popularity: HashMap<ArticleId, u32>,
+}
+
+impl CoReadModel {
+    /// From sessions' reads (each a list of distinct articles). The weight of a
+    /// pair is its count over the geometric mean of the two articles' reads.
+    pub fn build(sessions: impl IntoIterator<Item = Vec<ArticleId>>) -> Self {
+        let mut popularity: HashMap<ArticleId, u32> = HashMap::new();
+        let mut pairs: Vec<(ArticleId, ArticleId)> = Vec::new();
+        for mut reads in sessions {
+            reads.sort_unstable();
+            reads.dedup();
+            reads.truncate(50);
+            for a in &reads {
+                *popularity.entry(*a).or_default() += 1;
+            }
+            for (i, a) in reads.iter().enumerate() {
+                for b in &reads[i + 1..] {
+                    pairs.push((*a, *b));
+                    pairs.push((*b, *a));
+                }
+            }
+        }
+        pairs.sort_unstable();
+        let mut neighbours: HashMap<ArticleId, Vec<(ArticleId, f32)>> = HashMap::new();
+        let mut i = 0;
+        while i < pairs.len() {
+            let mut j = i;
+            while j < pairs.len() && pairs[j] == pairs[i] {
+                j += 1;
+            }
+            let (a, b) = pairs[i];
+            let count = (j - i) as f32;
+            let norm = (popularity[&a] as f32 * popularity[&b] as f32).sqrt();
+            neighbours.entry(a).or_default().push((b, count / norm));
+            i = j;
+        }
+        for list in neighbours.values_mut() {
+            sort_scored(list);
+            list.truncate(NEIGHBOURS);
+        }
+        Self { neighbours, popularity }
+    }
+
+    pub fn neighbours(&self, id: ArticleId) -> &[(ArticleId, f32)] {
+        self.neighbours.get(&id).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Which signals a recommendation uses: the shipped blend, or one part of it (for
+/// the offline evaluation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    Popularity,
+    ContentOnly,
+    CoReadOnly,
+    Blend,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 4] = [Strategy::Popularity, Strategy::ContentOnly, Strategy::CoReadOnly, Strategy::Blend];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Popularity => "popularity baseline",
+            Strategy::ContentOnly => "content only",
+            Strategy::CoReadOnly => "co-reading only",
+            Strategy::Blend => "blend (shipped)",
+        }
+    }
+}
+
+/// A recommended article and the read that brought it (`None`: popularity).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pick {
+    pub article: ArticleId,
+    pub score: f32,
+    pub because: Option<ArticleId>,
+}
+
+/// Recommend from a reading history (most recent first), excluding `seen`.
+pub fn recommend(
+    content: &ContentModel,
+    coread: &CoReadModel,
+    history: &[ArticleId],
+    seen: &HashSet<ArticleId>,
+    now: DateTime<Utc>,
+    limit: usize,
+    strategy: Strategy,
+) -> Vec<Pick> {
+    let visible = |id: &ArticleId| content.doc(*id).is_some_and(|d| d.published_at <= now) && !seen.contains(id);
+    let mut scores: HashMap<ArticleId, (f32, f32, Option<(ArticleId, f32)>)> = HashMap::new();
+    let mut add = |id: ArticleId, co: f32, ct: f32, from: ArticleId| {
+        let e = scores.entry(id).or_insert((0.0, 0.0, None));
+        e.0 += co;
+        e.1 += ct;
+        let part = co + ct;
+        if e.2.is_none_or(|(_, best)| part > best) {
+            e.2 = Some((from, part));
+        }
+    };
+    if strategy == Strategy::Popularity {
+        let mut popular: Vec<(ArticleId, f32)> =
+            coread.popularity.iter().filter(|(id, _)| visible(id)).map(|(id, n)| (*id, *n as f32)).collect();
+        sort_scored(&mut popular);
+        return popular
+            .into_iter()
+            .take(limit)
+            .map(|(article, score)| Pick { article, score, because: None })
+            .collect();
+    }
+    for (rank, h) in history.iter().take(HISTORY).enumerate() {
+        let w = 0.85_f32.powi(rank as i32);
+        if strategy != Strategy::ContentOnly {
+            for (n, s) in coread.neighbours(*h) {
+                add(*n, w * s, 0.0, *h);
+            }
+        }
+        if strategy != Strategy::CoReadOnly {
+            for (n, s) in content.related(*h, now, NEIGHBOURS) {
+                add(n, 0.0, w * s, *h);
+            }
+        }
+    }
+    let max = |f: fn(&(f32, f32, Option<(ArticleId, f32)>)) -> f32| {
+        scores.values().map(f).fold(0.0_f32, f32::max).max(f32::EPSILON)
+    };
+    let (max_co, max_ct) = (max(|e| e.0), max(|e| e.1));
+    let mut ranked: Vec<(ArticleId, f32)> = scores
+        .iter()
+        .filter(|(id, _)| visible(id))
+        .map(|(id, (co, ct, _))| {
+            let fresh = content.doc(*id).map_or(0.0, |d| freshness(d.published_at, now));
+            let score = match strategy {
+                Strategy::ContentOnly => ct / max_ct,
+                Strategy::CoReadOnly => co / max_co,
+                _ => 0.55 * co / max_co + 0.35 * ct / max_ct + 0.10 * fresh,
+            };
+            (*id, score)
+        })
+        .collect();
+    sort_scored(&mut ranked);
+    // Diversity: at most two picks per main tag.
+    let mut per_tag: HashMap<TagId, usize> = HashMap::new();
+    let mut picks = Vec::with_capacity(limit);
+    for (id, score) in ranked {
+        if picks.len() == limit {
+            break;
+        }
+        if let Some(tag) = content.doc(id).and_then(|d| d.tags.first()) {
+            let n = per_tag.entry(*tag).or_default();
+            if *n >= 2 {
+                continue;
+            }
+            *n += 1;
+        }
+        picks.push(Pick { article: id, score, because: scores.get(&id).and_then(|e| e.2).map(|(h, _)| h) });
+    }
+    picks
+}
+
+/// The two models, swapped in whole when rebuilt.
+#[derive(Default)]
+struct Models {
+    content: Arc<ContentModel>,
+    coread: Arc<CoReadModel>,
+}
+
+/// A recommended article with a short reason for the reader.
+#[derive(Debug, Clone)]
+pub struct Recommendation {
+    pub article: Article,
+    pub reason: String,
+}
+
+pub struct DiscoveryService {
+    repo: Arc<dyn DiscoveryRepo>,
+    content: Arc<ContentService>,
+    rankings: Arc<RankingService>,
+    models: RwLock<Models>,
+}
+
+impl DiscoveryService {
+    pub fn new(repo: Arc<dyn DiscoveryRepo>, content: Arc<ContentService>, rankings: Arc<RankingService>) -> Self {
+        Self { repo, content, rankings, models: RwLock::default() }
+    }
+
+    fn models(&self) -> (Arc<ContentModel>, Arc<CoReadModel>) {
+        let m = self.models.read().unwrap_or_else(|p| p.into_inner());
+        (m.content.clone(), m.coread.clone())
+    }
+
+    /// Rebuild the content model from every published article.
+    pub fn rebuild_content(&self) -> Result<usize> {
+        let model = Arc::new(ContentModel::build(load_sources(self.repo.as_ref(), self.content.as_ref())?));
+        let n = model.len();
+        self.models.write().unwrap_or_else(|p| p.into_inner()).content = model;
+        Ok(n)
+    }
+
+    /// Rebuild the co-reading model from the reading history.
+    pub fn rebuild_coread(&self) -> Result<usize> {
+        let sessions = load_sessions(self.repo.as_ref())?;
+        let n = sessions.len();
+        let model = Arc::new(CoReadModel::build(sessions.into_iter().map(|s| s.into_iter().map(|(a, _)| a).collect())));
+        self.models.write().unwrap_or_else(|p| p.into_inner()).coread = model;
+        Ok(n)
+    }
+
+    /// Published articles related to the article `slug`, best first.
+    pub fn related(&self, slug: &str, limit: usize) -> Result<Vec<Article>> {
+        let article = match self.content.cached_article(slug) {
+            Some(a) => a,
+            None => self.content.article(slug)?,
+        };
+        self.related_to(article.record.id, limit)
+    }
+
+    pub fn related_to(&self, id: ArticleId, limit: usize) -> Result<Vec<Article>> {
+        let (content, _) = self.models();
+        let ids: Vec<ArticleId> = content.related(id, now(), limit + 3).into_iter().map(|(id, _)| id).collect();
+        let mut articles = self.content.articles_by_ids(&ids)?;
+        articles.truncate(limit);
+        Ok(articles)
+    }
+
+    /// Recommendations for a reader session and/or the article being read.
+    pub fn recommendations(
+        &self,
+        session_id: Option<&str>,
+        article: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Recommendation>> {
+        if let Some(s) = session_id {
+            check_session_id("sessionId", s)?;
+        }
+        let current = match article {
+            Some(slug) => Some(match self.content.cached_article(slug) {
+                Some(a) => a,
+                None => self.content.article(slug)?,
+            }),
+            None => None,
+        };
+        let history: Vec<ArticleId> = match session_id {
+            Some(s) => self.repo.session_reads(s, HISTORY as i64)?,
+            None => Vec::new(),
+        };
+        let mut seen: HashSet<ArticleId> = history.iter().copied().collect();
+        seen.extend(current.as_ref().map(|a| a.record.id));
+        let (content, coread) = self.models();
+        let at = now();
+        let picks = recommend(&content, &coread, &history, &seen, at, limit, Strategy::Blend);
+        let mut ids: Vec<ArticleId> = picks.iter().map(|p| p.article).collect();
+        ids.extend(picks.iter().filter_map(|p| p.because));
+        let mut found: HashMap<ArticleId, Article> =
+            self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();
+        let mut out = Vec::with_capacity(limit);
+        for p in &picks {
+            let because = p.because.and_then(|h| found.get(&h)).map(|a| a.record.title.clone());
+            if let Some(article) = found.remove(&p.article) {
+                let reason = match because {
+                    Some(title) => format!("Because you read “{title}”"),
+                    None => "Popular with readers".to_owned(),
+                };
+                out.push(Recommendation { article, reason });
+            }
+        }
+        // Not enough history: what is trending where the reader is, then everywhere.
+        if out.len() < limit {
+            let section = current.as_ref().and_then(|a| a.section_path.last().cloned());
+            let mut scopes = Vec::new();
+            if let Some(s) = section {
+                scopes.push((Some(s.slug.clone()), format!("Trending in {}", s.name)));
+            }
+            scopes.push((None, "Trending now".to_owned()));
+            for (section, reason) in scopes {
+                let q = RankingQuery {
+                    kind: RankingKind::Trending,
+                    window: Window::Day,
+                    section,
+                    tag: None,
+                    limit: RankingQuery::MAX_LIMIT as usize,
+                };
+                for e in self.rankings.ranking(&q)?.entries {
+                    if out.len() == limit {
+                        break;
+                    }
+                    let id = e.article.record.id;
+                    if !seen.contains(&id) && out.iter().all(|r| r.article.record.id != id) {
+                        out.push(Recommendation { article: e.article, reason: reason.clone() });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One line of the offline evaluation of recommendations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalRow {
+    pub strategy: Strategy,
+    pub sessions: usize,
+    /// Share of held-out reads found in the top 10.
+    pub hit_rate: f64,
+    /// Normalised discounted cumulative gain at 10 (one relevant item).
+    pub ndcg: f64,
+}
+
+/// Hide each evaluated session's last read, recommend 10 from the rest of its
+/// history (as of that read, co-reading learnt without the hidden reads), and
+/// score where the hidden read lands. Sessions with at least three distinct
+/// reads are evaluated, at most `max_sessions` of them, evenly spread.
+pub fn evaluate_recommendations(
+    content: &ContentModel,
+    sessions: &[Vec<(ArticleId, DateTime<Utc>)>],
+    max_sessions: usize,
+) -> Vec<EvalRow> {
+    let eligible: Vec<usize> = (0..sessions.len())
+        .filter(|i| sessions[*i].iter().map(|(a, _)| a).collect::<HashSet<_>>().len() >= 3)
+        .collect();
+    let step = eligible.len().div_ceil(max_sessions.max(1)).max(1);
+    let held: HashSet<usize> = eligible.iter().step_by(step).copied().collect();
+    let training = sessions.iter().enumerate().map(|(i, reads)| {
+        let keep = if held.contains(&i) { reads.len() - 1 } else { reads.len() };
+        reads[..keep].iter().map(|(a, _)| *a).collect::<Vec<_>>()
+    });
+    let coread = CoReadModel::build(training);
+    let mut totals = Strategy::ALL.map(|s| (s, 0.0_f64, 0.0_f64));
+    let mut n = 0;
+    let mut held_sorted: Vec<usize> = held.into_iter().collect();
+    held_sorted.sort_unstable();
+    for i in held_sorted {
+        let reads = &sessions[i];
+        let Some(&(target, at)) = reads.last() else { continue };
+        let mut history: Vec<ArticleId> = Vec::new();
+        for (a, _) in reads[..reads.len() - 1].iter().rev() {
+            if !history.contains(a) {
+                history.push(*a);
+            }
+        }
+        if history.contains(&target) {
+            continue;
+        }
+        let seen: HashSet<ArticleId> = history.iter().copied().collect();
+        n += 1;
+        for (strategy, hits, gain) in &mut totals {
+            let picks = recommend(content, &coread, &history, &seen, at, 10, *strategy);
+            if let Some(rank) = picks.iter().position(|p| p.article == target) {
+                *hits += 1.0;
+                *gain += 1.0 / ((rank + 2) as f64).log2();
+            }
+        }
+    }
+    let n_f = n.max(1) as f64;
+    totals
+        .into_iter()
+        .map(|(strategy, hits, gain)| EvalRow { strategy, sessions: n, hit_rate: hits / n_f, ndcg: gain / n_f })
+        .collect()
+}
+
+/// How often related articles share the source's section (its main topic) and
+/// at least one tag, over at most `max_articles` articles evenly spread.
+pub fn evaluate_related(content: &ContentModel, max_articles: usize, limit: usize) -> (usize, f64, f64) {
+    let step = content.len().div_ceil(max_articles.max(1)).max(1);
+    let now = now();
+    let (mut pairs, mut same_section, mut shared_tag, mut sources) = (0_usize, 0_usize, 0_usize, 0_usize);
+    for a in content.docs.iter().step_by(step) {
+        sources += 1;
+        for (id, _) in content.related(a.id, now, limit) {
+            let Some(b) = content.doc(id) else { continue };
+            pairs += 1;
+            same_section += usize::from(a.section == b.section);
+            shared_tag += usize::from(a.tags.iter().any(|t| b.tags.contains(t)));
+        }
+    }
+    let p = pairs.max(1) as f64;
+    (sources, same_section as f64 / p, shared_tag as f64 / p)
+}
+
+/// Every published article's model input, read in pages.
+pub fn load_sources(repo: &dyn DiscoveryRepo, content: &ContentService) -> Result<Vec<DocSource>> {
+    let mut sources = Vec::new();
+    let mut after = None;
+    loop {
+        let page = repo.articles_changed_since(after, 2_000)?;
+        let Some(last) = page.last() else { break };
+        after = Some(crate::search::Watermark { updated_at: last.0.updated_at, id: last.0.id });
+        let ids: Vec<ArticleId> = page.iter().map(|(r, _)| r.id).collect();
+        let mut tags = content.repo().tags_of(&ids)?;
+        let full = page.len() == 2_000;
+        for (r, body) in page {
+            let (Status::Published, Some(published_at)) = (r.status, r.published_at) else { continue };
+            // The title counts three times: it says what the story is about.
+            let mut text = format!("{t} {t} {t} {}", r.summary, t = r.title);
+            body.iter().for_each(|b| b.plain_text(&mut text));
+            let tags = tags.remove(&r.id).unwrap_or_default().into_iter().map(|t| t.id).collect();
+            sources.push(DocSource { id: r.id, section: r.section_id, tags, published_at, text });
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(sources)
+}
+
+/// Every session's reads, oldest first, with their times.
+pub fn load_sessions(repo: &dyn DiscoveryRepo) -> Result<Vec<Vec<(ArticleId, DateTime<Utc>)>>> {
+    let mut by_session: HashMap<String, Vec<(ArticleId, DateTime<Utc>)>> = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = repo.reads_page(after, 50_000)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.0);
+        let full = page.len() == 50_000;
+        for (_, session, article, at) in page {
+            by_session.entry(session).or_default().push((article, at));
+        }
+        if !full {
+            break;
+        }
+    }
+    let mut sessions: Vec<(String, Vec<(ArticleId, DateTime<Utc>)>)> = by_session.into_iter().collect();
+    sessions.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(sessions
+        .into_iter()
+        .map(|(_, mut reads)| {
+            reads.sort_by_key(|(a, at)| (*at, *a));
+            reads
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(id: i64, section: i64, tags: &[i64], text: &str) -> DocSource {
+        DocSource {
+            id: ArticleId(id),
+            section: SectionId(section),
+            tags: tags.iter().map(|t| TagId(*t)).collect(),
+            published_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn related_prefers_shared_rare_tags_and_words_and_never_the_article_itself() {
+        let m = ContentModel::build(vec![
+            src(1, 1, &[10, 11], "central bank raises interest rates inflation"),
+            src(2, 1, &[10, 11], "central bank interest rates decision inflation"),
+            src(3, 2, &[12], "football league final match goals"),
+            src(4, 1, &[10], "bank holiday weekend traffic"),
+        ]);
+        let now = "2026-02-01T00:00:00Z".parse().unwrap();
+        let r: Vec<i64> = m.related(ArticleId(1), now, 10).into_iter().map(|(id, _)| id.0).collect();
+        assert_eq!(r.first(), Some(&2));
+        assert!(!r.contains(&1));
+        assert_eq!(m.related(ArticleId(1), now, 10), m.related(ArticleId(1), now, 10));
+    }
+
+    #[test]
+    fn co_reading_pairs_articles_read_by_the_same_sessions() {
+        let (a, b, c) = (ArticleId(1), ArticleId(2), ArticleId(3));
+        let m = CoReadModel::build(vec![vec![a, b], vec![a, b], vec![a, c]]);
+        assert_eq!(m.neighbours(a)[0].0, b);
+        assert_eq!(m.popularity[&a], 3);
+    }
+}
