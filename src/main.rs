@@ -122,7 +122,12 @@ fn run(cli: Cli) -> Result<()> {
                 EvalKind::Recommendations { sessions } => {
                     let all = discovery::load_sessions(&store)?;
                     let rows = discovery::evaluate_recommendations(&model, &all, sessions);
-                    writeln!(out, "{} sessions evaluated (of {})\n", rows.first().map_or(0, |r| r.sessions), all.len())?;
+                    writeln!(
+                        out,
+                        "{} sessions evaluated (of {})\n",
+                        rows.first().map_or(0, |r| r.sessions),
+                        all.len()
+                    )?;
                     writeln!(out, "| strategy | hit rate@10 | NDCG@10 |\n|---|---|---|")?;
                     for r in rows {
                         writeln!(out, "| {} | {:.3} | {:.3} |", r.strategy.name(), r.hit_rate, r.ndcg)?;

@@ -10,6 +10,7 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DurationRound, TimeDelta, Utc};
 use newsdesk_api::http::ResponseCache;
 use newsdesk_api::{ApiConfig, AppState};
+use newsdesk_domain::discovery::DiscoveryService;
 use newsdesk_domain::engagement::{EngagementConfig, EngagementService};
 use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::repo::{DiscoveryRepo, TransferRepo};
@@ -44,12 +45,14 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     let content = Arc::new(ContentService::new(store.clone(), read_cache));
     let engagement_config =
         EngagementConfig { reaction_kinds: args.reaction_kinds, max_pending: args.max_pending_beacons.max(1) };
+    let rankings = Arc::new(RankingService::new(store.clone(), content.clone()));
     let index = open_search_index(database_url, args.search_index.as_deref(), &store.instance_id()?)?;
     let state = AppState {
         content: content.clone(),
         engagement: Arc::new(EngagementService::new(store.clone(), content.clone(), engagement_config)),
-        rankings: Arc::new(RankingService::new(store.clone(), content.clone())),
-        search: Arc::new(SearchService::new(index, store, content)),
+        rankings: rankings.clone(),
+        search: Arc::new(SearchService::new(index, store.clone(), content.clone())),
+        discovery: Arc::new(DiscoveryService::new(store.clone(), content, rankings.clone())),
         responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
         config: Arc::new(ApiConfig { cors_origins: args.cors_origins, cache_max_age: args.cache_max_age }),
@@ -58,6 +61,10 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     let t = Instant::now();
     let indexed = state.search.sync().context("updating the search index")?;
     tracing::info!(articles = indexed, seconds = t.elapsed().as_secs_f64(), "search index up to date");
+    let t = Instant::now();
+    let articles = state.discovery.rebuild_content().context("building the content model")?;
+    let sessions = state.discovery.rebuild_coread().context("building the co-reading model")?;
+    tracing::info!(articles, sessions, seconds = t.elapsed().as_secs_f64(), "discovery models ready");
     let workers =
         Workers::start(&state, Duration::from_millis(args.flush_ms), Duration::from_millis(args.ranking_refresh_ms));
     let schema = newsdesk_api::graphql::schema();
@@ -115,9 +122,20 @@ impl Workers {
             }
         });
         let s = state.clone();
-        workers.spawn("search", SEARCH_SYNC_EVERY, move || {
-            if let Err(e) = s.search.sync() {
-                tracing::warn!(error = %e, "updating the search index failed; will retry");
+        workers.spawn("search", SEARCH_SYNC_EVERY, move || match s.search.sync() {
+            // Content changed: related articles follow.
+            Ok(n) if n > 0 => {
+                if let Err(e) = s.discovery.rebuild_content() {
+                    tracing::warn!(error = %e, "rebuilding the content model failed; will retry");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "updating the search index failed; will retry"),
+        });
+        let s = state.clone();
+        workers.spawn("co-reading", COREAD_EVERY, move || {
+            if let Err(e) = s.discovery.rebuild_coread() {
+                tracing::warn!(error = %e, "rebuilding the co-reading model failed; will retry");
             }
         });
         let s = state.clone();
@@ -155,6 +173,7 @@ impl Workers {
 
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 const SEARCH_SYNC_EVERY: Duration = Duration::from_secs(1);
+const COREAD_EVERY: Duration = Duration::from_secs(300);
 
 /// This node's search index: `--search-index`, else next to a SQLite file, else
 /// (PostgreSQL) in the temporary directory under a name derived from the URL. In

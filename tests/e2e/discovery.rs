@@ -102,6 +102,29 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+/// The newsroom with reading history: readers of `inflation-cools` also read
+/// `markets-wobble`; others read the energy stories; all in the last hour.
+fn newsroom_with_readers() -> Site {
+    let at = |minutes: i64| {
+        (chrono::Utc::now() - chrono::TimeDelta::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let mut s = newsroom();
+    let mut read = |session: String, slug: &str, minutes: i64| {
+        s = std::mem::replace(&mut s, Site::empty())
+            .push(json!({"kind": "view", "article": slug, "sessionId": session, "at": at(minutes)}));
+    };
+    for i in 0..5 {
+        read(format!("econ-reader-{i}"), "inflation-cools", 50);
+        read(format!("econ-reader-{i}"), "markets-wobble", 40);
+    }
+    for i in 0..3 {
+        read(format!("energy-reader-{i}"), "summit-energy", 30);
+        read(format!("energy-reader-{i}"), "wind-power", 20);
+    }
+    read("the-reader-1".to_owned(), "inflation-cools", 10);
+    s
+}
+
 on_both_backends! {
     fn search_ranks_matches_phrases_prefixes_and_typos(backend: Backend) {
         let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
@@ -191,4 +214,76 @@ on_both_backends! {
         let app = TestApp::serve(db, &[]);
         assert_eq!(sorted(search(&app, "q=hydrogen")), vec!["hydrogen-bus", "wind-power"]);
     }
+
+    fn related_articles_are_similar_published_and_never_the_article_itself(backend: Backend) {
+        let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
+        let related = article_slugs_of(&app.json("/v1/articles/inflation-cools/related"));
+        assert_eq!(related.first().map(String::as_str), Some("markets-wobble"), "{related:?}");
+        assert!(!related.contains(&"inflation-cools".to_owned()));
+        assert!(!related.iter().any(|s| s.contains("secret") || s.contains("future")), "{related:?}");
+        assert_eq!(article_slugs_of(&app.json("/v1/articles/inflation-cools/related?limit=1")), vec!["markets-wobble"]);
+        // Deterministic.
+        assert_eq!(article_slugs_of(&app.json("/v1/articles/inflation-cools/related")), related);
+        let energy = article_slugs_of(&app.json("/v1/articles/summit-energy/related?limit=2"));
+        assert!(energy.contains(&"wind-power".to_owned()), "{energy:?}");
+        app.get("/v1/articles/inflation-cools/related?limit=0").assert_problem(400, Some("limit"));
+        app.get("/v1/articles/inflation-cools/related?limit=21").assert_problem(400, Some("limit"));
+        app.get("/v1/articles/secret-inflation/related").assert_problem(404, None);
+        app.get("/v1/articles/no-such/related").assert_problem(404, None);
+        let g = app.graphql("{ article(slug: \"inflation-cools\") { related { slug } } }", json!({}));
+        let gql: Vec<&str> =
+            g["data"]["article"]["related"].as_array().unwrap().iter().map(|a| a["slug"].as_str().unwrap()).collect();
+        assert_eq!(gql, related.iter().map(String::as_str).collect::<Vec<_>>(), "{g}");
+        // A new article on the same subject shows up once written.
+        let newer = Site::empty().push(story("inflation-returns", "business", &["economy"], "Inflation returns",
+            "Inflation returned as the central bank watched prices and traders.", "2026-03-07T08:00:00Z"));
+        let (ok, _, err) = cli(app.db(), &["import", "-"], Some(newer.ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let start = Instant::now();
+        while !article_slugs_of(&app.json("/v1/articles/inflation-cools/related")).contains(&"inflation-returns".to_owned()) {
+            assert!(start.elapsed() < Duration::from_secs(6), "related did not follow the import");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn recommendations_follow_reading_history_and_fall_back_to_trending(backend: Backend) {
+        let app = TestApp::with_data(backend, &newsroom_with_readers().ndjson()).expect("backend");
+        // History: readers of what this reader read also read markets-wobble.
+        let r = app.json("/v1/recommendations?sessionId=the-reader-1&limit=3");
+        let data = r["data"].as_array().unwrap();
+        assert_eq!(data[0]["article"]["slug"], "markets-wobble", "{r}");
+        assert_eq!(data[0]["reason"], "Because you read “Inflation cools in spring”");
+        let slugs = article_slugs(&r);
+        assert!(!slugs.contains(&"inflation-cools".to_owned()), "already read: {slugs:?}");
+        assert!(!slugs.iter().any(|s| s.contains("secret") || s.contains("future")), "{slugs:?}");
+        assert!(slugs.len() <= 3);
+        // The current article is never recommended.
+        let r = app.json("/v1/recommendations?sessionId=the-reader-1&article=markets-wobble");
+        assert!(!article_slugs(&r).contains(&"markets-wobble".to_owned()));
+        // No history: trending in the current article's section first, then the site.
+        let r = app.json("/v1/recommendations?article=inflation-cools&limit=3");
+        let data = r["data"].as_array().unwrap();
+        assert_eq!(data[0]["article"]["slug"], "markets-wobble", "{r}");
+        assert_eq!(data[0]["reason"], "Trending in business");
+        assert_eq!(data[1]["reason"], "Trending now");
+        let r = app.json("/v1/recommendations?sessionId=nobody-read-this");
+        assert!(!r["data"].as_array().unwrap().is_empty());
+        assert!(r["data"].as_array().unwrap().iter().all(|d| d["reason"] == "Trending now"), "{r}");
+        app.json("/v1/recommendations");
+        app.get("/v1/recommendations?sessionId=bad").assert_problem(400, Some("sessionId"));
+        app.get("/v1/recommendations?article=no-such-article").assert_problem(404, None);
+        app.get("/v1/recommendations?limit=0").assert_problem(400, Some("limit"));
+        let g = app.graphql(
+            "{ recommendations(sessionId: \"the-reader-1\", first: 3) { reason article { slug } } }",
+            json!({}),
+        );
+        assert_eq!(g["data"]["recommendations"][0]["article"]["slug"], "markets-wobble", "{g}");
+        let g = app.graphql("{ recommendations(sessionId: \"bad\") { reason } }", json!({}));
+        assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
+    }
+}
+
+/// Slugs of a `{"data": [articles]}` response.
+fn article_slugs_of(r: &Value) -> Vec<String> {
+    r["data"].as_array().unwrap().iter().map(|a| a["slug"].as_str().unwrap().to_owned()).collect()
 }

@@ -32,6 +32,8 @@ where
             .service(engagement::react)
             .service(engagement::ranking)
             .service(discovery::search)
+            .service(discovery::related)
+            .service(discovery::recommendations)
             .service(taxonomy::sections)
             .service(taxonomy::section)
             .service(taxonomy::tags)

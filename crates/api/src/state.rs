@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use newsdesk_domain::discovery::DiscoveryService;
 use newsdesk_domain::engagement::EngagementService;
 use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::search::SearchService;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub engagement: Arc<EngagementService>,
     pub rankings: Arc<RankingService>,
     pub search: Arc<SearchService>,
+    pub discovery: Arc<DiscoveryService>,
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,

@@ -393,3 +393,26 @@ pub struct SearchList {
     /// Pass as `cursor` to read the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// Articles related to one article, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelatedList {
+    /// Articles without `body`.
+    pub data: Vec<ArticleView>,
+}
+
+/// A recommended article and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationView {
+    /// The article, without `body`.
+    pub article: ArticleView,
+    /// A short explanation for the reader, e.g. "Because you read “…”" or
+    /// "Trending in Invest".
+    pub reason: String,
+}
+
+/// Recommendations, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationList {
+    pub data: Vec<RecommendationView>,
+}

@@ -297,6 +297,18 @@ pub struct Pick {
     pub because: Option<ArticleId>,
 }
 
+/// A candidate's evidence: co-reading and content scores summed over the
+/// history, and the read that contributed most.
+#[derive(Debug, Default)]
+struct Candidate {
+    coread: f32,
+    content: f32,
+    because: Option<(ArticleId, f32)>,
+}
+
+/// A session's reads with their times.
+pub type Reads = Vec<(ArticleId, DateTime<Utc>)>;
+
 /// Recommend from a reading history (most recent first), excluding `seen`.
 pub fn recommend(
     content: &ContentModel,
@@ -308,14 +320,14 @@ pub fn recommend(
     strategy: Strategy,
 ) -> Vec<Pick> {
     let visible = |id: &ArticleId| content.doc(*id).is_some_and(|d| d.published_at <= now) && !seen.contains(id);
-    let mut scores: HashMap<ArticleId, (f32, f32, Option<(ArticleId, f32)>)> = HashMap::new();
+    let mut scores: HashMap<ArticleId, Candidate> = HashMap::new();
     let mut add = |id: ArticleId, co: f32, ct: f32, from: ArticleId| {
-        let e = scores.entry(id).or_insert((0.0, 0.0, None));
-        e.0 += co;
-        e.1 += ct;
+        let e = scores.entry(id).or_default();
+        e.coread += co;
+        e.content += ct;
         let part = co + ct;
-        if e.2.is_none_or(|(_, best)| part > best) {
-            e.2 = Some((from, part));
+        if e.because.is_none_or(|(_, best)| part > best) {
+            e.because = Some((from, part));
         }
     };
     if strategy == Strategy::Popularity {
@@ -341,14 +353,12 @@ pub fn recommend(
             }
         }
     }
-    let max = |f: fn(&(f32, f32, Option<(ArticleId, f32)>)) -> f32| {
-        scores.values().map(f).fold(0.0_f32, f32::max).max(f32::EPSILON)
-    };
-    let (max_co, max_ct) = (max(|e| e.0), max(|e| e.1));
+    let max = |f: fn(&Candidate) -> f32| scores.values().map(f).fold(0.0_f32, f32::max).max(f32::EPSILON);
+    let (max_co, max_ct) = (max(|e| e.coread), max(|e| e.content));
     let mut ranked: Vec<(ArticleId, f32)> = scores
         .iter()
         .filter(|(id, _)| visible(id))
-        .map(|(id, (co, ct, _))| {
+        .map(|(id, Candidate { coread: co, content: ct, .. })| {
             let fresh = content.doc(*id).map_or(0.0, |d| freshness(d.published_at, now));
             let score = match strategy {
                 Strategy::ContentOnly => ct / max_ct,
@@ -373,7 +383,7 @@ pub fn recommend(
             }
             *n += 1;
         }
-        picks.push(Pick { article: id, score, because: scores.get(&id).and_then(|e| e.2).map(|(h, _)| h) });
+        picks.push(Pick { article: id, score, because: scores.get(&id).and_then(|e| e.because).map(|(h, _)| h) });
     }
     picks
 }
@@ -530,11 +540,7 @@ pub struct EvalRow {
 /// history (as of that read, co-reading learnt without the hidden reads), and
 /// score where the hidden read lands. Sessions with at least three distinct
 /// reads are evaluated, at most `max_sessions` of them, evenly spread.
-pub fn evaluate_recommendations(
-    content: &ContentModel,
-    sessions: &[Vec<(ArticleId, DateTime<Utc>)>],
-    max_sessions: usize,
-) -> Vec<EvalRow> {
+pub fn evaluate_recommendations(content: &ContentModel, sessions: &[Reads], max_sessions: usize) -> Vec<EvalRow> {
     let eligible: Vec<usize> = (0..sessions.len())
         .filter(|i| sessions[*i].iter().map(|(a, _)| a).collect::<HashSet<_>>().len() >= 3)
         .collect();
@@ -624,22 +630,22 @@ pub fn load_sources(repo: &dyn DiscoveryRepo, content: &ContentService) -> Resul
 }
 
 /// Every session's reads, oldest first, with their times.
-pub fn load_sessions(repo: &dyn DiscoveryRepo) -> Result<Vec<Vec<(ArticleId, DateTime<Utc>)>>> {
-    let mut by_session: HashMap<String, Vec<(ArticleId, DateTime<Utc>)>> = HashMap::new();
+pub fn load_sessions(repo: &dyn DiscoveryRepo) -> Result<Vec<Reads>> {
+    let mut by_session: HashMap<String, Reads> = HashMap::new();
     let mut after = None;
     loop {
         let page = repo.reads_page(after, 50_000)?;
         let Some(last) = page.last() else { break };
-        after = Some(last.0);
+        after = Some(last.row);
         let full = page.len() == 50_000;
-        for (_, session, article, at) in page {
-            by_session.entry(session).or_default().push((article, at));
+        for r in page {
+            by_session.entry(r.session_id).or_default().push((r.article, r.at));
         }
         if !full {
             break;
         }
     }
-    let mut sessions: Vec<(String, Vec<(ArticleId, DateTime<Utc>)>)> = by_session.into_iter().collect();
+    let mut sessions: Vec<(String, Reads)> = by_session.into_iter().collect();
     sessions.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(sessions
         .into_iter()

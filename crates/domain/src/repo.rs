@@ -62,12 +62,21 @@ pub trait EngagementRepo: Send + Sync {
     fn prune_engagement(&self, now: DateTime<Utc>) -> Result<()>;
 }
 
+/// One read of an article by a session, with its row number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub row: i64,
+    pub session_id: String,
+    pub article: ArticleId,
+    pub at: DateTime<Utc>,
+}
+
 /// What discovery (search, related articles, recommendations) reads.
 pub trait DiscoveryRepo: Send + Sync {
     /// The articles a session read, most recent first (each once).
     fn session_reads(&self, session_id: &str, limit: i64) -> Result<Vec<ArticleId>>;
-    /// Reading history in row order after the row `after`: (row, session, article, time).
-    fn reads_page(&self, after: Option<i64>, fetch: i64) -> Result<Vec<(i64, String, ArticleId, DateTime<Utc>)>>;
+    /// Reading history in row order, after the row `after`.
+    fn reads_page(&self, after: Option<i64>, fetch: i64) -> Result<Vec<Read>>;
     /// A random identity of the database, fixed when it was created.
     fn instance_id(&self) -> Result<String>;
 

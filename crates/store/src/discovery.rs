@@ -1,11 +1,10 @@
 //! What discovery reads: articles changed since a point, for the search index.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use newsdesk_domain::Result;
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{ArticleId, ArticleRecord};
-use newsdesk_domain::repo::DiscoveryRepo;
+use newsdesk_domain::repo::{DiscoveryRepo, Read};
 use newsdesk_domain::search::Watermark;
 
 use crate::conn::MultiBackend;
@@ -32,7 +31,7 @@ impl DiscoveryRepo for Store {
             .collect())
     }
 
-    fn reads_page(&self, after: Option<i64>, fetch: i64) -> Result<Vec<(i64, String, ArticleId, DateTime<Utc>)>> {
+    fn reads_page(&self, after: Option<i64>, fetch: i64) -> Result<Vec<Read>> {
         let rows: Vec<(i64, String, i64, chrono::NaiveDateTime)> = self.with(|c| {
             article_reads::table
                 .filter(article_reads::id.gt(after.unwrap_or(i64::MIN)))
@@ -46,7 +45,10 @@ impl DiscoveryRepo for Store {
                 ))
                 .load(c)
         })?;
-        Ok(rows.into_iter().map(|(id, s, a, at)| (id, s, ArticleId(a), to_utc(at))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(row, session_id, a, at)| Read { row, session_id, article: ArticleId(a), at: to_utc(at) })
+            .collect())
     }
 
     fn instance_id(&self) -> Result<String> {

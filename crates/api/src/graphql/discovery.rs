@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Object, SimpleObject};
+use newsdesk_domain::query::Limit;
 use newsdesk_domain::search::SearchResult;
 
 use super::types::{Article, ArticleFilterInput, connection, first_arg};
@@ -31,11 +32,39 @@ impl SearchHit {
     }
 }
 
+/// A recommended article and why.
+#[derive(SimpleObject)]
+pub struct Recommendation {
+    article: Article,
+    /// A short explanation for the reader ("Because you read “…”", "Trending in Invest").
+    reason: String,
+}
+
 #[derive(Default)]
 pub struct DiscoveryQuery;
 
 #[Object]
 impl DiscoveryQuery {
+    /// Recommendations for a reader session and/or the article being read (see
+    /// `GET /v1/recommendations`); 1 to 20, default 5.
+    async fn recommendations(
+        &self,
+        ctx: &Context<'_>,
+        session_id: Option<String>,
+        article: Option<String>,
+        #[graphql(default = 5)] first: i32,
+    ) -> GqlResult<Vec<Recommendation>> {
+        let limit = Limit::new("first", i64::from(first), 20).map_err(to_graphql)?;
+        let svc = ctx.data::<AppState>()?.discovery.clone();
+        let recs = blocking(move || svc.recommendations(session_id.as_deref(), article.as_deref(), limit.as_usize()))
+            .await
+            .map_err(to_graphql)?;
+        Ok(recs
+            .into_iter()
+            .map(|r| Recommendation { article: Article::from_full(Arc::new(r.article)), reason: r.reason })
+            .collect())
+    }
+
     /// Search published articles, best first: words in the title, summary and
     /// body, `"quoted phrases"`, the last word as a prefix; the list filters apply.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]

@@ -13,7 +13,7 @@ use newsdesk_domain::{Error, Slug, Validator};
 use super::loaders::Load;
 use super::scalars::DateTime;
 use crate::error::to_graphql;
-use crate::state::AppState;
+use crate::state::{AppState, blocking};
 use crate::views::{self, Block, ImageView, ReactionCount};
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -286,10 +286,13 @@ impl Article {
     async fn version(&self) -> i64 {
         self.record.version
     }
-    /// Articles on the same subject. Empty until related-article scoring is enabled.
-    async fn related(&self, #[graphql(default = 5)] first: Option<i32>) -> GqlResult<Vec<Article>> {
-        Limit::new("first", i64::from(first.unwrap_or(5)), 20).map_err(to_graphql)?;
-        Ok(Vec::new())
+    /// Articles on the same subject, best first (1 to 20; see `GET /v1/articles/{slug}/related`).
+    async fn related(&self, ctx: &Context<'_>, #[graphql(default = 5)] first: Option<i32>) -> GqlResult<Vec<Article>> {
+        let limit = Limit::new("first", i64::from(first.unwrap_or(5)), 20).map_err(to_graphql)?;
+        let svc = state(ctx)?.discovery.clone();
+        let id = self.record.id;
+        let related = blocking(move || svc.related_to(id, limit.as_usize())).await.map_err(to_graphql)?;
+        Ok(related.into_iter().map(|a| Article::from_full(Arc::new(a))).collect())
     }
 }
 

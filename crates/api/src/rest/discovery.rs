@@ -7,12 +7,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::articles::{SlugParam, parse_filter};
-use super::json_page;
+use super::{json, json_page};
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
+use crate::openapi::NotFound;
 use crate::openapi::ReadErrors;
 use crate::state::{AppState, blocking};
-use crate::views::{SearchHitView, SearchList};
+use crate::views::{ArticleView, RecommendationList, RecommendationView, RelatedList, SearchHitView, SearchList};
 
 /// A search: the words, the list filters, and paging.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -80,4 +81,96 @@ pub async fn search(
         next_cursor: page.next_cursor.clone(),
     };
     json_page(&req, &body, page.next_cursor.as_deref())
+}
+
+/// Most related and recommendation lists hold 5 articles; at most 20.
+pub const SIDE_LIST_MAX: u32 = 20;
+const SIDE_LIST_DEFAULT: u32 = 5;
+
+fn side_list_limit(limit: Option<String>) -> Result<usize, ApiError> {
+    let n = match limit {
+        None => SIDE_LIST_DEFAULT as usize,
+        Some(l) => Limit::parse("limit", &l, SIDE_LIST_MAX)?.as_usize(),
+    };
+    Ok(n)
+}
+
+/// Size of a side list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedParams {
+    /// Articles, 1 to 20 (default 5).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
+    limit: Option<String>,
+}
+
+impl QueryParams for RelatedParams {}
+
+/// Articles related to one article.
+///
+/// By content: shared tags weighted by their rarity, similar words in the title,
+/// summary and body, the same section, and freshness. Never the article itself.
+#[utoipa::path(
+    tag = "discovery",
+    params(("slug" = String, Path, description = "The article's slug"), RelatedParams),
+    responses((status = 200, description = "Related articles, best first", body = RelatedList), NotFound)
+)]
+#[get("/articles/{slug}/related")]
+pub async fn related(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: StrictQuery<RelatedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = side_list_limit(q.0.limit)?;
+    let svc = state.discovery.clone();
+    let articles = blocking(move || svc.related(&slug, limit)).await?;
+    json(&RelatedList { data: articles.iter().map(ArticleView::from).collect() })
+}
+
+/// Who is reading what.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationParams {
+    /// The reader's session (the one sent with view beacons); its reading history
+    /// drives the recommendations.
+    #[param(pattern = "^[A-Za-z0-9_-]{8,128}$")]
+    session_id: Option<String>,
+    /// The slug of the article being read: never recommended, and its section
+    /// is the first fallback.
+    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    article: Option<String>,
+    /// Articles, 1 to 20 (default 5).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
+    limit: Option<String>,
+}
+
+impl QueryParams for RecommendationParams {}
+
+/// Recommendations for a reader.
+///
+/// From the session's reading history: what readers of the same articles also
+/// read, blended with articles like those read, favouring fresh ones, at most
+/// two per topic, nothing already read. Without history: trending in the current
+/// article's section, then on the whole site. Each item says why.
+#[utoipa::path(
+    tag = "discovery",
+    params(RecommendationParams),
+    responses((status = 200, description = "Recommendations, best first", body = RecommendationList), NotFound)
+)]
+#[get("/recommendations")]
+pub async fn recommendations(
+    state: web::Data<AppState>,
+    q: StrictQuery<RecommendationParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = q.0;
+    let limit = side_list_limit(p.limit)?;
+    let svc = state.discovery.clone();
+    let recs = blocking(move || svc.recommendations(p.session_id.as_deref(), p.article.as_deref(), limit)).await?;
+    let data = recs
+        .iter()
+        .map(|r| RecommendationView { article: ArticleView::from(&r.article), reason: r.reason.clone() })
+        .collect();
+    json(&RecommendationList { data })
 }
