@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Discovery benchmark: related articles, recommendations and search on the
+# 100,000-article demo database (SQLite), 16 connections, every request for a
+# different article, session or query so the response cache does not answer.
+# Reports start-up time (with the search index built from scratch, then reused),
+# resident memory, and the quality evaluation.
+#
+#   bench/discovery.sh
+#
+# Environment: DURATION (default 20s), CONNECTIONS (16), ARTICLES (100000), PORT (8096).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-8096}
+ARTICLES=${ARTICLES:-100000}
+CONNECTIONS=${CONNECTIONS:-16}
+DURATION=${DURATION:-20s}
+source bench/lib.sh
+
+rm -rf "$DB.search"
+started=$(date +%s.%N)
+start_server "$DB"
+for _ in $(seq 1 1200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+cold=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+kill $PID; wait $PID 2>/dev/null || true
+started=$(date +%s.%N)
+start_server "$DB"
+for _ in $(seq 1 1200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+warm=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+
+SLUGS_FILE="$DATA/slugs-$ARTICLES.txt"
+cursor=""
+: >"$SLUGS_FILE"
+for _ in $(seq 1 20); do
+  page=$(curl -sf "$BASE/v1/articles?limit=100${cursor:+&cursor=$cursor}")
+  python3 -c 'import sys, json; [print(a["slug"]) for a in json.load(sys.stdin)["data"]]' <<<"$page" >>"$SLUGS_FILE"
+  cursor=$(python3 -c 'import sys, json; print(json.load(sys.stdin)["nextCursor"] or "")' <<<"$page")
+done
+export SLUGS_FILE
+
+results=()
+results+=("$(run healthz "$BASE/healthz")")
+results+=("$(MODE=related run related "$BASE" -s bench/discovery-random.lua)")
+results+=("$(MODE=recommendations run recommendations "$BASE" -s bench/discovery-random.lua)")
+results+=("$(MODE=search run search "$BASE" -s bench/discovery-random.lua)")
+
+echo
+echo "ready after a start with no search index: ${cold} s; after a restart: ${warm} s"
+echo "connections: $CONNECTIONS; duration: $DURATION; peak RSS: $(peak_rss)"
+echo
+table "${results[@]}"
+kill $PID; wait $PID 2>/dev/null || true
+echo
+"$BIN" --database-url "sqlite://$DB" eval recommendations
+echo
+"$BIN" --database-url "sqlite://$DB" eval related
