@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Discovery benchmark: related articles, recommendations and search on the
 # 100,000-article demo database (SQLite), 16 connections, every request for a
-# different article, session or query so the response cache does not answer.
+# different article, session or query, and the per-node read cache off, so that
+# every request is computed.
 # Reports start-up time (with the search index built from scratch, then reused),
 # resident memory, and the quality evaluation.
 #
@@ -18,12 +19,12 @@ source bench/lib.sh
 
 rm -rf "$DB.search"
 started=$(date +%s.%N)
-start_server "$DB"
+start_server "$DB" --read-cache-ms 0
 for _ in $(seq 1 1200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 cold=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 kill $PID; wait $PID 2>/dev/null || true
 started=$(date +%s.%N)
-start_server "$DB"
+start_server "$DB" --read-cache-ms 0
 for _ in $(seq 1 1200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 warm=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use newsdesk_domain::discovery::{self, ContentModel};
+use newsdesk_domain::discovery;
 use newsdesk_domain::service::ContentService;
 use newsdesk_domain::transfer;
 use newsdesk_store::{Pool, Store};
@@ -115,7 +115,7 @@ fn run(cli: Cli) -> Result<()> {
             let store = open_store(&db, 2)?;
             let content = ContentService::new(std::sync::Arc::new(store.clone()), std::time::Duration::ZERO);
             let started = std::time::Instant::now();
-            let model = ContentModel::build(discovery::load_sources(&store, &content)?);
+            let model = discovery::build_content_model(&store, &content)?;
             eprintln!("content model: {} articles in {:.1} s", model.len(), started.elapsed().as_secs_f64());
             let mut out = std::io::stdout().lock();
             match what {

@@ -24,6 +24,7 @@ use crate::ranking::{RankingKind, RankingQuery, RankingService, Window};
 use crate::record::check_session_id;
 use crate::repo::DiscoveryRepo;
 use crate::service::{ContentService, now};
+use crate::slug::Slug;
 
 /// Terms kept per article.
 const TERMS_PER_ARTICLE: usize = 24;
@@ -33,6 +34,9 @@ const POSTINGS_PER_KEY: usize = 300;
 const NEIGHBOURS: usize = 30;
 /// Reads of a session that feed its recommendations, most recent first.
 pub const HISTORY: usize = 20;
+/// Reads whose related articles feed recommendations (co-reading uses all of
+/// [`HISTORY`]).
+const CONTENT_HISTORY: usize = 8;
 /// Freshness: the weight of an article halves every this many days.
 const FRESH_HALF_LIFE_DAYS: f64 = 7.0;
 
@@ -68,61 +72,71 @@ pub struct Doc {
 #[derive(Debug, Clone)]
 pub struct DocSource {
     pub id: ArticleId,
+    pub slug: Option<Slug>,
     pub section: SectionId,
     pub tags: Vec<TagId>,
     pub published_at: DateTime<Utc>,
     pub text: String,
 }
 
-#[derive(Debug, Default)]
-pub struct ContentModel {
+/// Raw counts kept per article while building: enough to weigh its terms.
+const COUNTED_TERMS: usize = 64;
+
+/// Builds a [`ContentModel`] one article at a time, keeping only each article's
+/// most frequent words, so that memory does not grow with the text.
+#[derive(Default)]
+pub struct ContentModelBuilder {
+    vocabulary: HashMap<String, u32>,
+    df: Vec<u32>,
     docs: Vec<Doc>,
-    by_id: HashMap<ArticleId, u32>,
-    /// term → (doc, weight), heaviest first, at most [`POSTINGS_PER_KEY`].
-    postings: Vec<Vec<(u32, f32)>>,
-    /// tag → docs, newest first, at most [`POSTINGS_PER_KEY`]; and the tag's rarity.
-    tags: HashMap<TagId, (Vec<u32>, f32)>,
+    slugs: Vec<(Slug, u32)>,
+    scratch: HashMap<u32, u32>,
 }
 
-impl ContentModel {
-    pub fn build(sources: Vec<DocSource>) -> Self {
-        let mut vocabulary: HashMap<String, u32> = HashMap::new();
-        let mut df: Vec<u32> = Vec::new();
-        let mut counts: Vec<HashMap<u32, u32>> = Vec::with_capacity(sources.len());
-        for s in &sources {
-            let mut tf: HashMap<u32, u32> = HashMap::new();
-            for w in words(&s.text) {
-                let next = vocabulary.len() as u32;
-                let id = *vocabulary.entry(w).or_insert(next);
-                if id as usize == df.len() {
-                    df.push(0);
-                }
-                *tf.entry(id).or_default() += 1;
+impl ContentModelBuilder {
+    pub fn add(&mut self, s: DocSource) {
+        self.scratch.clear();
+        for w in words(&s.text) {
+            let next = self.vocabulary.len() as u32;
+            let id = *self.vocabulary.entry(w).or_insert(next);
+            if id as usize == self.df.len() {
+                self.df.push(0);
             }
-            for t in tf.keys() {
-                df[*t as usize] += 1;
-            }
-            counts.push(tf);
+            *self.scratch.entry(id).or_default() += 1;
         }
-        let n = sources.len().max(1) as f32;
+        for t in self.scratch.keys() {
+            self.df[*t as usize] += 1;
+        }
+        let mut counts: Vec<(u32, f32)> = self.scratch.iter().map(|(t, c)| (*t, *c as f32)).collect();
+        counts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        counts.truncate(COUNTED_TERMS);
+        let index = self.docs.len() as u32;
+        if let Some(slug) = s.slug {
+            self.slugs.push((slug, index));
+        }
+        self.docs.push(Doc { id: s.id, section: s.section, tags: s.tags, published_at: s.published_at, terms: counts });
+    }
+
+    pub fn finish(self) -> ContentModel {
+        let Self { vocabulary, df, mut docs, slugs, .. } = self;
+        let n = docs.len().max(1) as f32;
         let mut tag_df: HashMap<TagId, u32> = HashMap::new();
-        for s in &sources {
-            for t in &s.tags {
+        for d in &docs {
+            for t in &d.tags {
                 *tag_df.entry(*t).or_default() += 1;
             }
         }
-        let mut docs = Vec::with_capacity(sources.len());
-        for (s, tf) in sources.into_iter().zip(counts) {
-            let mut terms: Vec<(u32, f32)> = tf
-                .into_iter()
-                .map(|(t, c)| (t, (1.0 + (c as f32).ln()) * (n / df[t as usize] as f32).ln()))
-                .filter(|(_, w)| *w > 0.0)
-                .collect();
-            terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            terms.truncate(TERMS_PER_ARTICLE);
-            let norm = terms.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
-            terms.iter_mut().for_each(|(_, w)| *w /= norm);
-            docs.push(Doc { id: s.id, section: s.section, tags: s.tags, published_at: s.published_at, terms });
+        for d in &mut docs {
+            // TF-IDF, heaviest first, L2-normalised.
+            for (t, w) in &mut d.terms {
+                *w = (1.0 + w.ln()) * (n / df[*t as usize] as f32).ln();
+            }
+            d.terms.retain(|(_, w)| *w > 0.0);
+            d.terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            d.terms.truncate(TERMS_PER_ARTICLE);
+            let norm = d.terms.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
+            d.terms.iter_mut().for_each(|(_, w)| *w /= norm);
+            d.terms.shrink_to_fit();
         }
         let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vocabulary.len()];
         let mut tags: HashMap<TagId, (Vec<u32>, f32)> = HashMap::new();
@@ -138,13 +152,46 @@ impl ContentModel {
         for p in &mut postings {
             p.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
             p.truncate(POSTINGS_PER_KEY);
+            p.shrink_to_fit();
         }
         for (list, _) in tags.values_mut() {
             list.sort_by(|a, b| docs[*b as usize].published_at.cmp(&docs[*a as usize].published_at).then(b.cmp(a)));
             list.truncate(POSTINGS_PER_KEY);
         }
         let by_id = docs.iter().enumerate().map(|(i, d)| (d.id, i as u32)).collect();
-        Self { docs, by_id, postings, tags }
+        let by_slug = slugs.into_iter().map(|(s, i)| (s.as_str().to_owned(), i)).collect();
+        ContentModel { docs, by_id, by_slug, postings, tags, neighbours: moka::sync::Cache::new(NEIGHBOUR_CACHE) }
+    }
+}
+
+impl Default for ContentModel {
+    fn default() -> Self {
+        ContentModelBuilder::default().finish()
+    }
+}
+
+/// Related lists kept per model (recommendations ask for the same articles' often).
+const NEIGHBOUR_CACHE: u64 = 50_000;
+
+#[derive(Debug)]
+pub struct ContentModel {
+    docs: Vec<Doc>,
+    by_id: HashMap<ArticleId, u32>,
+    by_slug: HashMap<String, u32>,
+    /// Each article's most related articles, computed on first use.
+    neighbours: moka::sync::Cache<ArticleId, Arc<Vec<(ArticleId, f32)>>>,
+    /// term → (doc, weight), heaviest first, at most [`POSTINGS_PER_KEY`].
+    postings: Vec<Vec<(u32, f32)>>,
+    /// tag → docs, newest first, at most [`POSTINGS_PER_KEY`]; and the tag's rarity.
+    tags: HashMap<TagId, (Vec<u32>, f32)>,
+}
+
+impl ContentModel {
+    /// A model of these articles (see [`ContentModelBuilder`] to stream them).
+    pub fn build(sources: impl IntoIterator<Item = DocSource>) -> Self {
+        let mut b = ContentModelBuilder::default();
+        sources.into_iter().for_each(|s| b.add(s));
+        b.finish()
     }
 
     pub fn len(&self) -> usize {
@@ -157,6 +204,18 @@ impl ContentModel {
 
     pub fn doc(&self, id: ArticleId) -> Option<&Doc> {
         self.by_id.get(&id).map(|i| &self.docs[*i as usize])
+    }
+
+    /// The id of a published article by slug, without asking the database.
+    pub fn id_of(&self, slug: &str) -> Option<ArticleId> {
+        self.by_slug.get(slug).map(|i| self.docs[*i as usize].id)
+    }
+
+    /// The [`NEIGHBOURS`] most related articles of `id`, remembered per model.
+    /// Freshness is taken at the model's first use of the article: good enough
+    /// for recommendations, which weigh freshness again themselves.
+    pub fn neighbours(&self, id: ArticleId, now: DateTime<Utc>) -> Arc<Vec<(ArticleId, f32)>> {
+        self.neighbours.get_with(id, || Arc::new(self.related(id, now, NEIGHBOURS)))
     }
 
     /// Articles like `id`, best first, with their scores: never `id` itself, only
@@ -224,40 +283,46 @@ impl CoReadModel {
     /// From sessions' reads (each a list of distinct articles). The weight of a
     /// pair is its count over the geometric mean of the two articles' reads.
     pub fn build(sessions: impl IntoIterator<Item = Vec<ArticleId>>) -> Self {
-        let mut popularity: HashMap<ArticleId, u32> = HashMap::new();
-        let mut pairs: Vec<(ArticleId, ArticleId)> = Vec::new();
-        for mut reads in sessions {
-            reads.sort_unstable();
-            reads.dedup();
-            reads.truncate(50);
-            for a in &reads {
-                *popularity.entry(*a).or_default() += 1;
-            }
-            for (i, a) in reads.iter().enumerate() {
-                for b in &reads[i + 1..] {
-                    pairs.push((*a, *b));
-                    pairs.push((*b, *a));
-                }
+        // Dense u32 numbers for articles, and each pair once as one u64: the
+        // pairs of a large history fit in a few hundred bytes per session.
+        let mut numbers: HashMap<ArticleId, u32> = HashMap::new();
+        let mut ids: Vec<ArticleId> = Vec::new();
+        let mut reads_of: Vec<u32> = Vec::new();
+        let mut pairs: Vec<u64> = Vec::new();
+        for reads in sessions {
+            let mut session: Vec<u32> = reads
+                .into_iter()
+                .map(|a| {
+                    *numbers.entry(a).or_insert_with(|| {
+                        ids.push(a);
+                        reads_of.push(0);
+                        (ids.len() - 1) as u32
+                    })
+                })
+                .collect();
+            session.sort_unstable();
+            session.dedup();
+            session.truncate(50);
+            for (i, a) in session.iter().enumerate() {
+                reads_of[*a as usize] += 1;
+                pairs.extend(session[i + 1..].iter().map(|b| (u64::from(*a) << 32) | u64::from(*b)));
             }
         }
         pairs.sort_unstable();
         let mut neighbours: HashMap<ArticleId, Vec<(ArticleId, f32)>> = HashMap::new();
-        let mut i = 0;
-        while i < pairs.len() {
-            let mut j = i;
-            while j < pairs.len() && pairs[j] == pairs[i] {
-                j += 1;
-            }
-            let (a, b) = pairs[i];
-            let count = (j - i) as f32;
-            let norm = (popularity[&a] as f32 * popularity[&b] as f32).sqrt();
-            neighbours.entry(a).or_default().push((b, count / norm));
-            i = j;
+        for run in pairs.chunk_by(|x, y| x == y) {
+            let (a, b) = ((run[0] >> 32) as usize, (run[0] & 0xffff_ffff) as usize);
+            let weight = run.len() as f32 / (reads_of[a] as f32 * reads_of[b] as f32).sqrt();
+            neighbours.entry(ids[a]).or_default().push((ids[b], weight));
+            neighbours.entry(ids[b]).or_default().push((ids[a], weight));
         }
+        drop(pairs);
         for list in neighbours.values_mut() {
             sort_scored(list);
             list.truncate(NEIGHBOURS);
+            list.shrink_to_fit();
         }
+        let popularity = ids.into_iter().zip(reads_of).collect();
         Self { neighbours, popularity }
     }
 
@@ -347,9 +412,9 @@ pub fn recommend(
                 add(*n, w * s, 0.0, *h);
             }
         }
-        if strategy != Strategy::CoReadOnly {
-            for (n, s) in content.related(*h, now, NEIGHBOURS) {
-                add(n, 0.0, w * s, *h);
+        if strategy != Strategy::CoReadOnly && rank < CONTENT_HISTORY {
+            for (n, s) in content.neighbours(*h, now).iter() {
+                add(*n, 0.0, w * s, *h);
             }
         }
     }
@@ -421,7 +486,7 @@ impl DiscoveryService {
 
     /// Rebuild the content model from every published article.
     pub fn rebuild_content(&self) -> Result<usize> {
-        let model = Arc::new(ContentModel::build(load_sources(self.repo.as_ref(), self.content.as_ref())?));
+        let model = Arc::new(build_content_model(self.repo.as_ref(), self.content.as_ref())?);
         let n = model.len();
         self.models.write().unwrap_or_else(|p| p.into_inner()).content = model;
         Ok(n)
@@ -438,11 +503,13 @@ impl DiscoveryService {
 
     /// Published articles related to the article `slug`, best first.
     pub fn related(&self, slug: &str, limit: usize) -> Result<Vec<Article>> {
-        let article = match self.content.cached_article(slug) {
-            Some(a) => a,
-            None => self.content.article(slug)?,
+        let (content, _) = self.models();
+        let id = match content.id_of(slug).filter(|id| content.doc(*id).is_some_and(|d| d.published_at <= now())) {
+            Some(id) => id,
+            // Not in the model (yet): the database decides (404, or just published).
+            None => self.content.article(slug)?.record.id,
         };
-        self.related_to(article.record.id, limit)
+        self.related_to(id, limit)
     }
 
     pub fn related_to(&self, id: ArticleId, limit: usize) -> Result<Vec<Article>> {
@@ -603,9 +670,9 @@ pub fn evaluate_related(content: &ContentModel, max_articles: usize, limit: usiz
     (sources, same_section as f64 / p, shared_tag as f64 / p)
 }
 
-/// Every published article's model input, read in pages.
-pub fn load_sources(repo: &dyn DiscoveryRepo, content: &ContentService) -> Result<Vec<DocSource>> {
-    let mut sources = Vec::new();
+/// The content model of every published article, read in pages.
+pub fn build_content_model(repo: &dyn DiscoveryRepo, content: &ContentService) -> Result<ContentModel> {
+    let mut builder = ContentModelBuilder::default();
     let mut after = None;
     loop {
         let page = repo.articles_changed_since(after, 2_000)?;
@@ -620,13 +687,13 @@ pub fn load_sources(repo: &dyn DiscoveryRepo, content: &ContentService) -> Resul
             let mut text = format!("{t} {t} {t} {}", r.summary, t = r.title);
             body.iter().for_each(|b| b.plain_text(&mut text));
             let tags = tags.remove(&r.id).unwrap_or_default().into_iter().map(|t| t.id).collect();
-            sources.push(DocSource { id: r.id, section: r.section_id, tags, published_at, text });
+            builder.add(DocSource { id: r.id, slug: Some(r.slug), section: r.section_id, tags, published_at, text });
         }
         if !full {
             break;
         }
     }
-    Ok(sources)
+    Ok(builder.finish())
 }
 
 /// Every session's reads, oldest first, with their times.
@@ -663,6 +730,7 @@ mod tests {
     fn src(id: i64, section: i64, tags: &[i64], text: &str) -> DocSource {
         DocSource {
             id: ArticleId(id),
+            slug: None,
             section: SectionId(section),
             tags: tags.iter().map(|t| TagId(*t)).collect(),
             published_at: "2026-01-01T00:00:00Z".parse().unwrap(),
