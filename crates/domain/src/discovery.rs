@@ -29,7 +29,7 @@ use crate::slug::Slug;
 /// Terms kept per article.
 const TERMS_PER_ARTICLE: usize = 24;
 /// Candidates read per term and per tag when looking for related articles.
-const POSTINGS_PER_KEY: usize = 300;
+const POSTINGS_PER_KEY: usize = 120;
 /// Neighbours kept per article in the co-reading model.
 const NEIGHBOURS: usize = 30;
 /// Reads of a session that feed its recommendations, most recent first.
@@ -254,8 +254,7 @@ impl ContentModel {
                 (b.id, score)
             })
             .collect();
-        sort_scored(&mut scored);
-        scored.truncate(limit);
+        top(&mut scored, limit);
         scored
     }
 }
@@ -267,8 +266,23 @@ fn freshness(published_at: DateTime<Utc>, now: DateTime<Utc>) -> f32 {
 }
 
 /// Best first; ties to the newer article (higher id): deterministic.
+fn by_score(a: &(ArticleId, f32), b: &(ArticleId, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(b.0.cmp(&a.0))
+}
+
 fn sort_scored(v: &mut [(ArticleId, f32)]) {
-    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    v.sort_by(by_score);
+}
+
+/// Keep the best `k`, sorted, in a vector no larger than they need (lists are
+/// kept in caches: the capacity of thousands of candidates must not be).
+fn top(v: &mut Vec<(ArticleId, f32)>, k: usize) {
+    if k < v.len() {
+        v.select_nth_unstable_by(k, by_score);
+        v.truncate(k);
+    }
+    sort_scored(v);
+    v.shrink_to_fit();
 }
 
 /// "Readers of X also read Y": per article, its most co-read articles.
@@ -398,7 +412,7 @@ pub fn recommend(
     if strategy == Strategy::Popularity {
         let mut popular: Vec<(ArticleId, f32)> =
             coread.popularity.iter().filter(|(id, _)| visible(id)).map(|(id, n)| (*id, *n as f32)).collect();
-        sort_scored(&mut popular);
+        top(&mut popular, limit);
         return popular
             .into_iter()
             .take(limit)
