@@ -168,6 +168,10 @@ on_both_backends! {
         assert!(search(&app, "q=prices&tag=no-such-tag").is_empty());
         assert_eq!(sorted(search(&app, "q=prices&publishedAfter=2026-03-04T08:00:00Z")), vec!["summit-energy", "wind-power"]);
         assert_eq!(search(&app, "q=prices&publishedBefore=2026-03-02T00:00:00Z"), vec!["inflation-cools"]);
+        // Dates far outside the index's range are still answered.
+        assert!(search(&app, "q=prices&publishedBefore=0173-05-15T20:05:34Z").is_empty());
+        assert_eq!(search(&app, "q=prices&publishedAfter=1000-01-01T00:00:00Z").len(), 3);
+        assert!(search(&app, "q=prices&publishedAfter=9999-01-01T00:00:00Z").is_empty());
         // Pages: every result once, in order, with a Link header.
         let all = search(&app, "q=prices&limit=100");
         assert_eq!(all.len(), 3);

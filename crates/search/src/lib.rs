@@ -205,9 +205,7 @@ impl TantivyIndex {
     }
 
     fn filter_query(&self, f: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
-        let date = |t: chrono::DateTime<chrono::Utc>| {
-            Term::from_field_date(self.fields.published, DateTime::from_timestamp_secs(t.timestamp()))
-        };
+        let date = |t: chrono::DateTime<chrono::Utc>| Term::from_field_date(self.fields.published, date(t));
         let lower = f.published_after.map_or(Bound::Unbounded, |t| Bound::Included(date(t)));
         let upper = match f.published_before {
             Some(t) if t <= f.now => Bound::Excluded(date(t)),
@@ -244,9 +242,17 @@ impl TantivyIndex {
         doc.add_u64(f.section, d.section.0 as u64);
         d.tags.iter().for_each(|t| doc.add_u64(f.tag, t.0 as u64));
         d.authors.iter().for_each(|a| doc.add_u64(f.author, a.0 as u64));
-        doc.add_date(f.published, DateTime::from_timestamp_secs(d.published_at.timestamp()));
+        doc.add_date(f.published, date(d.published_at));
         doc
     }
+}
+
+/// A tantivy date, which counts nanoseconds in an `i64`: instants outside the
+/// years 1700 to 2200 are clamped to them (the order of dates is kept).
+fn date(t: chrono::DateTime<chrono::Utc>) -> DateTime {
+    const EARLIEST: i64 = -8_520_336_000; // 1700-01-01T00:00:00Z
+    const LATEST: i64 = 7_258_118_400; // 2200-01-01T00:00:00Z
+    DateTime::from_timestamp_secs(t.timestamp().clamp(EARLIEST, LATEST))
 }
 
 impl SearchIndex for TantivyIndex {
