@@ -111,7 +111,13 @@ pub trait SearchIndex: Send + Sync {
     fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()>;
     /// The last watermark applied (`None` for an empty index).
     fn watermark(&self) -> Option<Watermark>;
+    /// Merge the index into as few parts as possible (after a large build, so
+    /// that a search does not repeat its work per part).
+    fn compact(&self) -> Result<()>;
 }
+
+/// Articles indexed in one sync above which the index is compacted.
+const COMPACT_AFTER: usize = 5_000;
 
 /// One search result.
 #[derive(Debug, Clone)]
@@ -148,7 +154,7 @@ impl SearchService {
         loop {
             let after = self.index.watermark();
             let changed = self.repo.articles_changed_since(after, SYNC_BATCH)?;
-            let Some(last) = changed.last() else { return Ok(done) };
+            let Some(last) = changed.last() else { break };
             let watermark = Watermark { updated_at: last.0.updated_at, id: last.0.id };
             let n = changed.len();
             let ids: Vec<ArticleId> = changed.iter().map(|(r, _)| r.id).collect();
@@ -177,9 +183,13 @@ impl SearchService {
             self.index.apply(upserts, removals, watermark)?;
             done += n;
             if n < SYNC_BATCH as usize {
-                return Ok(done);
+                break;
             }
         }
+        if done >= COMPACT_AFTER {
+            self.index.compact()?;
+        }
+        Ok(done)
     }
 
     pub fn search(

@@ -26,7 +26,7 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, TantivyDocument, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
 /// Bumped whenever the schema or the tokenization changes: older indexes are rebuilt.
 const SCHEMA_VERSION: u32 = 1;
@@ -150,15 +150,21 @@ impl TantivyIndex {
         out
     }
 
-    /// One word in any text field: exact (BM25, weighted by field), with one typo
-    /// when it is long enough, and as a prefix when it is the last word typed.
-    fn word(&self, token: &str, prefix: bool) -> Box<dyn Query> {
+    /// One word in any text field: exact (BM25, weighted by field); with one typo
+    /// when it is long enough and appears nowhere as typed; and as a prefix when
+    /// it is the last word typed.
+    fn word(&self, searcher: &Searcher, token: &str, prefix: bool) -> Box<dyn Query> {
+        let known = self
+            .fields
+            .text()
+            .iter()
+            .any(|(field, _)| searcher.doc_freq(&Term::from_field_text(*field, token)).is_ok_and(|n| n > 0));
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, weight) in self.fields.text() {
             let term = Term::from_field_text(field, token);
             let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
             any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), weight))));
-            if token.chars().count() >= 5 {
+            if !known && token.chars().count() >= 5 {
                 let typo = FuzzyTermQuery::new(term.clone(), 1, true);
                 any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(typo), 0.3 * weight))));
             }
@@ -185,7 +191,7 @@ impl TantivyIndex {
         Box::new(BooleanQuery::new(any))
     }
 
-    fn text_query(&self, text: &SearchText) -> Vec<(Occur, Box<dyn Query>)> {
+    fn text_query(&self, searcher: &Searcher, text: &SearchText) -> Vec<(Occur, Box<dyn Query>)> {
         let last = text.clauses.len().saturating_sub(1);
         let mut must = Vec::new();
         for (i, clause) in text.clauses.iter().enumerate() {
@@ -196,7 +202,7 @@ impl TantivyIndex {
             let tokens = self.tokens(raw);
             let q = match tokens.as_slice() {
                 [] => continue,
-                [one] => self.word(one, !quoted && i == last && text.prefix_last),
+                [one] => self.word(searcher, one, !quoted && i == last && text.prefix_last),
                 many => self.phrase(many),
             };
             must.push((Occur::Must, q));
@@ -257,13 +263,13 @@ fn date(t: chrono::DateTime<chrono::Utc>) -> DateTime {
 
 impl SearchIndex for TantivyIndex {
     fn search(&self, text: &SearchText, filter: &SearchFilter, offset: usize, limit: usize) -> Result<Vec<IndexHit>> {
-        let mut clauses = self.text_query(text);
+        let searcher = self.reader.searcher();
+        let mut clauses = self.text_query(&searcher, text);
         if clauses.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
         clauses.extend(self.filter_query(filter));
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
         let top =
             searcher.search(&query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score()).map_err(err)?;
         let passages = |field| {
@@ -314,5 +320,16 @@ impl SearchIndex for TantivyIndex {
 
     fn watermark(&self) -> Option<Watermark> {
         *lock(&self.watermark)
+    }
+
+    fn compact(&self) -> Result<()> {
+        let mut writer = lock(&self.writer);
+        let segments = self.index.searchable_segment_ids().map_err(err)?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait().map_err(err)?;
+            writer.garbage_collect_files().wait().map_err(err)?;
+        }
+        drop(writer);
+        self.reader.reload().map_err(err)
     }
 }
