@@ -189,6 +189,8 @@ on_both_backends! {
         app.get("/v1/search?q=%22%22").assert_problem(400, Some("q"));
         app.get(&format!("/v1/search?q={}", "a".repeat(201))).assert_problem(400, Some("q"));
         app.get("/v1/search?q=prices&cursor=nope").assert_problem(400, Some("cursor"));
+        // A forged cursor far beyond any page (base64url of {"o":18446744073709551615}).
+        app.get("/v1/search?q=prices&cursor=eyJvIjoxODQ0Njc0NDA3MzcwOTU1MTYxNX0").assert_problem(400, Some("cursor"));
         app.get("/v1/search?q=prices&limit=0").assert_problem(400, Some("limit"));
         app.get("/v1/search?q=prices&sort=-views").assert_problem(400, Some("sort"));
         let g = app.graphql("{ search(query: \"  \") { edges { cursor } } }", json!({}));

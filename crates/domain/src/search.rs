@@ -133,6 +133,9 @@ struct Offset {
     o: usize,
 }
 
+/// How deep search results can be paged.
+pub const MAX_OFFSET: usize = 10_000;
+
 /// Articles read per sync step.
 const SYNC_BATCH: i64 = 1_000;
 
@@ -203,6 +206,9 @@ impl SearchService {
         let (query_field, cursor_field) = fields;
         let text = SearchText::parse(query_field, q)?;
         let offset = after.map(|c| decode_cursor::<Offset>(cursor_field, c)).transpose()?.map_or(0, |o| o.o);
+        if offset > MAX_OFFSET {
+            return Err(Error::field(cursor_field, format!("results beyond the first {MAX_OFFSET} are not served")));
+        }
         let Some(ids) = self.content.resolve(filter)? else { return Ok(Page::empty()) };
         let filter = SearchFilter {
             sections: ids.sections,
