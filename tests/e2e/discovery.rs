@@ -252,6 +252,35 @@ on_both_backends! {
         }
     }
 
+    fn eval_reports_every_strategy_and_related_topics(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        // Sessions of three reads each, so each can hide its last one.
+        let mut site = newsroom_with_readers();
+        for i in 0..6 {
+            for (slug, minutes) in [("inflation-cools", 30), ("markets-wobble", 20), ("bank-of-the-river", 10)] {
+                let at = (chrono::Utc::now() - chrono::TimeDelta::minutes(minutes))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                site = site.push(json!({"kind": "view", "article": slug, "sessionId": format!("triple-{i}"), "at": at}));
+            }
+        }
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(site.ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let (ok, out, err) = cli(&db, &["eval", "recommendations"], None);
+        assert!(ok, "{err}");
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("6 sessions evaluated"), "{out}");
+        for strategy in ["popularity baseline", "content only", "co-reading only", "blend (shipped)"] {
+            let row = out.lines().find(|l| l.starts_with(&format!("| {strategy} |"))).unwrap_or_else(|| panic!("{out}"));
+            let cells: Vec<f64> = row.split('|').filter_map(|c| c.trim().parse().ok()).collect();
+            assert_eq!(cells.len(), 2, "{row}");
+            assert!(cells.iter().all(|x| (0.0..=1.0).contains(x)), "{row}");
+        }
+        let (ok, out, err) = cli(&db, &["eval", "related"], None);
+        assert!(ok, "{err}");
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("5 source articles") && out.contains("share in the source's section"), "{out}");
+    }
+
     fn recommendations_follow_reading_history_and_fall_back_to_trending(backend: Backend) {
         let app = TestApp::with_data(backend, &newsroom_with_readers().ndjson()).expect("backend");
         // History: readers of what this reader read also read markets-wobble.

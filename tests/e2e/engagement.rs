@@ -318,6 +318,9 @@ on_both_backends! {
         assert_eq!(full.header("retry-after"), Some("1"));
         let g = app.graphql("mutation { recordView(article: \"vote-count\", sessionId: \"reader-0004\") }", json!({}));
         assert_eq!(g["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{g}");
+        let metrics = app.get("/metrics").text;
+        assert!(metrics.contains("newsdesk_beacons_pending 3\n"), "{metrics}");
+        assert!(metrics.contains("newsdesk_rankings_age_seconds ") && metrics.contains("newsdesk_rankings_compute_seconds "));
         let (status, db) = app.shutdown("INT");
         assert!(status.success());
         let app = TestApp::serve(db, &[]);

@@ -545,10 +545,7 @@ impl DiscoveryService {
             check_session_id("sessionId", s)?;
         }
         let current = match article {
-            Some(slug) => Some(match self.content.cached_article(slug) {
-                Some(a) => a,
-                None => self.content.article(slug)?,
-            }),
+            Some(slug) => Some(self.content.article(slug)?),
             None => None,
         };
         let history: Vec<ArticleId> = match session_id {
@@ -671,7 +668,7 @@ pub fn evaluate_related(content: &ContentModel, max_articles: usize, limit: usiz
     let step = content.len().div_ceil(max_articles.max(1)).max(1);
     let now = now();
     let (mut pairs, mut same_section, mut shared_tag, mut sources) = (0_usize, 0_usize, 0_usize, 0_usize);
-    for a in content.docs.iter().step_by(step) {
+    for a in content.docs.iter().step_by(step).filter(|a| a.published_at <= now) {
         sources += 1;
         for (id, _) in content.related(a.id, now, limit) {
             let Some(b) = content.doc(id) else { continue };

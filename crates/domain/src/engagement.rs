@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Article, ArticleId, ReactionCount};
+use crate::model::{ArticleId, ReactionCount};
 use crate::record::check_session_id;
 use crate::repo::EngagementRepo;
 use crate::service::{ContentService, now};
@@ -303,13 +303,6 @@ impl EngagementService {
         }
     }
 
-    fn published(&self, slug: &str) -> Result<Arc<Article>> {
-        match self.content.cached_article(slug) {
-            Some(a) => Ok(a),
-            None => self.content.article(slug),
-        }
-    }
-
     fn check_room(&self, buffer: &Buffer) -> Result<()> {
         if buffer.len() >= self.config.max_pending {
             return Err(Error::new(
@@ -323,7 +316,7 @@ impl EngagementService {
     /// Accept a view beacon. It is counted at the next flush, if the rules allow.
     pub fn record_view(&self, slug: &str, session_id: &str, client: Client) -> Result<()> {
         check_session_id("sessionId", session_id)?;
-        let article = self.published(slug)?;
+        let article = self.content.article(slug)?;
         if client.crawler {
             return Ok(());
         }
@@ -349,7 +342,7 @@ impl EngagementService {
         if !problems.is_empty() {
             return Err(Error::fields(problems));
         }
-        let article = self.published(slug)?.record.id;
+        let article = self.content.article(slug)?.record.id;
         let key = (article, kind.to_owned(), session_id.to_owned());
         // Read the database, then the buffer; if a flush moved beacons from one to
         // the other in between, read again.

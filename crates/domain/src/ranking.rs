@@ -31,7 +31,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::engagement::Span;
 use crate::error::{Error, Result, Validator};
 use crate::model::{Article, ArticleId, SectionId, TagId};
-use crate::query::Limit;
+use crate::query::{ArticleFilter, Limit};
 use crate::repo::EngagementRepo;
 use crate::service::{ContentService, now};
 use crate::slug::Slug;
@@ -321,23 +321,11 @@ impl RankingService {
         let snapshot = self.snapshot.read().map(|s| s.clone()).map_err(Error::internal)?;
         let generated_at = snapshot.generated_at.unwrap_or_else(now);
         let empty = |entries| Ranking { kind: q.kind, window: q.window, generated_at, entries };
-        let sections: Option<HashSet<SectionId>> = match &q.section {
-            None => None,
-            Some(slug) => {
-                let tree = self.content.section_tree()?;
-                match tree.by_slug(slug.as_str()) {
-                    Some(s) => Some(tree.subtree(s.id).into_iter().collect()),
-                    None => return Ok(empty(Vec::new())),
-                }
-            }
-        };
-        let tag = match &q.tag {
-            None => None,
-            Some(slug) => match self.content.repo().tag_by_slug(slug.as_str())? {
-                Some(t) => Some(t.id),
-                None => return Ok(empty(Vec::new())),
-            },
-        };
+        let filter =
+            ArticleFilter { section: q.section.clone(), tags: q.tag.iter().cloned().collect(), ..Default::default() };
+        let Some(ids) = self.content.resolve(&filter)? else { return Ok(empty(Vec::new())) };
+        let sections: Option<HashSet<SectionId>> = ids.sections.map(|s| s.into_iter().collect());
+        let tag = ids.tags.first().copied();
         let Some(scores) = snapshot.windows.get(&q.window) else {
             return Ok(empty(Vec::new()));
         };

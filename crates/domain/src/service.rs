@@ -99,8 +99,12 @@ impl ContentService {
         Ok(tree)
     }
 
-    /// A published article by slug, with body and relations.
+    /// A published article by slug, with body and relations: from the read cache
+    /// when it holds it, else from the database (and then cached).
     pub fn article(&self, slug: &str) -> Result<Arc<Article>> {
+        if let Some(a) = self.cached_article(slug) {
+            return Ok(a);
+        }
         let found = self.repo.article_by_slug(slug)?;
         let article = Arc::new(self.visible_full(found, || format!("article `{slug}`"))?);
         if let Some(c) = &self.cache {
