@@ -45,6 +45,11 @@ pub enum Command {
         #[arg(long)]
         now: Option<DateTime<Utc>>,
     },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Measure discovery quality offline on the database's data.
     Eval {
         #[command(subcommand)]
@@ -55,6 +60,24 @@ pub enum Command {
         #[arg(value_enum)]
         kind: SchemaKind,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Create a key and print its token (alone, on stdout). The token is shown
+    /// only this once; only its hash is stored.
+    Create {
+        /// A name for the key, unique among active keys; the audit log records it.
+        #[arg(long)]
+        name: String,
+        /// content:read, content:preview, content:write or admin; repeatable.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
+    /// List keys (never their tokens).
+    List,
+    /// Revoke the active key with this name.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +143,13 @@ pub struct ServeArgs {
     /// or in the temporary directory for PostgreSQL).
     #[arg(long, env = "NEWSDESK_SEARCH_INDEX")]
     pub search_index: Option<std::path::PathBuf>,
+    /// Public reads (REST and GraphQL) need an API key with `content:read`.
+    #[arg(long, env = "NEWSDESK_REQUIRE_READ_KEY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub require_read_key: bool,
+    /// Wait before the first retry of a failed webhook delivery, in milliseconds;
+    /// it doubles with each attempt, up to an hour.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_RETRY_MS", default_value_t = 5_000)]
+    pub webhook_retry_ms: u64,
     /// How often rankings are recomputed, in milliseconds.
     #[arg(long, env = "NEWSDESK_RANKING_REFRESH_MS", default_value_t = 5_000)]
     pub ranking_refresh_ms: u64,

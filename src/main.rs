@@ -2,18 +2,20 @@
 
 mod cli;
 mod serve;
+mod webhooks;
 
 use std::io::{BufReader, BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery;
 use newsdesk_domain::service::ContentService;
 use newsdesk_domain::transfer;
 use newsdesk_store::{Pool, Store};
 
-use crate::cli::{Cli, Command, EvalKind, LogFormat, SchemaKind};
+use crate::cli::{Cli, Command, EvalKind, KeysAction, LogFormat, SchemaKind};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -109,6 +111,30 @@ fn run(cli: Cli) -> Result<()> {
                 return Err(e.into());
             }
             out.flush()?;
+            Ok(())
+        }
+        Command::Keys { action } => {
+            let keys = KeyService::new(std::sync::Arc::new(open_store(&db, 1)?));
+            let mut out = std::io::stdout().lock();
+            match action {
+                KeysAction::Create { name, scopes } => {
+                    let (key, token) = keys.create(&name, &scopes)?;
+                    writeln!(out, "{token}")?;
+                    let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
+                    eprintln!("created key `{}` with {}; the token is not shown again", key.name, scopes.join(", "));
+                }
+                KeysAction::List => {
+                    for k in keys.list()? {
+                        let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
+                        let state = k.revoked_at.map_or("active".to_owned(), |t| format!("revoked {}", t.to_rfc3339()));
+                        writeln!(out, "{}\t{}\t{}\t{}", k.name, scopes.join(","), k.created_at.to_rfc3339(), state)?;
+                    }
+                }
+                KeysAction::Revoke { name } => {
+                    keys.revoke(&name)?;
+                    eprintln!("revoked key `{name}` (nodes stop accepting it within 5 s)");
+                }
+            }
             Ok(())
         }
         Command::Eval { what } => {

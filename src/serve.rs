@@ -10,17 +10,21 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DurationRound, TimeDelta, Utc};
 use newsdesk_api::http::ResponseCache;
 use newsdesk_api::{ApiConfig, AppState};
+use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery::DiscoveryService;
+use newsdesk_domain::editorial::EditorialService;
 use newsdesk_domain::engagement::{EngagementConfig, EngagementService};
 use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::repo::{DiscoveryRepo, TransferRepo};
 use newsdesk_domain::search::{SearchIndex, SearchService};
 use newsdesk_domain::service::ContentService;
+use newsdesk_domain::webhook::WebhookService;
 use newsdesk_domain::{Slug, demo, transfer};
 use newsdesk_search::TantivyIndex;
 use newsdesk_store::DatabaseUrl;
 
 use crate::cli::{ServeArgs, today};
+use crate::webhooks::HttpTransport;
 
 pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     let started = Instant::now();
@@ -52,10 +56,17 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         engagement: Arc::new(EngagementService::new(store.clone(), content.clone(), engagement_config)),
         rankings: rankings.clone(),
         search: Arc::new(SearchService::new(index, store.clone(), content.clone())),
-        discovery: Arc::new(DiscoveryService::new(store.clone(), content, rankings.clone())),
+        discovery: Arc::new(DiscoveryService::new(store.clone(), content.clone(), rankings.clone())),
+        keys: Arc::new(KeyService::new(store.clone())),
+        editorial: Arc::new(EditorialService::new(store.clone(), content)),
+        webhooks: Arc::new(WebhookService::new(store.clone(), Duration::from_millis(args.webhook_retry_ms.max(1)))),
         responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
-        config: Arc::new(ApiConfig { cors_origins: args.cors_origins, cache_max_age: args.cache_max_age }),
+        config: Arc::new(ApiConfig {
+            cors_origins: args.cors_origins,
+            cache_max_age: args.cache_max_age,
+            require_read_key: args.require_read_key,
+        }),
     };
     state.rankings.refresh().context("computing rankings")?;
     let t = Instant::now();
@@ -139,6 +150,34 @@ impl Workers {
             }
         });
         let s = state.clone();
+        workers.spawn("scheduler", SCHEDULE_EVERY, move || match s.editorial.publish_due() {
+            Ok(0) => {}
+            Ok(n) => {
+                s.content_changed();
+                tracing::info!(articles = n, "published scheduled articles");
+            }
+            Err(e) => tracing::warn!(error = %e, "publishing scheduled articles failed; will retry"),
+        });
+        let s = state.clone();
+        let transport = HttpTransport::new();
+        workers.spawn("webhooks", WEBHOOKS_EVERY, move || {
+            if let Err(e) = s.webhooks.deliver_due(&transport) {
+                tracing::warn!(error = %e, "delivering webhooks failed; will retry");
+            }
+        });
+        // Writes through other nodes (and scheduled publication there) bump the
+        // content version in the database: drop this node's cached reads.
+        let s = state.clone();
+        let mut seen = state.editorial.content_version().ok();
+        workers.spawn("coherence", COHERENCE_EVERY, move || match s.editorial.content_version() {
+            Ok(v) if Some(v) != seen => {
+                seen = Some(v);
+                s.content_changed();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reading the content version failed; will retry"),
+        });
+        let s = state.clone();
         workers.spawn("rankings", rank_every, move || {
             if let Err(e) = s.rankings.refresh() {
                 tracing::warn!(error = %e, "recomputing rankings failed; serving the previous ones");
@@ -172,6 +211,9 @@ impl Workers {
 }
 
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const SCHEDULE_EVERY: Duration = Duration::from_millis(250);
+const WEBHOOKS_EVERY: Duration = Duration::from_millis(500);
+const COHERENCE_EVERY: Duration = Duration::from_millis(500);
 const SEARCH_SYNC_EVERY: Duration = Duration::from_secs(1);
 const COREAD_EVERY: Duration = Duration::from_secs(300);
 

@@ -61,7 +61,18 @@ fn openapi_documents_every_error_response() {
     ] {
         assert!(paths.contains_key(route), "{route} is not documented");
     }
-    for (route, item) in paths.iter().filter(|(p, _)| p.starts_with("/v1/")) {
+    // The editorial API: every operation names its key and its refusals.
+    for (route, item) in paths.iter().filter(|(p, _)| p.starts_with("/v1/admin/")) {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = &op["responses"];
+            for status in ["400", "401", "403"] {
+                assert!(responses.get(status).is_some(), "{method} {route} does not document {status}");
+            }
+            assert_eq!(op["security"], serde_json::json!([{"bearer": []}]), "{method} {route}");
+        }
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    for (route, item) in paths.iter().filter(|(p, _)| p.starts_with("/v1/") && !p.starts_with("/v1/admin/")) {
         let (responses, expected): (_, &[&str]) = match item.get("get") {
             Some(get) => (&get["responses"], &["200", "304", "400"]),
             None => (&item["post"]["responses"], &["202", "400", "404", "415", "503"]),

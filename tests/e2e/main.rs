@@ -9,6 +9,7 @@ mod support;
 mod articles;
 mod contracts;
 mod discovery;
+mod editorial;
 mod engagement;
 mod graphql;
 mod http;

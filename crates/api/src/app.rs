@@ -13,7 +13,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::ApiError;
 use crate::graphql::{self, NewsdeskSchema};
 use crate::http::conditional_get;
-use crate::rest::{articles, discovery, engagement, ops, taxonomy};
+use crate::rest::{admin, articles, discovery, engagement, ops, taxonomy};
 use crate::state::AppState;
 use crate::telemetry::request_span;
 
@@ -39,7 +39,29 @@ where
             .service(taxonomy::tags)
             .service(taxonomy::tag)
             .service(taxonomy::authors)
-            .service(taxonomy::author),
+            .service(taxonomy::author)
+            .service(admin::create_article)
+            .service(admin::list_articles)
+            .service(admin::get_article)
+            .service(admin::patch_article)
+            .service(admin::put_article)
+            .service(admin::delete_article)
+            .service(admin::publish)
+            .service(admin::unpublish)
+            .service(admin::archive)
+            .service(admin::schedule)
+            .service(admin::revisions)
+            .service(admin::revision)
+            .service(admin::restore)
+            .service(admin::audit)
+            .service(admin::create_webhook)
+            .service(admin::list_webhooks)
+            .service(admin::delete_webhook)
+            .service(admin::deliveries)
+            // After every fixed `/admin/…` route, which they would otherwise shadow.
+            .service(admin::create_taxon)
+            .service(admin::put_taxon)
+            .service(admin::delete_taxon),
     )
     .service(graphql::graphql_post)
     .service(graphql::graphql_get)
@@ -66,8 +88,8 @@ async fn openapi_json() -> HttpResponse {
 
 fn cors(origins: &[String]) -> Cors {
     let cors = Cors::default()
-        .allowed_methods(["GET", "HEAD", "POST", "OPTIONS"])
-        .allowed_headers(["authorization", "content-type", "accept", "if-none-match", "x-request-id"])
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers(["authorization", "content-type", "accept", "if-none-match", "if-match", "x-request-id"])
         .expose_headers(["etag", "link", "x-request-id", "location"])
         .max_age(3600);
     if origins.is_empty() { cors.allow_any_origin() } else { origins.iter().fold(cors, |c, o| c.allowed_origin(o)) }
@@ -97,6 +119,7 @@ pub fn build(
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
+        .wrap(from_fn(crate::auth::authenticate))
         .wrap(Compress::default())
         .wrap(cors)
         .wrap(from_fn(request_span))

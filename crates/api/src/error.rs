@@ -21,6 +21,10 @@ pub fn describe(kind: ErrorKind) -> (StatusCode, &'static str, &'static str, &'s
         }
         ErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Not allowed", "FORBIDDEN"),
         ErrorKind::Conflict => (StatusCode::CONFLICT, "conflict", "Conflict", "CONFLICT"),
+        // GraphQL has one code for both kinds of conflict.
+        ErrorKind::PreconditionFailed => {
+            (StatusCode::PRECONDITION_FAILED, "stale-version", "The resource has changed", "CONFLICT")
+        }
         ErrorKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", "RATE_LIMITED"),
         ErrorKind::Unavailable => {
             (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "UNAVAILABLE")
@@ -114,8 +118,14 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = problem_response(self.status_code(), &problem(&self.0));
-        if self.0.kind == ErrorKind::Unavailable {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        match self.0.kind {
+            ErrorKind::Unavailable => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            ErrorKind::Unauthenticated => {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
         }
         response
     }
@@ -151,12 +161,12 @@ mod tests {
 
     #[test]
     fn every_kind_maps_to_a_status_and_a_code() {
-        let mut codes = std::collections::HashSet::new();
+        let mut statuses = std::collections::HashSet::new();
         for kind in ErrorKind::ALL {
             let (status, slug, _, code) = describe(kind);
             assert!(status.is_client_error() || matches!(kind, ErrorKind::Internal | ErrorKind::Unavailable));
             assert!(!slug.is_empty());
-            assert!(codes.insert(code), "duplicate code {code}");
+            assert!(statuses.insert(status), "duplicate status {status}");
             let gql = to_graphql(Error::new(kind, "x"));
             let ext = gql.extensions.expect("extensions");
             assert_eq!(ext.get("code"), Some(&async_graphql::Value::from(code)));

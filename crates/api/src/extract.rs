@@ -4,6 +4,8 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest};
 use newsdesk_domain::Error;
 use serde::de::DeserializeOwned;
@@ -41,17 +43,38 @@ pub fn parse_query<T: QueryParams>(qs: &str) -> Result<T, Error> {
         }
         seen.push(k.into_owned());
     }
-    serde_html_form::from_str::<T>(qs).map_err(|e| {
-        let msg = e.to_string();
-        // serde names the parameter between backticks: "unknown field `limt`, expected …".
-        let field = msg.split('`').nth(1).unwrap_or("query").to_owned();
-        let message = if msg.starts_with("unknown field") {
-            format!("is not a known parameter ({})", msg.split(", ").skip(1).collect::<Vec<_>>().join(", "))
-        } else {
-            msg.clone()
-        };
-        Error::field(field, message)
-    })
+    serde_html_form::from_str::<T>(qs).map_err(|e| serde_error(&e.to_string(), "query", "parameter"))
+}
+
+/// A serde complaint as a bad field: serde names it between backticks
+/// ("unknown field `limt`, expected …", "missing field `kind`").
+fn serde_error(msg: &str, whole: &str, what: &str) -> Error {
+    let field = msg.split('`').nth(1).filter(|_| msg.contains("field")).unwrap_or(whole).to_owned();
+    let message = if msg.starts_with("unknown field") {
+        format!("is not a known {what} ({})", msg.split(", ").skip(1).collect::<Vec<_>>().join(", "))
+    } else {
+        msg.to_owned()
+    };
+    Error::field(field, message)
+}
+
+/// A JSON request body. Any other media type is a 415; JSON that does not fit
+/// `T` is a 400 naming the field. An empty body is `T::default()` unless `required`.
+pub fn json_body<T: DeserializeOwned + Default>(
+    req: &HttpRequest,
+    body: &[u8],
+    required: bool,
+) -> Result<T, actix_web::Error> {
+    if body.is_empty() && !required {
+        return Ok(T::default());
+    }
+    let media = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = media.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        let res = ApiError::http(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+        return Err(InternalError::from_response("unsupported media type", res).into());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError(serde_error(&e.to_string(), "body", "field")).into())
 }
 
 #[cfg(test)]

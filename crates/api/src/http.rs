@@ -18,7 +18,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use moka::sync::Cache;
 
 use crate::state::AppState;
@@ -142,7 +142,10 @@ pub async fn conditional_get(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if req.method() != Method::GET {
+    // Editors' routes and previews are per caller: never stored, never shared.
+    let personal = req.path().starts_with("/v1/admin/")
+        || req.extensions().get::<crate::auth::Caller>().is_some_and(crate::auth::Caller::previews);
+    if req.method() != Method::GET || personal {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let key = req.uri().to_string();

@@ -2,6 +2,7 @@
 //! actix-web. Both are thin layers over the domain services.
 
 pub mod app;
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod graphql;

@@ -16,6 +16,7 @@ use crate::error::Problem;
         license(name = "MIT", identifier = "MIT")
     ),
     components(schemas(crate::rest::articles::SlugParam)),
+    modifiers(&BearerAuth),
     tags(
         (name = "articles", description = "Published articles"),
         (name = "sections", description = "The section tree"),
@@ -23,11 +24,30 @@ use crate::error::Problem;
         (name = "authors", description = "Authors"),
         (name = "engagement", description = "View and reaction beacons, and rankings"),
         (name = "discovery", description = "Search, related articles and recommendations"),
+        (name = "admin", description = "Writing content (API keys with `content:write`; webhooks and the audit log need `admin`)"),
         (name = "graphql", description = "GraphQL over HTTP"),
         (name = "operations", description = "Health, readiness, metrics and documentation"),
     )
 )]
 struct ApiDoc;
+
+/// API keys: `Authorization: Bearer <token>`, made with `newsdesk keys create`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "An API key made with `newsdesk keys create`. Scopes: `content:read` (public reads, when the \
+                 server requires a key for them), `content:preview` (drafts and scheduled articles), \
+                 `content:write` (create and change content), `admin` (everything).",
+            ))
+            .build();
+        doc.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// Errors of list routes.
 #[derive(IntoResponses)]

@@ -3,11 +3,14 @@
 
 use std::sync::Arc;
 
+use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery::DiscoveryService;
+use newsdesk_domain::editorial::EditorialService;
 use newsdesk_domain::engagement::EngagementService;
 use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::search::SearchService;
 use newsdesk_domain::service::ContentService;
+use newsdesk_domain::webhook::WebhookService;
 
 use crate::http::ResponseCache;
 use newsdesk_domain::{Error, Result};
@@ -22,6 +25,9 @@ pub struct AppState {
     pub rankings: Arc<RankingService>,
     pub search: Arc<SearchService>,
     pub discovery: Arc<DiscoveryService>,
+    pub keys: Arc<KeyService>,
+    pub editorial: Arc<EditorialService>,
+    pub webhooks: Arc<WebhookService>,
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,
@@ -35,6 +41,8 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     /// `Cache-Control: max-age` of public reads, in seconds.
     pub cache_max_age: u32,
+    /// Public reads need a key with `content:read`.
+    pub require_read_key: bool,
 }
 
 impl AppState {
@@ -50,6 +58,32 @@ impl AppState {
             Some(v) => Ok(v),
             None => self.content(move |c| load(c, key)).await,
         }
+    }
+
+    /// Run an editorial write on the blocking pool; when it succeeds, this node's
+    /// stored responses are dropped so that the next read shows it.
+    pub async fn edit<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&EditorialService) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let out = self.editorial(f).await?;
+        self.content_changed();
+        Ok(out)
+    }
+
+    /// Run an editorial read on the blocking pool.
+    pub async fn editorial<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&EditorialService) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let svc = self.editorial.clone();
+        blocking(move || f(&svc)).await
+    }
+
+    /// Content changed (here or on another node): drop every cached read.
+    pub fn content_changed(&self) {
+        self.content.invalidate();
+        self.responses.clear();
     }
 
     /// Run a content service call on the blocking thread pool.

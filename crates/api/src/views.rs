@@ -4,10 +4,12 @@
 use async_graphql::{Enum, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 use newsdesk_domain::body as dom;
+use newsdesk_domain::editorial::{AuditEntry, Revision};
 use newsdesk_domain::model::{self, Article, Section};
 use newsdesk_domain::ranking::Ranking;
 use newsdesk_domain::search::SearchResult;
 use newsdesk_domain::service::{Counted, SectionInfo};
+use newsdesk_domain::webhook::{Delivery, Webhook};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -415,4 +417,152 @@ pub struct RecommendationView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationList {
     pub data: Vec<RecommendationView>,
+}
+
+/// One stored state of an article.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionView {
+    /// The article version this revision produced.
+    pub number: i64,
+    /// The name of the key that made the change (`scheduler` for scheduled publication).
+    pub actor: String,
+    /// `article.create`, `article.update`, `article.publish`, …
+    pub action: String,
+    pub created_at: DateTime<Utc>,
+    /// The fields this revision changed.
+    pub changed: Vec<String>,
+    /// The article's editable state after the change (the admin create shape plus `status`).
+    #[schema(value_type = Object)]
+    pub article: serde_json::Value,
+}
+
+impl From<Revision> for RevisionView {
+    fn from(r: Revision) -> Self {
+        Self {
+            number: r.number,
+            actor: r.actor,
+            action: r.action,
+            created_at: r.created_at,
+            changed: r.changed,
+            article: serde_json::to_value(&r.state).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionList {
+    /// Newest first.
+    pub data: Vec<RevisionView>,
+}
+
+/// One write, as the audit log keeps it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryView {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// The name of the key that made the change.
+    pub actor: String,
+    pub action: String,
+    /// The article's id, for article actions.
+    pub article: Option<String>,
+    /// The slug (or URL) of what changed, at the time.
+    pub subject: String,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<AuditEntry> for AuditEntryView {
+    fn from(e: AuditEntry) -> Self {
+        Self {
+            id: e.id.to_string(),
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            article: e.article.map(|a| a.to_string()),
+            subject: e.subject,
+            detail: e.detail,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditList {
+    pub data: Vec<AuditEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// The signing secret: returned once, when the webhook is created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl WebhookView {
+    pub fn new(w: Webhook, secret: Option<String>) -> Self {
+        Self {
+            id: w.id.to_string(),
+            url: w.url,
+            events: w.events.iter().map(|e| e.as_str().to_owned()).collect(),
+            created_at: w.created_at,
+            secret,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub data: Vec<WebhookView>,
+}
+
+/// One event sent (or to be sent) to one webhook.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    pub id: String,
+    /// The `X-Newsdesk-Delivery` header: the event's id.
+    pub event_id: String,
+    pub event: String,
+    /// `pending`, `delivered` or `failed` (given up).
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    /// When the next attempt is due (pending only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The receiver's HTTP status at the last attempt.
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        Self {
+            id: d.id.to_string(),
+            event_id: d.event_id,
+            event: d.event,
+            status: d.status.as_str().to_owned(),
+            attempts: d.attempts,
+            created_at: d.created_at,
+            next_attempt_at: d.next_attempt_at,
+            last_status: d.last_status,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryList {
+    pub data: Vec<DeliveryView>,
+    pub next_cursor: Option<String>,
 }

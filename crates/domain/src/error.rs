@@ -11,6 +11,8 @@ pub enum ErrorKind {
     Unauthenticated,
     Forbidden,
     Conflict,
+    /// A write made from a version that is no longer current.
+    PreconditionFailed,
     RateLimited,
     /// The server cannot take this now (a full buffer); retrying shortly will work.
     Unavailable,
@@ -18,12 +20,13 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::BadInput,
         ErrorKind::NotFound,
         ErrorKind::Unauthenticated,
         ErrorKind::Forbidden,
         ErrorKind::Conflict,
+        ErrorKind::PreconditionFailed,
         ErrorKind::RateLimited,
         ErrorKind::Unavailable,
         ErrorKind::Internal,
@@ -92,6 +95,12 @@ impl Error {
     /// never built from a client's request.
     pub fn operator(detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::Internal, detail)
+    }
+
+    /// Name a field at fault (a conflict on a slug, say).
+    pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.fields.push(FieldError::new(field, message));
+        self
     }
 
     /// Prefix every field name with `prefix` (used for nested input such as `body[2]`).

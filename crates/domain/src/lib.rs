@@ -2,10 +2,12 @@
 //! REST and GraphQL share, and the repository traits that storage implements.
 //! No HTTP, no SQL.
 
+pub mod auth;
 pub mod body;
 pub mod cache;
 pub mod demo;
 pub mod discovery;
+pub mod editorial;
 pub mod engagement;
 pub mod error;
 pub mod model;
@@ -17,6 +19,7 @@ pub mod search;
 pub mod service;
 pub mod slug;
 pub mod transfer;
+pub mod webhook;
 
 pub use body::Block;
 pub use error::{Error, ErrorKind, FieldError, Result, Validator};

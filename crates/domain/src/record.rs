@@ -87,7 +87,7 @@ pub struct ViewRecord {
 
 const MAX_TITLE: usize = 300;
 const MAX_SUMMARY: usize = 2_000;
-const MAX_NAME: usize = 200;
+pub const MAX_NAME: usize = 200;
 
 /// Check a display name: present, short, single line.
 pub fn check_name(v: &mut Validator, field: &str, name: &str, max: usize) {
@@ -144,16 +144,43 @@ impl Record {
     }
 }
 
+/// The rules every article meets, however it is written (import or admin API).
+/// Fields that are not given (`None`) are not checked.
+pub fn check_article(
+    v: &mut Validator,
+    title: Option<&str>,
+    summary: Option<&str>,
+    body: Option<&[Block]>,
+    hero_image: Option<&Image>,
+    tags: usize,
+    authors: usize,
+) {
+    if let Some(title) = title {
+        check_name(v, "title", title, MAX_TITLE);
+    }
+    if summary.is_some_and(|s| s.len() > MAX_SUMMARY) {
+        v.push("summary", format!("must be at most {MAX_SUMMARY} bytes"));
+    }
+    if let Some(body) = body {
+        validate_body(body, v);
+    }
+    if let Some(img) = hero_image {
+        img.validate_into(v, "heroImage");
+    }
+    if tags > 50 {
+        v.push("tags", "at most 50 tags");
+    }
+    if authors > 20 {
+        v.push("authors", "at most 20 authors");
+    }
+}
+
 impl ArticleRecordIn {
     pub fn validate_into(&self, v: &mut Validator) {
-        check_name(v, "title", &self.title, MAX_TITLE);
-        if self.summary.len() > MAX_SUMMARY {
-            v.push("summary", format!("must be at most {MAX_SUMMARY} bytes"));
-        }
-        validate_body(&self.body, v);
-        if let Some(img) = &self.hero_image {
-            img.validate_into(v, "heroImage");
-        }
+        let (tags, authors) = (self.tags.len(), self.authors.len());
+        let (title, summary, body) =
+            (Some(self.title.as_str()), Some(self.summary.as_str()), Some(self.body.as_slice()));
+        check_article(v, title, summary, body, self.hero_image.as_ref(), tags, authors);
         if matches!(self.status, Status::Published | Status::Scheduled) && self.published_at.is_none() {
             v.push("publishedAt", "is required for published and scheduled articles");
         }
@@ -167,12 +194,6 @@ impl ArticleRecordIn {
             if r.count < 0 {
                 v.push(format!("reactions[{i}].count"), "must not be negative");
             }
-        }
-        if self.tags.len() > 50 {
-            v.push("tags", "at most 50 tags");
-        }
-        if self.authors.len() > 20 {
-            v.push("authors", "at most 20 authors");
         }
     }
 }

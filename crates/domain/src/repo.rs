@@ -35,6 +35,8 @@ pub trait ContentRepo: Send + Sync {
     /// One article by slug or id, whatever its status, with its body.
     fn article_by_slug(&self, slug: &str) -> Result<Option<(ArticleRecord, Vec<Block>)>>;
     fn article_by_id(&self, id: ArticleId) -> Result<Option<(ArticleRecord, Vec<Block>)>>;
+    /// The current slug of the article that had `slug` before.
+    fn redirect(&self, slug: &str) -> Result<Option<crate::Slug>>;
     fn list_articles(&self, query: &ArticleQuery) -> Result<Vec<ArticleRecord>>;
     /// Articles by id, whatever their status, without bodies.
     fn records_of(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>>;

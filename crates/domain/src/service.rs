@@ -48,6 +48,14 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// The answer to a lookup by slug.
+#[derive(Debug, Clone)]
+pub enum Found {
+    Article(Arc<Article>),
+    /// The slug is a former one of the article now at this slug.
+    Moved(Slug),
+}
+
 pub struct ContentService {
     repo: Arc<dyn ContentRepo>,
     tree: RwLock<Option<(Instant, Arc<SectionTree>)>>,
@@ -106,7 +114,7 @@ impl ContentService {
             return Ok(a);
         }
         let found = self.repo.article_by_slug(slug)?;
-        let article = Arc::new(self.visible_full(found, || format!("article `{slug}`"))?);
+        let article = Arc::new(self.full(found, true, || format!("article `{slug}`"))?);
         if let Some(c) = &self.cache {
             c.put_article(slug, article.clone());
         }
@@ -116,16 +124,41 @@ impl ContentService {
     /// A published article by id, with body and relations.
     pub fn article_by_id(&self, id: ArticleId) -> Result<Article> {
         let found = self.repo.article_by_id(id)?;
-        self.visible_full(found, || format!("article {id}"))
+        self.full(found, true, || format!("article {id}"))
     }
 
-    fn visible_full(
+    /// An article of any status by id (editors and previews), never cached.
+    pub fn any_article(&self, id: ArticleId) -> Result<Article> {
+        let found = self.repo.article_by_id(id)?;
+        self.full(found, false, || format!("article {id}"))
+    }
+
+    /// An article by slug: a published one, or with `preview` one of any status.
+    /// A former slug answers where the article is now.
+    pub fn find_article(&self, slug: &str, preview: bool) -> Result<Found> {
+        let found = if preview {
+            let found = self.repo.article_by_slug(slug)?;
+            self.full(found, false, || format!("article `{slug}`")).map(Arc::new)
+        } else {
+            self.article(slug)
+        };
+        match found {
+            Err(e) if e.kind == crate::ErrorKind::NotFound => match self.repo.redirect(slug)? {
+                Some(to) => Ok(Found::Moved(to)),
+                None => Err(e),
+            },
+            r => r.map(Found::Article),
+        }
+    }
+
+    fn full(
         &self,
         found: Option<(ArticleRecord, Vec<crate::Block>)>,
+        visible_only: bool,
         what: impl FnOnce() -> String,
     ) -> Result<Article> {
         match found {
-            Some((record, body)) if record.is_visible_at(now()) => {
+            Some((record, body)) if !visible_only || record.is_visible_at(now()) => {
                 let mut article = self.hydrate(vec![record])?.pop().ok_or_else(|| Error::not_found(what()))?;
                 article.body = Some(body);
                 Ok(article)

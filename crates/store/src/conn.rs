@@ -184,6 +184,36 @@ fn run_migrations(conn: &mut AnyConnection) -> Result<()> {
     Ok(())
 }
 
+/// The error of a transaction: a domain error (a missing reference, a stale
+/// version…) that rolls it back and reaches the caller as is, or a database error.
+pub(crate) enum TxError {
+    Domain(Error),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError::Db(e)
+    }
+}
+
+impl From<Error> for TxError {
+    fn from(e: Error) -> Self {
+        TxError::Domain(e)
+    }
+}
+
+impl From<TxError> for Error {
+    fn from(e: TxError) -> Self {
+        match e {
+            TxError::Domain(e) => e,
+            TxError::Db(e) => db_err(e),
+        }
+    }
+}
+
+pub(crate) type TxResult<T> = std::result::Result<T, TxError>;
+
 /// Map a Diesel error to the domain vocabulary: the one place this happens.
 pub fn db_err(e: diesel::result::Error) -> Error {
     use diesel::result::{DatabaseErrorKind, Error as D};

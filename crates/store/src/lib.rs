@@ -6,6 +6,7 @@
 
 pub mod conn;
 mod discovery;
+mod editorial;
 mod engagement;
 mod repo;
 mod rows;

@@ -11,11 +11,13 @@ use newsdesk_domain::model::{
 };
 use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort};
 use newsdesk_domain::repo::ContentRepo;
-use newsdesk_domain::{Error, Result};
+use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, Pool, db_err};
 use crate::rows::{ArticleRow, AuthorRow, SectionRow, TagRow, parse_body, to_naive};
-use crate::schema::{article_authors, article_reactions, article_tags, articles, authors, sections, tags};
+use crate::schema::{
+    article_authors, article_reactions, article_redirects, article_tags, articles, authors, sections, tags,
+};
 
 /// The store: a pool plus the repository implementations.
 #[derive(Clone)]
@@ -168,6 +170,18 @@ impl ContentRepo for Store {
                 .optional()
         })?;
         row.map(|(r, body)| Ok((ArticleRecord::try_from(r)?, parse_body(&body)?))).transpose()
+    }
+
+    fn redirect(&self, slug: &str) -> Result<Option<Slug>> {
+        let to: Option<String> = self.with(|c| {
+            article_redirects::table
+                .inner_join(articles::table)
+                .filter(article_redirects::slug.eq(slug))
+                .select(articles::slug)
+                .first(c)
+                .optional()
+        })?;
+        to.map(|s| Slug::parse(s).map_err(Error::internal)).transpose()
     }
 
     fn list_articles(&self, q: &ArticleQuery) -> Result<Vec<ArticleRecord>> {

@@ -135,7 +135,7 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(Error::internal)
 }
 
-/// The columns an import writes into `articles`.
+/// The editable columns of `articles` (counters and bookkeeping aside).
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = articles)]
 #[diesel(treat_none_as_null = true)]
@@ -150,5 +150,33 @@ pub struct ArticleChanges {
     pub published_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub reading_time_minutes: i32,
-    pub views: i64,
+}
+
+impl ArticleChanges {
+    /// The columns of an article's editable state, with the ids its slugs resolved to.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        slug: &Slug,
+        title: &str,
+        summary: &str,
+        body: &[Block],
+        section_id: i64,
+        hero_image: Option<&Image>,
+        status: Status,
+        published_at: Option<DateTime<Utc>>,
+        updated_at: DateTime<Utc>,
+    ) -> Result<Self> {
+        Ok(Self {
+            slug: slug.as_str().to_owned(),
+            title: title.to_owned(),
+            summary: summary.to_owned(),
+            body: to_json(&body)?,
+            section_id,
+            hero_image: hero_image.map(to_json).transpose()?,
+            status: status.as_str().to_owned(),
+            published_at: published_at.map(to_naive),
+            updated_at: to_naive(updated_at),
+            reading_time_minutes: newsdesk_domain::body::reading_time_minutes(body),
+        })
+    }
 }

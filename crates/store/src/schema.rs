@@ -112,6 +112,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        key_id -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    article_revisions (article_id, number) {
+        article_id -> BigInt,
+        number -> BigInt,
+        actor -> Text,
+        action -> Text,
+        created_at -> Timestamp,
+        changed -> Text,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    article_redirects (slug) {
+        slug -> Text,
+        article_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        article_id -> Nullable<BigInt>,
+        subject -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> Text,
+        event -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    content_version (id) {
+        id -> BigInt,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(engagement_buckets -> articles (article_id));
 diesel::joinable!(view_sessions -> articles (article_id));
@@ -122,6 +199,9 @@ diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_reactions -> articles (article_id));
 diesel::joinable!(article_reads -> articles (article_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_redirects -> articles (article_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     sections,
@@ -135,4 +215,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     engagement_buckets,
     view_sessions,
     session_reactions,
+    article_revisions,
+    article_redirects,
+    webhooks,
+    webhook_deliveries,
 );

@@ -3,25 +3,25 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use newsdesk_domain::body::{Block, reading_time_minutes};
+use newsdesk_domain::body::Block;
 use newsdesk_domain::model::ArticleRecord;
 use newsdesk_domain::record::{ArticleRecordIn, Record, ViewRecord};
 use newsdesk_domain::repo::TransferRepo;
 use newsdesk_domain::service::now;
-use newsdesk_domain::{Error, Result, Slug};
+use newsdesk_domain::{Error, Result, Slug, Validator};
 
-use crate::conn::{AnyConnection, MultiBackend, db_err};
+use crate::conn::{AnyConnection, MultiBackend, TxError, TxResult, db_err};
 use crate::engagement::BucketAdds;
 use crate::per_backend;
 use crate::repo::{Store, convert};
-use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_json, to_naive, to_utc};
+use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_naive, to_utc};
 use crate::schema::{
     article_authors, article_reactions, article_reads, article_tags, articles, authors, sections, tags,
 };
 
-/// Slug-to-id lookups made while importing one batch.
+/// Slug-to-id lookups made while writing one batch.
 #[derive(Default)]
-struct Ids {
+pub(crate) struct Ids {
     sections: HashMap<String, i64>,
     tags: HashMap<String, i64>,
     authors: HashMap<String, i64>,
@@ -29,21 +29,6 @@ struct Ids {
     /// Reading history of this batch, written together at its end.
     reads: Vec<(i64, String, chrono::NaiveDateTime)>,
 }
-
-/// Why one record could not be written: a reference to something that does not
-/// exist (the client's fault), or a database failure.
-enum WriteError {
-    Missing(Error),
-    Db(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for WriteError {
-    fn from(e: diesel::result::Error) -> Self {
-        WriteError::Db(e)
-    }
-}
-
-type WriteResult<T> = std::result::Result<T, WriteError>;
 
 macro_rules! lookup {
     ($conn:expr, $cache:expr, $table:ident, $slug:expr, $field:expr, $what:expr) => {{
@@ -53,12 +38,8 @@ macro_rules! lookup {
             None => {
                 let id: Option<i64> =
                     $table::table.filter($table::slug.eq(slug.as_str())).select($table::id).first($conn).optional()?;
-                let id = id.ok_or_else(|| {
-                    WriteError::Missing(Error::field(
-                        $field,
-                        format!("no {} `{}` exists (is it defined earlier in the file?)", $what, slug),
-                    ))
-                })?;
+                let id =
+                    id.ok_or_else(|| TxError::Domain(Error::field($field, format!("no {} `{}` exists", $what, slug))))?;
                 $cache.insert(slug.as_str().to_owned(), id);
                 id
             }
@@ -66,7 +47,7 @@ macro_rules! lookup {
     }};
 }
 
-fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> WriteResult<()> {
+fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> TxResult<()> {
     match record {
         Record::Section(s) => {
             let parent = match &s.parent {
@@ -113,50 +94,52 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> Wri
     Ok(())
 }
 
-fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -> WriteResult<()> {
-    let section_id = lookup!(conn, ids.sections, sections, &a.section, "section", "section");
-    let mut tag_ids = Vec::with_capacity(a.tags.len());
-    for (i, t) in a.tags.iter().enumerate() {
-        let id = lookup!(conn, ids.tags, tags, t, format!("tags[{i}]"), "tag");
-        if !tag_ids.contains(&id) {
+/// The ids of an article's section, tags and authors, each missing one a bad
+/// field named as the client named it.
+pub(crate) fn resolve_refs(
+    conn: &mut AnyConnection,
+    ids: &mut Ids,
+    section: &Slug,
+    tag_slugs: &[Slug],
+    author_slugs: &[Slug],
+) -> TxResult<(i64, Vec<i64>, Vec<i64>)> {
+    let mut missing = Validator::default();
+    let mut check = |r: TxResult<i64>| -> TxResult<Option<i64>> {
+        match r {
+            Ok(id) => Ok(Some(id)),
+            Err(TxError::Domain(e)) => {
+                missing.check(Err::<(), _>(e));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    };
+    let section_id = check((|| Ok(lookup!(conn, ids.sections, sections, section, "section", "section")))())?;
+    let mut tag_ids = Vec::with_capacity(tag_slugs.len());
+    for (i, t) in tag_slugs.iter().enumerate() {
+        if let Some(id) = check((|| Ok(lookup!(conn, ids.tags, tags, t, format!("tags[{i}]"), "tag")))())?
+            && !tag_ids.contains(&id)
+        {
             tag_ids.push(id);
         }
     }
-    let mut author_ids = Vec::with_capacity(a.authors.len());
-    for (i, au) in a.authors.iter().enumerate() {
-        let id = lookup!(conn, ids.authors, authors, au, format!("authors[{i}]"), "author");
-        if !author_ids.contains(&id) {
+    let mut author_ids = Vec::with_capacity(author_slugs.len());
+    for (i, a) in author_slugs.iter().enumerate() {
+        if let Some(id) = check((|| Ok(lookup!(conn, ids.authors, authors, a, format!("authors[{i}]"), "author")))())?
+            && !author_ids.contains(&id)
+        {
             author_ids.push(id);
         }
     }
-    let body = to_json(&a.body).map_err(WriteError::Missing)?;
-    let hero = a.hero_image.as_ref().map(to_json).transpose().map_err(WriteError::Missing)?;
-    let now = to_naive(now());
-    let changes = ArticleChanges {
-        slug: a.slug.as_str().to_owned(),
-        title: a.title.clone(),
-        summary: a.summary.clone(),
-        body,
-        section_id,
-        hero_image: hero,
-        status: a.status.as_str().to_owned(),
-        published_at: a.published_at.map(to_naive),
-        updated_at: now,
-        reading_time_minutes: reading_time_minutes(&a.body),
-        views: a.views,
-    };
-    let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(articles::table)
-        .values((&changes, articles::created_at.eq(now), articles::version.eq(1_i64)))
-        .on_conflict(articles::slug)
-        .do_update()
-        .set((&changes, articles::version.eq(articles::version + 1_i64)))
-        .returning(articles::id)
-        .get_result(c))?;
-    ids.articles.insert(a.slug.as_str().to_owned(), id);
+    missing.finish()?;
+    Ok((section_id.unwrap_or_default(), tag_ids, author_ids))
+}
 
+/// Replace an article's tags and authors, keeping the given order.
+pub(crate) fn set_relations(conn: &mut AnyConnection, id: i64, tag_ids: &[i64], author_ids: &[i64]) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
     let tag_rows: Vec<_> = (0_i32..)
-        .zip(&tag_ids)
+        .zip(tag_ids)
         .map(|(pos, t)| (article_tags::article_id.eq(id), article_tags::tag_id.eq(*t), article_tags::position.eq(pos)))
         .collect();
     if !tag_rows.is_empty() {
@@ -164,7 +147,7 @@ fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -
     }
     diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id))).execute(conn)?;
     let author_rows: Vec<_> = (0_i32..)
-        .zip(&author_ids)
+        .zip(author_ids)
         .map(|(pos, au)| {
             (article_authors::article_id.eq(id), article_authors::author_id.eq(*au), article_authors::position.eq(pos))
         })
@@ -172,6 +155,33 @@ fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -
     if !author_rows.is_empty() {
         per_backend!(&mut *conn, |c| diesel::insert_into(article_authors::table).values(&author_rows).execute(c))?;
     }
+    Ok(())
+}
+
+fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -> TxResult<()> {
+    let (section_id, tag_ids, author_ids) = resolve_refs(conn, ids, &a.section, &a.tags, &a.authors)?;
+    let now = now();
+    let changes = ArticleChanges::new(
+        &a.slug,
+        &a.title,
+        &a.summary,
+        &a.body,
+        section_id,
+        a.hero_image.as_ref(),
+        a.status,
+        a.published_at,
+        now,
+    )?;
+    let views = articles::views.eq(a.views);
+    let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(articles::table)
+        .values((&changes, views, articles::created_at.eq(to_naive(now)), articles::version.eq(1_i64)))
+        .on_conflict(articles::slug)
+        .do_update()
+        .set((&changes, views, articles::version.eq(articles::version + 1_i64)))
+        .returning(articles::id)
+        .get_result(c))?;
+    ids.articles.insert(a.slug.as_str().to_owned(), id);
+    set_relations(conn, id, &tag_ids, &author_ids)?;
     diesel::delete(article_reactions::table.filter(article_reactions::article_id.eq(id))).execute(conn)?;
     let mut reactions: HashMap<&str, i64> = HashMap::new();
     for r in &a.reactions {
@@ -226,16 +236,9 @@ impl TransferRepo for Store {
         let outcome = conn.transaction::<(), diesel::result::Error, _>(|c| {
             let mut ids = Ids::default();
             for (i, record) in records.iter().enumerate() {
-                match write_record(c, &mut ids, record) {
-                    Ok(()) => {}
-                    Err(WriteError::Missing(e)) => {
-                        failed = Some((i, e));
-                        return Err(diesel::result::Error::RollbackTransaction);
-                    }
-                    Err(WriteError::Db(e)) => {
-                        failed = Some((i, db_err(e)));
-                        return Err(diesel::result::Error::RollbackTransaction);
-                    }
+                if let Err(e) = write_record(c, &mut ids, record) {
+                    failed = Some((i, e.into()));
+                    return Err(diesel::result::Error::RollbackTransaction);
                 }
             }
             write_reads(c, &ids.reads).map_err(|e| {

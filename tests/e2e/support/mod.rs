@@ -126,6 +126,19 @@ pub fn cli(db: &TestDb, args: &[&str], stdin: Option<&[u8]>) -> (bool, Vec<u8>, 
     (out.status.success(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// Create an API key with `newsdesk keys create`; its token.
+pub fn key(db: &TestDb, name: &str, scopes: &[&str]) -> String {
+    let mut args = vec!["keys", "create", "--name", name];
+    for s in scopes {
+        args.extend(["--scope", s]);
+    }
+    let (ok, out, err) = cli(db, &args, None);
+    assert!(ok, "keys create: {err}");
+    let token = String::from_utf8(out).expect("utf-8");
+    assert_eq!(token.lines().count(), 1, "the token alone on stdout");
+    token.trim().to_owned()
+}
+
 /// A running `newsdesk serve` on its own database.
 pub struct TestApp {
     db: Option<TestDb>,
@@ -177,6 +190,8 @@ impl TestApp {
         let base = rx.recv_timeout(Duration::from_secs(120)).expect("server did not start");
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Redirects are answers under test.
+            .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
@@ -215,6 +230,19 @@ impl TestApp {
             req = req.header(*k, *v);
         }
         Resp::from(req.send(body.as_bytes()).expect("POST"))
+    }
+
+    /// Any request, with an optional JSON body.
+    pub fn send(&self, method: &str, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
+        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.unwrap_or("").as_bytes().to_vec()).expect("request");
+        Resp::from(self.agent.run(req).expect(method))
     }
 
     /// GET a JSON document, asserting 200.

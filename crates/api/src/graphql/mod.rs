@@ -2,6 +2,7 @@
 //! GET with query parameters (queries only), GraphiQL for browsers, and both
 //! `application/json` and `application/graphql-response+json` responses.
 
+mod admin;
 mod discovery;
 mod engagement;
 mod loaders;
@@ -13,13 +14,14 @@ use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{EmptySubscription, Schema};
 use newsdesk_domain::engagement::Client;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{QueryParams, parse_query};
 use crate::http::Stored;
@@ -111,10 +113,13 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
         body.extensions.as_ref().map(|v| v.to_string()).unwrap_or_default(),
         body.query
     );
-    if let Some(stored) = state.responses.get(&key) {
+    // A preview key sees drafts: its answers are its own.
+    let caller = req.extensions().get::<Caller>().cloned().unwrap_or_default();
+    let personal = caller.previews();
+    if !personal && let Some(stored) = state.responses.get(&key) {
         return stored.respond(None);
     }
-    let cacheable = !is_mutation(&body.query, body.operation_name.as_deref());
+    let cacheable = !personal && !is_mutation(&body.query, body.operation_name.as_deref());
     let mut request = async_graphql::Request::new(body.query);
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
@@ -138,7 +143,7 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
         Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`extensions` must be a JSON object"),
     }
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    request = request.data(Client::from_user_agent(user_agent));
+    request = request.data(Client::from_user_agent(user_agent)).data(caller);
     let mut response = schema.execute(loaders::attach(request, state)).await;
     // Errors raised before execution (syntax, validation, limits) have no path.
     let request_error = response.data == async_graphql::Value::Null

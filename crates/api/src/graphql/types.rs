@@ -8,10 +8,12 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object};
 use newsdesk_domain::model::{self, ArticleId, ArticleRecord, SectionTree};
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, Page};
+use newsdesk_domain::service::Found;
 use newsdesk_domain::{Error, Slug, Validator};
 
 use super::loaders::Load;
 use super::scalars::DateTime;
+use crate::auth::Caller;
 use crate::error::to_graphql;
 use crate::state::{AppState, blocking};
 use crate::views::{self, Block, ImageView, ReactionCount};
@@ -415,9 +417,26 @@ pub struct ContentQuery;
 impl ContentQuery {
     /// One published article, by slug or by id.
     async fn article(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> GqlResult<Option<Article>> {
+        let preview = ctx.data::<Caller>()?.previews();
         let r = match (slug, id) {
-            (Some(slug), None) => state(ctx)?.read(slug, |c, s| c.cached_article(s), |c, s| c.article(&s)).await,
+            (Some(slug), None) => {
+                let found = match state(ctx)?.content.cached_article(&slug).filter(|_| !preview) {
+                    Some(a) => Ok(Found::Article(a)),
+                    None => state(ctx)?.content(move |c| c.find_article(&slug, preview)).await,
+                };
+                match found {
+                    Ok(Found::Moved(to)) => {
+                        state(ctx)?.content(move |c| c.find_article(to.as_str(), preview)).await.and_then(|f| match f {
+                            Found::Article(a) => Ok(a),
+                            Found::Moved(_) => Err(Error::not_found("article")),
+                        })
+                    }
+                    Ok(Found::Article(a)) => Ok(a),
+                    Err(e) => Err(e),
+                }
+            }
             (None, Some(id)) => match id.parse::<i64>() {
+                Ok(id) if preview => state(ctx)?.content(move |c| c.any_article(ArticleId(id)).map(Arc::new)).await,
                 Ok(id) => state(ctx)?.content(move |c| c.article_by_id(ArticleId(id)).map(Arc::new)).await,
                 Err(_) => return Ok(None),
             },
@@ -499,4 +518,4 @@ impl ContentQuery {
 pub struct Query(ContentQuery, super::engagement::EngagementQuery, super::discovery::DiscoveryQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(super::engagement::EngagementMutation);
+pub struct Mutation(super::engagement::EngagementMutation, super::admin::AdminMutation);

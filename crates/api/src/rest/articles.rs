@@ -1,10 +1,13 @@
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, parse_time};
+use newsdesk_domain::service::Found;
 use newsdesk_domain::{Slug, Validator};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{json, json_page};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
 use crate::openapi::{NotFound, ReadErrors};
@@ -142,18 +145,43 @@ pub struct NoParams {}
 impl QueryParams for NoParams {}
 
 /// One published article, with its body.
+///
+/// A former slug of the article answers 301 with its current address. With a key
+/// that has `content:preview`, drafts and scheduled articles are shown too.
 #[utoipa::path(
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
-    responses((status = 200, description = "The article", body = ArticleView), NotFound)
+    responses(
+        (status = 200, description = "The article", body = ArticleView),
+        (status = 301, description = "A former slug: `Location` has the current address", headers(("Location" = String))),
+        NotFound
+    ),
+    security((), ("bearer" = []))
 )]
 #[get("/articles/{slug}")]
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    caller: Caller,
     _q: StrictQuery<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let article = state.read(slug, |c, s| c.cached_article(s), |c, s| c.article(&s)).await?;
-    json(&ArticleView::from(article.as_ref()))
+    let preview = caller.previews();
+    let found = match state.content.cached_article(&slug).filter(|_| !preview) {
+        Some(a) => Found::Article(a),
+        None => state.content(move |c| c.find_article(&slug, preview)).await?,
+    };
+    match found {
+        Found::Article(a) => {
+            let mut res = json(&ArticleView::from(a.as_ref()))?;
+            if preview {
+                res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            }
+            Ok(res)
+        }
+        Found::Moved(to) => Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, format!("/v1/articles/{to}")))
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
+            .finish()),
+    }
 }

@@ -1,5 +1,6 @@
 //! REST handlers: extract, call one service method, map to a view.
 
+pub mod admin;
 pub mod articles;
 pub mod discovery;
 pub mod engagement;

@@ -1,0 +1,685 @@
+//! The editorial REST API under `/v1/admin/`: thin adapters over the editorial
+//! and webhook services, which check the caller's scopes.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use newsdesk_domain::editorial::{ArticleInput, Lifecycle, TaxonInput, TaxonKind};
+use newsdesk_domain::model::{Article, ArticleId, Status};
+use newsdesk_domain::query::{Limit, parse_time};
+use newsdesk_domain::{Error, Slug, Validator};
+use serde::Deserialize;
+use utoipa::{IntoParams, IntoResponses, ToSchema};
+
+use super::json_page;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::extract::{QueryParams, StrictQuery, json_body};
+use crate::state::AppState;
+use crate::views::{
+    ArticleList, ArticleView, AuditList, Block, DeliveryList, ImageView, RevisionList, RevisionView, WebhookList,
+    WebhookView,
+};
+
+type Reply = Result<HttpResponse, actix_web::Error>;
+
+/// Errors of the editorial routes.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum WriteErrors {
+    /// Invalid input; `errors[]` names every bad field.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No key, or a key that is not valid.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// The key lacks the scope this needs.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Nothing has this id or slug.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// A slug is taken, or something still refers to what is being deleted.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// The article changed since the version the request was made from.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+    /// The body is not `application/json`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+}
+
+/// An article as written by an editor: the create shape, and every field
+/// optional for a partial update.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ArticleWrite {
+    /// Required on create and replace.
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    slug: Option<String>,
+    /// Required on create and replace.
+    title: Option<String>,
+    summary: Option<String>,
+    /// The section's slug. Required on create and replace.
+    section: Option<String>,
+    /// Tag slugs, in display order.
+    tags: Option<Vec<String>>,
+    /// Author slugs, in byline order.
+    authors: Option<Vec<String>>,
+    /// Required on create and replace.
+    body: Option<Vec<Block>>,
+    /// `null` removes it.
+    hero_image: Option<ImageView>,
+    /// `null` clears it. Publication itself is a lifecycle action.
+    published_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The version the change was made from; or send the article's ETag in `If-Match`.
+    /// Required for updates, refused on create.
+    version: Option<i64>,
+}
+
+/// An optional body of lifecycle actions.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VersionBody {
+    /// The version the action was decided on; or send `If-Match`. Optional.
+    version: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScheduleBody {
+    /// When the article goes public: a future RFC 3339 instant.
+    #[schema(value_type = String, format = DateTime)]
+    published_at: Option<String>,
+    version: Option<i64>,
+}
+
+/// A section, tag or author.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TaxonWrite {
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
+    slug: String,
+    name: String,
+    /// Sections only: the parent's slug.
+    parent: Option<String>,
+    /// Authors only.
+    bio: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct AdminListParams {
+    /// Only articles with this status: `draft`, `scheduled`, `published`, `archived`.
+    status: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl QueryParams for AdminListParams {}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Only entries about this article (its id).
+    article: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl QueryParams for AuditParams {}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl QueryParams for PageParams {}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookWrite {
+    /// Where deliveries are POSTed: an absolute http(s) URL.
+    url: String,
+    /// `article.created`, `article.updated`, `article.published`, `article.unpublished`,
+    /// `article.scheduled`, `article.archived`, `article.deleted`.
+    events: Vec<String>,
+}
+
+fn limit(s: Option<String>) -> Result<Limit, Error> {
+    s.map_or(Ok(Limit::DEFAULT), |s| Limit::parse("limit", &s, Limit::MAX))
+}
+
+/// An id from the path; anything that is not one names nothing.
+fn parse_id(what: &str, s: &str) -> Result<i64, Error> {
+    s.parse::<i64>().map_err(|_| Error::not_found(format!("{what} `{s}`")))
+}
+
+/// The version in `If-Match` (the ETag of the article, `"7"`), if sent.
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let v = v.to_str().unwrap_or("").trim();
+    if v == "*" {
+        return Ok(None);
+    }
+    v.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .map(Some)
+        .map_err(|_| Error::field("If-Match", "must be the article's ETag, such as \"7\""))
+}
+
+/// The version a write was made from: `If-Match` or the body's `version`, which
+/// must agree when both are sent.
+fn version_of(req: &HttpRequest, body: Option<i64>) -> Result<Option<i64>, Error> {
+    match (if_match(req)?, body) {
+        (Some(h), Some(b)) if h != b => Err(Error::field("version", "differs from If-Match")),
+        (h, b) => Ok(h.or(b)),
+    }
+}
+
+/// An article with its version as a strong ETag, never cached by anyone.
+fn article_reply(status: StatusCode, a: &Article) -> Reply {
+    let body = serde_json::to_vec(&ArticleView::from(a)).map_err(|e| ApiError(Error::internal(e)))?;
+    let mut res = HttpResponse::build(status);
+    res.content_type("application/json")
+        .insert_header((header::ETAG, format!("\"{}\"", a.record.version)))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    if status == StatusCode::CREATED {
+        res.insert_header((header::LOCATION, format!("/v1/admin/articles/{}", a.record.id)));
+    }
+    Ok(res.body(body))
+}
+
+fn no_store(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Create an article (as a draft).
+#[utoipa::path(
+    tag = "admin",
+    request_body = ArticleWrite,
+    responses((status = 201, description = "Created; `Location` and `ETag` (the version) are set", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/articles")]
+pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Reply {
+    let input: ArticleInput = json_body(&req, &body, true)?;
+    let a = state.edit(move |e| e.create(caller.principal(), input)).await.map_err(ApiError)?;
+    article_reply(StatusCode::CREATED, &a)
+}
+
+/// List articles of any status, newest first.
+#[utoipa::path(
+    tag = "admin",
+    params(AdminListParams),
+    responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/admin/articles")]
+pub async fn list_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: StrictQuery<AdminListParams>,
+) -> Reply {
+    let q = q.0;
+    let mut v = Validator::default();
+    let status = q.status.and_then(|s| v.check(Status::parse(&s)));
+    let limit = v.check(limit(q.limit));
+    v.finish().map_err(ApiError)?;
+    let limit = limit.unwrap_or(Limit::DEFAULT);
+    let cursor = q.cursor;
+    let page = state
+        .editorial(move |e| e.articles(caller.principal(), status, cursor.as_deref(), limit))
+        .await
+        .map_err(ApiError)?;
+    let body =
+        ArticleList { data: page.items.iter().map(ArticleView::from).collect(), next_cursor: page.next_cursor.clone() };
+    Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
+}
+
+/// One article of any status, with its version as `ETag`.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id")),
+    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/admin/articles/{id}")]
+pub async fn get_article(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
+    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let a = state.editorial(move |e| e.article(caller.principal(), id)).await.map_err(ApiError)?;
+    article_reply(StatusCode::OK, &a)
+}
+
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: &str,
+    body: &[u8],
+    replace: bool,
+) -> Reply {
+    let id = ArticleId(parse_id("article", id).map_err(ApiError)?);
+    let mut input: ArticleInput = json_body(&req, body, true)?;
+    input.version = version_of(&req, input.version).map_err(ApiError)?;
+    let a = state.edit(move |e| e.update(caller.principal(), id, input, replace)).await.map_err(ApiError)?;
+    article_reply(StatusCode::OK, &a)
+}
+
+/// Change some fields of an article.
+///
+/// Send the version the change was made from (`If-Match` with the ETag, or
+/// `version`); a stale one changes nothing and answers 412. Every change is a
+/// revision; a new slug keeps the old one as a redirect.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
+    request_body = ArticleWrite,
+    responses((status = 200, description = "The updated article", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[patch("/admin/articles/{id}")]
+pub async fn patch_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Reply {
+    update(req, state, caller, &id, &body, false).await
+}
+
+/// Replace an article's editable fields (its lifecycle stays).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
+    request_body = ArticleWrite,
+    responses((status = 200, description = "The replaced article", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[put("/admin/articles/{id}")]
+pub async fn put_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Reply {
+    update(req, state, caller, &id, &body, true).await
+}
+
+/// Delete an article, with its history; `If-Match` is checked when sent.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the deletion was decided on")),
+    responses((status = 204, description = "Deleted"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[delete("/admin/articles/{id}")]
+pub async fn delete_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Reply {
+    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let version = if_match(&req).map_err(ApiError)?;
+    state.edit(move |e| e.delete(caller.principal(), id, version)).await.map_err(ApiError)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn lifecycle(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: &str,
+    body: &[u8],
+    action: &str,
+) -> Reply {
+    let id = ArticleId(parse_id("article", id).map_err(ApiError)?);
+    let (step, version) = if action == "schedule" {
+        let b: ScheduleBody = json_body(&req, body, true)?;
+        let at = match b.published_at {
+            Some(s) => parse_time("publishedAt", &s),
+            None => Err(Error::field("publishedAt", "is required")),
+        }
+        .map_err(ApiError)?;
+        (Lifecycle::Schedule(at), b.version)
+    } else {
+        let b: VersionBody = json_body(&req, body, false)?;
+        let step = match action {
+            "publish" => Lifecycle::Publish,
+            "unpublish" => Lifecycle::Unpublish,
+            _ => Lifecycle::Archive,
+        };
+        (step, b.version)
+    };
+    let version = version_of(&req, version).map_err(ApiError)?;
+    let a = state.edit(move |e| e.transition(caller.principal(), id, step, version)).await.map_err(ApiError)?;
+    article_reply(StatusCode::OK, &a)
+}
+
+/// Publish now (a future `publishedAt` is brought forward to now).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id")),
+    request_body(content = Option<VersionBody>, description = "Optional"),
+    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/articles/{id}/publish")]
+pub async fn publish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Reply {
+    lifecycle(req, state, caller, &id, &body, "publish").await
+}
+
+/// Back to draft: out of public view.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id")),
+    request_body(content = Option<VersionBody>, description = "Optional"),
+    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/articles/{id}/unpublish")]
+pub async fn unpublish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Reply {
+    lifecycle(req, state, caller, &id, &body, "unpublish").await
+}
+
+/// Archive: out of public view, kept.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id")),
+    request_body(content = Option<VersionBody>, description = "Optional"),
+    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/articles/{id}/archive")]
+pub async fn archive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Reply {
+    lifecycle(req, state, caller, &id, &body, "archive").await
+}
+
+/// Publish automatically at a future instant (checked every quarter second).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id")),
+    request_body = ScheduleBody,
+    responses((status = 200, description = "The article, status `scheduled`", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/articles/{id}/schedule")]
+pub async fn schedule(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Reply {
+    lifecycle(req, state, caller, &id, &body, "schedule").await
+}
+
+/// An article's revisions, newest first.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id")),
+    responses((status = 200, description = "Revisions", body = RevisionList), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/admin/articles/{id}/revisions")]
+pub async fn revisions(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
+    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let revs = state.editorial(move |e| e.revisions(caller.principal(), id)).await.map_err(ApiError)?;
+    Ok(no_store(super::json(&RevisionList { data: revs.into_iter().map(RevisionView::from).collect() })?))
+}
+
+/// One revision.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id"), ("n" = i64, Path, description = "The revision number")),
+    responses((status = 200, description = "The revision", body = RevisionView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/admin/articles/{id}/revisions/{n}")]
+pub async fn revision(state: web::Data<AppState>, caller: Caller, path: web::Path<(String, String)>) -> Reply {
+    let (id, n) = path.into_inner();
+    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let n = parse_id("revision", &n).map_err(ApiError)?;
+    let rev = state.editorial(move |e| e.revision(caller.principal(), id, n)).await.map_err(ApiError)?;
+    Ok(no_store(super::json(&RevisionView::from(rev))?))
+}
+
+/// Restore a revision's content (the lifecycle stays); the restore is a new revision.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The article's id"), ("n" = i64, Path, description = "The revision number")),
+    request_body(content = Option<VersionBody>, description = "Optional"),
+    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/articles/{id}/revisions/{n}/restore")]
+pub async fn restore(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Reply {
+    let (id, n) = path.into_inner();
+    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let n = parse_id("revision", &n).map_err(ApiError)?;
+    let b: VersionBody = json_body(&req, &body, false)?;
+    let version = version_of(&req, b.version).map_err(ApiError)?;
+    let a = state.edit(move |e| e.restore(caller.principal(), id, n, version)).await.map_err(ApiError)?;
+    article_reply(StatusCode::OK, &a)
+}
+
+fn collection(name: &str) -> Result<TaxonKind, ApiError> {
+    TaxonKind::from_collection(name).ok_or_else(|| ApiError(Error::not_found(format!("collection `{name}`"))))
+}
+
+/// Create a section, tag or author.
+#[utoipa::path(
+    tag = "admin",
+    params(("collection" = String, Path, description = "`sections`, `tags` or `authors`")),
+    request_body = TaxonWrite,
+    responses((status = 201, description = "Created"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/{collection}")]
+pub async fn create_taxon(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: web::Path<String>,
+    body: web::Bytes,
+) -> Reply {
+    let kind = collection(&kind)?;
+    let input: TaxonInput = json_body(&req, &body, true)?;
+    let taxon = state.edit(move |e| e.save_taxon(caller.principal(), kind, None, input)).await.map_err(ApiError)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/{}s/{}", kind.as_str(), taxon.slug())))
+        .finish())
+}
+
+/// Replace a section, tag or author (a new slug renames it).
+#[utoipa::path(
+    tag = "admin",
+    params(("collection" = String, Path, description = "`sections`, `tags` or `authors`"), ("slug" = String, Path)),
+    request_body = TaxonWrite,
+    responses((status = 204, description = "Saved"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[put("/admin/{collection}/{slug}")]
+pub async fn put_taxon(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Reply {
+    let (kind, slug) = path.into_inner();
+    let kind = collection(&kind)?;
+    let slug =
+        Slug::parse(slug.as_str()).map_err(|_| ApiError(Error::not_found(format!("{} `{slug}`", kind.as_str()))))?;
+    let input: TaxonInput = json_body(&req, &body, true)?;
+    state.edit(move |e| e.save_taxon(caller.principal(), kind, Some(&slug), input)).await.map_err(ApiError)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Delete a section, tag or author; 409 while articles (or sub-sections) use it.
+#[utoipa::path(
+    tag = "admin",
+    params(("collection" = String, Path, description = "`sections`, `tags` or `authors`"), ("slug" = String, Path)),
+    responses((status = 204, description = "Deleted"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[delete("/admin/{collection}/{slug}")]
+pub async fn delete_taxon(state: web::Data<AppState>, caller: Caller, path: web::Path<(String, String)>) -> Reply {
+    let (kind, slug) = path.into_inner();
+    let kind = collection(&kind)?;
+    let slug =
+        Slug::parse(slug.as_str()).map_err(|_| ApiError(Error::not_found(format!("{} `{slug}`", kind.as_str()))))?;
+    state.edit(move |e| e.delete_taxon(caller.principal(), kind, &slug)).await.map_err(ApiError)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The audit log, newest first (admin keys).
+#[utoipa::path(
+    tag = "admin",
+    params(AuditParams),
+    responses((status = 200, description = "Audit entries", body = AuditList), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/admin/audit")]
+pub async fn audit(req: HttpRequest, state: web::Data<AppState>, caller: Caller, q: StrictQuery<AuditParams>) -> Reply {
+    let q = q.0;
+    let mut v = Validator::default();
+    let article = q.article.and_then(|a| {
+        v.check(a.parse::<i64>().map(ArticleId).map_err(|_| Error::field("article", "must be an article id")))
+    });
+    let limit = v.check(limit(q.limit));
+    v.finish().map_err(ApiError)?;
+    let (limit, cursor) = (limit.unwrap_or(Limit::DEFAULT), q.cursor);
+    let page = state
+        .editorial(move |e| e.audit(caller.principal(), article, cursor.as_deref(), limit))
+        .await
+        .map_err(ApiError)?;
+    let body =
+        AuditList { data: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor.clone() };
+    Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
+}
+
+/// Register a webhook (admin keys). The answer carries its signing secret, once.
+#[utoipa::path(
+    tag = "admin",
+    request_body = WebhookWrite,
+    responses((status = 201, description = "Created, with `secret`", body = WebhookView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/webhooks")]
+pub async fn create_webhook(req: HttpRequest, state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Reply {
+    let input: WebhookWrite = json_body(&req, &body, true)?;
+    let hooks = state.webhooks.clone();
+    let created = crate::state::blocking(move || hooks.create(caller.principal(), &input.url, &input.events))
+        .await
+        .map_err(ApiError)?;
+    let view = WebhookView::new(created.webhook, Some(created.secret));
+    let body = serde_json::to_vec(&view).map_err(|e| ApiError(Error::internal(e)))?;
+    Ok(HttpResponse::Created()
+        .content_type("application/json")
+        .insert_header((header::LOCATION, format!("/v1/admin/webhooks/{}", view.id)))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .body(body))
+}
+
+/// Registered webhooks (admin keys).
+#[utoipa::path(
+    tag = "admin",
+    responses((status = 200, description = "Webhooks", body = WebhookList), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/admin/webhooks")]
+pub async fn list_webhooks(state: web::Data<AppState>, caller: Caller) -> Reply {
+    let hooks = state.webhooks.clone();
+    let list = crate::state::blocking(move || hooks.list(caller.principal())).await.map_err(ApiError)?;
+    let data = list.into_iter().map(|w| WebhookView::new(w, None)).collect();
+    Ok(no_store(super::json(&WebhookList { data })?))
+}
+
+/// Remove a webhook and its pending deliveries (admin keys).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The webhook's id")),
+    responses((status = 204, description = "Deleted"), WriteErrors),
+    security(("bearer" = []))
+)]
+#[delete("/admin/webhooks/{id}")]
+pub async fn delete_webhook(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
+    let id = parse_id("webhook", &id).map_err(ApiError)?;
+    let hooks = state.webhooks.clone();
+    crate::state::blocking(move || hooks.delete(caller.principal(), id)).await.map_err(ApiError)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A webhook's delivery log, newest first (admin keys).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The webhook's id"), PageParams),
+    responses((status = 200, description = "Deliveries", body = DeliveryList), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/admin/webhooks/{id}/deliveries")]
+pub async fn deliveries(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    q: StrictQuery<PageParams>,
+) -> Reply {
+    let id = parse_id("webhook", &id).map_err(ApiError)?;
+    let q = q.0;
+    let limit = limit(q.limit).map_err(ApiError)?;
+    let (hooks, cursor) = (state.webhooks.clone(), q.cursor);
+    let page = crate::state::blocking(move || hooks.deliveries(caller.principal(), id, cursor.as_deref(), limit))
+        .await
+        .map_err(ApiError)?;
+    let body =
+        DeliveryList { data: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor.clone() };
+    Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
+}

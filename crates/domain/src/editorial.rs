@@ -1,0 +1,715 @@
+//! Writing content: articles through their lifecycle, with revisions, slug
+//! redirects and optimistic concurrency; sections, tags and authors; the audit
+//! log. REST and GraphQL call the same methods, which check the caller's scope.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::auth::{Principal, Scope, require};
+use crate::body::{Block, Image, parse_body};
+use crate::error::{Error, ErrorKind, Result, Validator};
+use crate::model::{Article, ArticleId, ArticleRecord, Status};
+use crate::query::{Limit, Page, decode_cursor, encode_cursor, paginate, parse_time};
+use crate::record::{AuthorRecord, MAX_NAME, SectionRecord, TagRecord, check_article, check_name};
+use crate::service::{ContentService, now};
+use crate::slug::Slug;
+use crate::webhook::EventKind;
+
+/// Everything an editor controls about an article: what a revision stores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleState {
+    pub slug: Slug,
+    pub title: String,
+    pub summary: String,
+    pub section: Slug,
+    pub tags: Vec<Slug>,
+    pub authors: Vec<Slug>,
+    pub body: Vec<Block>,
+    pub hero_image: Option<Image>,
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl ArticleState {
+    /// Every field, as clients spell them.
+    pub const FIELDS: [&str; 10] =
+        ["slug", "title", "summary", "section", "tags", "authors", "body", "heroImage", "status", "publishedAt"];
+
+    /// The names of the fields that differ from `other`, as clients spell them.
+    pub fn changed_from(&self, other: &ArticleState) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut check = |name: &str, differs: bool| {
+            if differs {
+                out.push(name.to_owned());
+            }
+        };
+        check("slug", self.slug != other.slug);
+        check("title", self.title != other.title);
+        check("summary", self.summary != other.summary);
+        check("section", self.section != other.section);
+        check("tags", self.tags != other.tags);
+        check("authors", self.authors != other.authors);
+        check("body", self.body != other.body);
+        check("heroImage", self.hero_image != other.hero_image);
+        check("status", self.status != other.status);
+        check("publishedAt", self.published_at != other.published_at);
+        out
+    }
+}
+
+/// `Some(None)` for an explicit `null`, `None` for an absent field.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Article fields as a client sends them, for create (all required fields),
+/// replace (the same) and partial update (any of them). Values are checked by
+/// [`ArticleInput::into_state`], which names every bad field at once.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArticleInput {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub section: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub authors: Option<Vec<String>>,
+    pub body: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub hero_image: Option<Option<serde_json::Value>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub published_at: Option<Option<String>>,
+    /// The version the change was made from (or an `If-Match` header).
+    pub version: Option<i64>,
+}
+
+fn slugs(v: &mut Validator, field: &str, items: Vec<String>) -> Vec<Slug> {
+    let mut out: Vec<Slug> = Vec::with_capacity(items.len());
+    for (i, s) in items.into_iter().enumerate() {
+        if let Some(slug) = v.check(Slug::parse_field(&format!("{field}[{i}]"), s))
+            && !out.contains(&slug)
+        {
+            out.push(slug);
+        }
+    }
+    out
+}
+
+impl ArticleInput {
+    /// The state this input describes: over `base` for a partial update, from
+    /// nothing (every required field present) otherwise.
+    pub fn into_state(self, base: Option<&ArticleState>) -> Result<ArticleState> {
+        let mut v = Validator::default();
+        let mut required = |name: &str, present: bool| {
+            if base.is_none() && !present {
+                v.push(name, "is required");
+            }
+        };
+        required("slug", self.slug.is_some());
+        required("title", self.title.is_some());
+        required("section", self.section.is_some());
+        required("body", self.body.is_some());
+        let slug = self.slug.and_then(|s| v.check(Slug::parse_field("slug", s)));
+        let section = self.section.and_then(|s| v.check(Slug::parse_field("section", s)));
+        let tags = self.tags.map(|t| slugs(&mut v, "tags", t));
+        let authors = self.authors.map(|a| slugs(&mut v, "authors", a));
+        let body = self.body.and_then(|b| v.check(parse_body(b)));
+        let hero_image = self.hero_image.map(|h| {
+            h.and_then(|h| {
+                v.check(serde_json::from_value::<Image>(h).map_err(|e| Error::field("heroImage", e.to_string())))
+            })
+        });
+        let published_at = self
+            .published_at
+            .map(|p| p.and_then(|p| v.check(parse_time("publishedAt", &p)).map(|t| t.trunc_subsecs(6))));
+        // What the input sets is checked here, with everything else at fault;
+        // what it leaves alone was checked when it was written.
+        check_article(
+            &mut v,
+            self.title.as_deref(),
+            self.summary.as_deref(),
+            body.as_deref(),
+            hero_image.as_ref().and_then(Option::as_ref),
+            tags.as_ref().map_or(0, Vec::len),
+            authors.as_ref().map_or(0, Vec::len),
+        );
+        v.finish()?;
+        let base = base.cloned();
+        let missing = || Error::field("", "incomplete article");
+        let state = ArticleState {
+            slug: slug.or_else(|| base.as_ref().map(|b| b.slug.clone())).ok_or_else(missing)?,
+            title: self.title.or_else(|| base.as_ref().map(|b| b.title.clone())).ok_or_else(missing)?,
+            summary: self.summary.or_else(|| base.as_ref().map(|b| b.summary.clone())).unwrap_or_default(),
+            section: section.or_else(|| base.as_ref().map(|b| b.section.clone())).ok_or_else(missing)?,
+            tags: tags.or_else(|| base.as_ref().map(|b| b.tags.clone())).unwrap_or_default(),
+            authors: authors.or_else(|| base.as_ref().map(|b| b.authors.clone())).unwrap_or_default(),
+            body: body.or_else(|| base.as_ref().map(|b| b.body.clone())).ok_or_else(missing)?,
+            hero_image: hero_image.unwrap_or_else(|| base.as_ref().and_then(|b| b.hero_image.clone())),
+            status: base.as_ref().map_or(Status::Draft, |b| b.status),
+            published_at: published_at.unwrap_or_else(|| base.as_ref().and_then(|b| b.published_at)),
+        };
+        Ok(state)
+    }
+}
+
+/// A lifecycle step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Visible now (a future `publishedAt` is brought forward to now).
+    Publish,
+    /// Back to draft.
+    Unpublish,
+    /// Out of public view, kept.
+    Archive,
+    /// Published automatically at a future instant.
+    Schedule(DateTime<Utc>),
+}
+
+impl Lifecycle {
+    fn action(self) -> &'static str {
+        match self {
+            Lifecycle::Publish => "article.publish",
+            Lifecycle::Unpublish => "article.unpublish",
+            Lifecycle::Archive => "article.archive",
+            Lifecycle::Schedule(_) => "article.schedule",
+        }
+    }
+
+    fn event(self) -> EventKind {
+        match self {
+            Lifecycle::Publish => EventKind::ArticlePublished,
+            Lifecycle::Unpublish => EventKind::ArticleUnpublished,
+            Lifecycle::Archive => EventKind::ArticleArchived,
+            Lifecycle::Schedule(_) => EventKind::ArticleScheduled,
+        }
+    }
+
+    /// Apply the step to `state` at `at`.
+    fn apply(self, state: &mut ArticleState, at: DateTime<Utc>) -> Result<()> {
+        match self {
+            Lifecycle::Publish => {
+                state.status = Status::Published;
+                if state.published_at.is_none_or(|p| p > at) {
+                    state.published_at = Some(at);
+                }
+            }
+            Lifecycle::Unpublish => {
+                if state.status == Status::Draft {
+                    return Err(Error::conflict("the article is a draft already"));
+                }
+                state.status = Status::Draft;
+            }
+            Lifecycle::Archive => {
+                state.status = Status::Archived;
+            }
+            Lifecycle::Schedule(when) => {
+                if when <= at {
+                    return Err(Error::field("publishedAt", "must be in the future; publish instead"));
+                }
+                if state.status == Status::Published && state.published_at.is_some_and(|p| p <= at) {
+                    return Err(Error::conflict("the article is published; unpublish it before scheduling"));
+                }
+                state.status = Status::Scheduled;
+                state.published_at = Some(when);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One stored state of an article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    /// The article version this revision produced.
+    pub number: i64,
+    pub actor: String,
+    pub action: String,
+    pub created_at: DateTime<Utc>,
+    pub changed: Vec<String>,
+    pub state: ArticleState,
+}
+
+/// Who did what: the context every write is recorded with.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub actor: &'a str,
+    /// `article.update`, `section.delete`, …
+    pub action: &'a str,
+    pub at: DateTime<Utc>,
+    /// The webhook event it announces, if any.
+    pub event: Option<EventKind>,
+}
+
+/// An entry of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub article: Option<ArticleId>,
+    /// The slug (or name) of what was changed, at the time.
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+/// A section, tag or author as written by an editor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Taxon {
+    Section(SectionRecord),
+    Tag(TagRecord),
+    Author(AuthorRecord),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxonKind {
+    Section,
+    Tag,
+    Author,
+}
+
+impl TaxonKind {
+    /// The kind named by the plural of an admin route (`sections`, `tags`, `authors`).
+    pub fn from_collection(s: &str) -> Option<Self> {
+        match s {
+            "sections" => Some(TaxonKind::Section),
+            "tags" => Some(TaxonKind::Tag),
+            "authors" => Some(TaxonKind::Author),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaxonKind::Section => "section",
+            TaxonKind::Tag => "tag",
+            TaxonKind::Author => "author",
+        }
+    }
+}
+
+impl Taxon {
+    pub fn kind(&self) -> TaxonKind {
+        match self {
+            Taxon::Section(_) => TaxonKind::Section,
+            Taxon::Tag(_) => TaxonKind::Tag,
+            Taxon::Author(_) => TaxonKind::Author,
+        }
+    }
+
+    pub fn slug(&self) -> &Slug {
+        match self {
+            Taxon::Section(s) => &s.slug,
+            Taxon::Tag(t) => &t.slug,
+            Taxon::Author(a) => &a.slug,
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let record = match self.clone() {
+            Taxon::Section(s) => crate::record::Record::Section(s),
+            Taxon::Tag(t) => crate::record::Record::Tag(t),
+            Taxon::Author(a) => crate::record::Record::Author(a),
+        };
+        record.validate()
+    }
+}
+
+/// A section, tag or author as a client sends it; [`TaxonInput::into_taxon`]
+/// names every bad field.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaxonInput {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    /// Sections only: the parent section's slug, or null for a root section.
+    pub parent: Option<String>,
+    /// Authors only.
+    pub bio: Option<String>,
+}
+
+impl TaxonInput {
+    pub fn into_taxon(self, kind: TaxonKind) -> Result<Taxon> {
+        let mut v = Validator::default();
+        let slug = match self.slug {
+            Some(s) => v.check(Slug::parse_field("slug", s)),
+            None => {
+                v.push("slug", "is required");
+                None
+            }
+        };
+        match &self.name {
+            Some(name) => check_name(&mut v, "name", name, MAX_NAME),
+            None => v.push("name", "is required"),
+        }
+        let parent = self.parent.and_then(|p| v.check(Slug::parse_field("parent", p)));
+        if parent.is_some() && kind != TaxonKind::Section {
+            v.push("parent", "only sections have a parent");
+        }
+        if self.bio.is_some() && kind != TaxonKind::Author {
+            v.push("bio", "only authors have a bio");
+        }
+        v.finish()?;
+        let (Some(slug), Some(name)) = (slug, self.name) else { return Err(Error::field("", "incomplete")) };
+        let taxon = match kind {
+            TaxonKind::Section => Taxon::Section(SectionRecord { slug, name, parent }),
+            TaxonKind::Tag => Taxon::Tag(TagRecord { slug, name }),
+            TaxonKind::Author => Taxon::Author(AuthorRecord { slug, name, bio: self.bio }),
+        };
+        taxon.validate()?;
+        Ok(taxon)
+    }
+}
+
+pub trait EditorialRepo: Send + Sync {
+    /// An article of any status with its editable state.
+    fn article_state(&self, id: ArticleId) -> Result<Option<(ArticleRecord, ArticleState)>>;
+    /// Insert at version 1 with its first revision; 409 naming `slug` when the
+    /// slug is taken (by an article or as a redirect), 400 naming missing references.
+    fn create_article(&self, state: &ArticleState, change: &Change<'_>) -> Result<ArticleId>;
+    /// Write `state` as version `expected + 1` with its revision, keeping a changed
+    /// slug as a redirect; [`ErrorKind::PreconditionFailed`] when the stored version
+    /// is not `expected`.
+    fn update_article(
+        &self,
+        id: ArticleId,
+        expected: i64,
+        state: &ArticleState,
+        changed: &[String],
+        change: &Change<'_>,
+    ) -> Result<()>;
+    fn delete_article(&self, id: ArticleId, expected: i64, change: &Change<'_>) -> Result<()>;
+    /// Articles of any status (or one), newest first, before the id `before`.
+    fn admin_articles(
+        &self,
+        status: Option<Status>,
+        before: Option<ArticleId>,
+        fetch: i64,
+    ) -> Result<Vec<ArticleRecord>>;
+    /// Revisions, newest first.
+    fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>>;
+    fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>>;
+    /// Scheduled articles whose time has come.
+    fn due_scheduled(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<ArticleId>>;
+    /// Create (`existing` = None) or change the taxon named `existing`.
+    fn save_taxon(&self, existing: Option<&Slug>, taxon: &Taxon, change: &Change<'_>) -> Result<()>;
+    /// 409 when anything still refers to it.
+    fn delete_taxon(&self, kind: TaxonKind, slug: &Slug, change: &Change<'_>) -> Result<()>;
+    /// Audit entries, newest first, before the entry `before`.
+    fn audit(&self, article: Option<ArticleId>, before: Option<i64>, fetch: i64) -> Result<Vec<AuditEntry>>;
+    /// A number every content change increases: nodes compare it to drop caches.
+    fn content_version(&self) -> Result<i64>;
+}
+
+pub struct EditorialService {
+    repo: Arc<dyn EditorialRepo>,
+    content: Arc<ContentService>,
+}
+
+/// How often a write without an explicit version is retried after losing a race.
+const RETRIES: usize = 3;
+
+fn stale(current: i64, sent: i64) -> Error {
+    Error::new(
+        ErrorKind::PreconditionFailed,
+        format!("the article has changed: it is at version {current}, the change was made from version {sent}"),
+    )
+}
+
+impl EditorialService {
+    pub fn new(repo: Arc<dyn EditorialRepo>, content: Arc<ContentService>) -> Self {
+        Self { repo, content }
+    }
+
+    fn state(&self, id: ArticleId) -> Result<(ArticleRecord, ArticleState)> {
+        self.repo.article_state(id)?.ok_or_else(|| Error::not_found(format!("article {id}")))
+    }
+
+    /// An article of any status, as the admin routes show it.
+    pub fn article(&self, who: Option<&Principal>, id: ArticleId) -> Result<Article> {
+        require(who, Scope::ContentPreview)?;
+        self.content.any_article(id)
+    }
+
+    pub fn articles(
+        &self,
+        who: Option<&Principal>,
+        status: Option<Status>,
+        cursor: Option<&str>,
+        limit: Limit,
+    ) -> Result<Page<Article>> {
+        require(who, Scope::ContentPreview)?;
+        let before = cursor.map(|c| decode_cursor::<i64>("cursor", c)).transpose()?.map(ArticleId);
+        let rows = self.repo.admin_articles(status, before, i64::from(limit.get()) + 1)?;
+        let page = paginate(rows, limit, |r| encode_cursor(&r.id.0));
+        let items = self.content.hydrate(page.items.clone())?;
+        Ok(page.with_items(items))
+    }
+
+    pub fn create(&self, who: Option<&Principal>, input: ArticleInput) -> Result<Article> {
+        let who = require(who, Scope::ContentWrite)?;
+        if input.version.is_some() {
+            return Err(Error::field("version", "is set by the server on create"));
+        }
+        let state = input.into_state(None)?;
+        let change =
+            Change { actor: &who.name, action: "article.create", at: now(), event: Some(EventKind::ArticleCreated) };
+        let id = self.repo.create_article(&state, &change)?;
+        self.changed();
+        self.content.any_article(id)
+    }
+
+    /// Partial (`replace` false) or full update from the version the client saw.
+    pub fn update(
+        &self,
+        who: Option<&Principal>,
+        id: ArticleId,
+        input: ArticleInput,
+        replace: bool,
+    ) -> Result<Article> {
+        let who = require(who, Scope::ContentWrite)?;
+        let Some(version) = input.version else {
+            return Err(Error::field(
+                "version",
+                "is required: send the version the change was made from (or its ETag in If-Match)",
+            ));
+        };
+        let action = if replace { "article.replace" } else { "article.update" };
+        self.write(who, id, Some(version), action, EventKind::ArticleUpdated, |current| {
+            let mut state = input.clone().into_state((!replace).then_some(current))?;
+            state.status = current.status;
+            if replace {
+                // A replacement sets every editable field; the lifecycle stays.
+                state.published_at = state.published_at.or(current.published_at);
+            }
+            Ok(state)
+        })
+    }
+
+    pub fn transition(
+        &self,
+        who: Option<&Principal>,
+        id: ArticleId,
+        step: Lifecycle,
+        version: Option<i64>,
+    ) -> Result<Article> {
+        let who = require(who, Scope::ContentWrite)?;
+        let at = now();
+        self.write(who, id, version, step.action(), step.event(), |current| {
+            let mut state = current.clone();
+            step.apply(&mut state, at)?;
+            Ok(state)
+        })
+    }
+
+    /// Restore the content of revision `number`; the lifecycle (status and
+    /// publication time) stays as it is. The restore is a new revision.
+    pub fn restore(
+        &self,
+        who: Option<&Principal>,
+        id: ArticleId,
+        number: i64,
+        version: Option<i64>,
+    ) -> Result<Article> {
+        let who = require(who, Scope::ContentWrite)?;
+        let revision = self.repo.revision(id, number)?.ok_or_else(|| Error::not_found(format!("revision {number}")))?;
+        self.write(who, id, version, "article.restore", EventKind::ArticleUpdated, |current| {
+            let mut state = revision.state.clone();
+            state.status = current.status;
+            state.published_at = current.published_at;
+            Ok(state)
+        })
+    }
+
+    pub fn delete(&self, who: Option<&Principal>, id: ArticleId, version: Option<i64>) -> Result<()> {
+        let who = require(who, Scope::ContentWrite)?;
+        let change =
+            Change { actor: &who.name, action: "article.delete", at: now(), event: Some(EventKind::ArticleDeleted) };
+        for _ in 0..RETRIES {
+            let (record, _) = self.state(id)?;
+            if let Some(v) = version
+                && v != record.version
+            {
+                return Err(stale(record.version, v));
+            }
+            match self.repo.delete_article(id, record.version, &change) {
+                Err(e) if e.kind == ErrorKind::PreconditionFailed && version.is_none() => continue,
+                r => {
+                    r?;
+                    self.changed();
+                    return Ok(());
+                }
+            }
+        }
+        Err(Error::conflict("the article kept changing; try again"))
+    }
+
+    /// Read, change and write back an article; the version is checked against
+    /// `version` when given, and always against what was read.
+    fn write(
+        &self,
+        who: &Principal,
+        id: ArticleId,
+        version: Option<i64>,
+        action: &str,
+        event: EventKind,
+        mut change: impl FnMut(&ArticleState) -> Result<ArticleState>,
+    ) -> Result<Article> {
+        for _ in 0..RETRIES {
+            let (record, current) = self.state(id)?;
+            if let Some(v) = version
+                && v != record.version
+            {
+                return Err(stale(record.version, v));
+            }
+            let state = change(&current)?;
+            let changed = state.changed_from(&current);
+            if changed.is_empty() {
+                return self.content.any_article(id);
+            }
+            let c = Change { actor: &who.name, action, at: now(), event: Some(event) };
+            match self.repo.update_article(id, record.version, &state, &changed, &c) {
+                Err(e) if e.kind == ErrorKind::PreconditionFailed && version.is_none() => continue,
+                r => {
+                    r?;
+                    self.changed();
+                    return self.content.any_article(id);
+                }
+            }
+        }
+        Err(Error::conflict("the article kept changing; try again"))
+    }
+
+    pub fn revisions(&self, who: Option<&Principal>, id: ArticleId) -> Result<Vec<Revision>> {
+        require(who, Scope::ContentPreview)?;
+        self.state(id)?;
+        self.repo.revisions(id)
+    }
+
+    pub fn revision(&self, who: Option<&Principal>, id: ArticleId, number: i64) -> Result<Revision> {
+        require(who, Scope::ContentPreview)?;
+        self.repo.revision(id, number)?.ok_or_else(|| Error::not_found(format!("revision {number} of article {id}")))
+    }
+
+    /// Publish the scheduled articles whose time has come; how many.
+    pub fn publish_due(&self) -> Result<usize> {
+        let system = Principal::system("scheduler");
+        let mut n = 0;
+        for id in self.repo.due_scheduled(now(), 100)? {
+            let r = self.write(&system, id, None, "article.publish", EventKind::ArticlePublished, |current| {
+                let mut state = current.clone();
+                if state.status == Status::Scheduled {
+                    state.status = Status::Published;
+                }
+                Ok(state)
+            });
+            match r {
+                Ok(_) => n += 1,
+                // Another node got there first.
+                Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+
+    pub fn save_taxon(
+        &self,
+        who: Option<&Principal>,
+        kind: TaxonKind,
+        existing: Option<&Slug>,
+        input: TaxonInput,
+    ) -> Result<Taxon> {
+        let who = require(who, Scope::ContentWrite)?;
+        let taxon = input.into_taxon(kind)?;
+        if let (Taxon::Section(s), Some(old)) = (&taxon, existing)
+            && s.parent.as_ref().is_some_and(|p| p == old || *p == s.slug)
+        {
+            return Err(Error::field("parent", "a section cannot be its own parent"));
+        }
+        let action = format!("{}.{}", taxon.kind().as_str(), if existing.is_some() { "update" } else { "create" });
+        self.repo.save_taxon(
+            existing,
+            &taxon,
+            &Change { actor: &who.name, action: &action, at: now(), event: None },
+        )?;
+        self.changed();
+        Ok(taxon)
+    }
+
+    pub fn delete_taxon(&self, who: Option<&Principal>, kind: TaxonKind, slug: &Slug) -> Result<()> {
+        let who = require(who, Scope::ContentWrite)?;
+        let action = format!("{}.delete", kind.as_str());
+        self.repo.delete_taxon(kind, slug, &Change { actor: &who.name, action: &action, at: now(), event: None })?;
+        self.changed();
+        Ok(())
+    }
+
+    pub fn audit(
+        &self,
+        who: Option<&Principal>,
+        article: Option<ArticleId>,
+        cursor: Option<&str>,
+        limit: Limit,
+    ) -> Result<Page<AuditEntry>> {
+        require(who, Scope::Admin)?;
+        let before = cursor.map(|c| decode_cursor::<i64>("cursor", c)).transpose()?;
+        let rows = self.repo.audit(article, before, i64::from(limit.get()) + 1)?;
+        Ok(paginate(rows, limit, |e| encode_cursor(&e.id)))
+    }
+
+    pub fn content_version(&self) -> Result<i64> {
+        self.repo.content_version()
+    }
+
+    /// This node's reads reflect a write at once.
+    fn changed(&self) {
+        self.content.invalidate();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: &str) -> ArticleInput {
+        serde_json::from_str(json).expect("input")
+    }
+
+    #[test]
+    fn create_names_every_bad_field() {
+        let e = input(r#"{"slug":"Bad Slug","title":"","tags":["ok","Not Ok"],"body":[{"type":"paragraph","spans":[{"text":"x","href":"javascript:alert(1)"}]}]}"#)
+            .into_state(None)
+            .unwrap_err();
+        let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
+        assert!(fields.contains(&"section"), "{fields:?}");
+        assert!(fields.contains(&"slug") && fields.contains(&"tags[1]"), "{fields:?}");
+    }
+
+    #[test]
+    fn patch_overlays_and_null_clears() {
+        let base =
+            input(r#"{"slug":"a","title":"T","section":"news","body":[],"heroImage":{"src":"/x.jpg","alt":""}}"#)
+                .into_state(None)
+                .expect("valid");
+        let patched = input(r#"{"title":"New","heroImage":null}"#).into_state(Some(&base)).expect("valid");
+        assert_eq!(patched.title, "New");
+        assert_eq!(patched.hero_image, None);
+        assert_eq!(patched.changed_from(&base), ["title", "heroImage"]);
+    }
+
+    #[test]
+    fn lifecycle_steps() {
+        let mut s = input(r#"{"slug":"a","title":"T","section":"news","body":[]}"#).into_state(None).expect("valid");
+        let at = now();
+        assert!(Lifecycle::Schedule(at).apply(&mut s.clone(), at).is_err());
+        Lifecycle::Schedule(at + chrono::TimeDelta::hours(1)).apply(&mut s, at).expect("schedule");
+        assert_eq!(s.status, Status::Scheduled);
+        Lifecycle::Publish.apply(&mut s, at).expect("publish");
+        assert_eq!((s.status, s.published_at), (Status::Published, Some(at)));
+        assert!(Lifecycle::Schedule(at + chrono::TimeDelta::hours(1)).apply(&mut s.clone(), at).is_err());
+    }
+}

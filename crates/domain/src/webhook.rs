@@ -1,0 +1,358 @@
+//! Webhooks: events announced to subscribers' URLs.
+//!
+//! A change writes one delivery per subscribed webhook into the outbox, in the
+//! change's own transaction; a worker on every node claims due deliveries (a
+//! lease, so two nodes never send the same one at once), POSTs them signed with
+//! HMAC-SHA256 and records the outcome. Failures are retried with exponential
+//! backoff (capped at an hour between attempts) for about a day.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+
+use crate::auth::{Principal, Scope, hex, random_bytes, require};
+use crate::error::{Error, Result, Validator};
+use crate::model::Status;
+use crate::query::{Limit, Page, paginate};
+use crate::service::now;
+
+/// What happened, as subscribers name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    ArticleCreated,
+    ArticleUpdated,
+    ArticlePublished,
+    ArticleUnpublished,
+    ArticleScheduled,
+    ArticleArchived,
+    ArticleDeleted,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        EventKind::ArticleCreated,
+        EventKind::ArticleUpdated,
+        EventKind::ArticlePublished,
+        EventKind::ArticleUnpublished,
+        EventKind::ArticleScheduled,
+        EventKind::ArticleArchived,
+        EventKind::ArticleDeleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ArticleCreated => "article.created",
+            EventKind::ArticleUpdated => "article.updated",
+            EventKind::ArticlePublished => "article.published",
+            EventKind::ArticleUnpublished => "article.unpublished",
+            EventKind::ArticleScheduled => "article.scheduled",
+            EventKind::ArticleArchived => "article.archived",
+            EventKind::ArticleDeleted => "article.deleted",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| {
+            let all: Vec<&str> = Self::ALL.iter().map(|e| e.as_str()).collect();
+            Error::field(field, format!("`{s}` is not an event ({})", all.join(", ")))
+        })
+    }
+}
+
+/// One announcement, as delivered to every subscriber.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Unique per event; subscribers use it to drop duplicates.
+    pub id: String,
+    pub kind: EventKind,
+    /// The JSON body sent (and signed).
+    pub payload: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload<'a, T: Serialize> {
+    id: &'a str,
+    event: &'static str,
+    created_at: DateTime<Utc>,
+    data: T,
+}
+
+/// What an article event says of the article.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleSummary<'a> {
+    pub id: String,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+/// A new event about an article.
+pub fn article_event(kind: EventKind, article: ArticleSummary<'_>, at: DateTime<Utc>) -> Result<Event> {
+    let id = format!("evt_{}", hex(&random_bytes::<12>()?));
+    #[derive(Serialize)]
+    struct Data<'a> {
+        article: ArticleSummary<'a>,
+    }
+    let payload = Payload { id: &id, event: kind.as_str(), created_at: at, data: Data { article } };
+    let payload = serde_json::to_string(&payload).map_err(Error::internal)?;
+    Ok(Event { id, kind, payload })
+}
+
+/// `sha256=<hex>`: the HMAC-SHA256 of `body` under the webhook's secret.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    // HMAC takes keys of any length.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(body);
+    format!("sha256={}", hex(&mac.finalize().into_bytes()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<EventKind>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Failed]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| Error::internal(format!("unknown delivery status {s}")))
+    }
+}
+
+/// One event for one webhook: the delivery log an admin reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event_id: String,
+    pub event: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// A delivery claimed for sending, with what sending needs.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event_id: String,
+    pub event: String,
+    pub payload: String,
+    pub attempts: i32,
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub status: DeliveryStatus,
+    pub http_status: Option<i32>,
+    pub error: Option<String>,
+    /// When to try again (pending only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+pub trait WebhookRepo: Send + Sync {
+    fn create_webhook(&self, url: &str, events: &[EventKind], secret: &str, actor: &str) -> Result<Webhook>;
+    fn webhooks(&self) -> Result<Vec<Webhook>>;
+    fn delete_webhook(&self, id: i64, actor: &str) -> Result<bool>;
+    /// A webhook's deliveries, newest first, before the delivery `before`.
+    fn deliveries(&self, webhook: i64, before: Option<i64>, fetch: i64) -> Result<Vec<Delivery>>;
+    /// Claim up to `limit` pending deliveries due at `now` until `lease_until`.
+    fn claim_due(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Due>>;
+    fn record_attempt(&self, id: i64, attempt: &Attempt, at: DateTime<Utc>) -> Result<()>;
+}
+
+/// Sends one signed POST; the HTTP status, or why there was none.
+pub trait Transport: Send + Sync {
+    fn post(&self, url: &str, headers: &[(&str, String)], body: &[u8]) -> std::result::Result<u16, String>;
+}
+
+/// Attempts after which a delivery is given up (about a day with the default base).
+pub const MAX_ATTEMPTS: i32 = 30;
+/// Longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How long a claimed delivery is reserved for the node that claimed it.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// The wait after the `attempts`-th failed attempt: base · 2^(attempts-1), at most an hour.
+pub fn backoff(base: Duration, attempts: i32) -> Duration {
+    let factor = 1u32 << attempts.saturating_sub(1).clamp(0, 20);
+    base.saturating_mul(factor).min(MAX_BACKOFF)
+}
+
+pub struct WebhookService {
+    repo: Arc<dyn WebhookRepo>,
+    retry_base: Duration,
+}
+
+/// A new webhook with its signing secret, which is shown only here.
+pub struct NewWebhook {
+    pub webhook: Webhook,
+    pub secret: String,
+}
+
+fn check_hook_url(url: &str) -> Result<()> {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    if url.len() > 2048 || host.is_none_or(str::is_empty) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::field("url", "must be an absolute http(s) URL"));
+    }
+    Ok(())
+}
+
+impl WebhookService {
+    pub fn new(repo: Arc<dyn WebhookRepo>, retry_base: Duration) -> Self {
+        Self { repo, retry_base }
+    }
+
+    pub fn create(&self, who: Option<&Principal>, url: &str, events: &[String]) -> Result<NewWebhook> {
+        let who = require(who, Scope::Admin)?;
+        let mut v = Validator::default();
+        v.check(check_hook_url(url));
+        if events.is_empty() {
+            v.push("events", "give at least one event");
+        }
+        let mut kinds: Vec<EventKind> = (events.iter().enumerate())
+            .filter_map(|(i, e)| v.check(EventKind::parse(&format!("events[{i}]"), e)))
+            .collect();
+        v.finish()?;
+        kinds.dedup();
+        let secret = format!("whsec_{}", hex(&random_bytes::<24>()?));
+        let webhook = self.repo.create_webhook(url, &kinds, &secret, &who.name)?;
+        Ok(NewWebhook { webhook, secret })
+    }
+
+    pub fn list(&self, who: Option<&Principal>) -> Result<Vec<Webhook>> {
+        require(who, Scope::Admin)?;
+        self.repo.webhooks()
+    }
+
+    pub fn delete(&self, who: Option<&Principal>, id: i64) -> Result<()> {
+        let who = require(who, Scope::Admin)?;
+        if self.repo.delete_webhook(id, &who.name)? { Ok(()) } else { Err(Error::not_found(format!("webhook {id}"))) }
+    }
+
+    pub fn deliveries(
+        &self,
+        who: Option<&Principal>,
+        webhook: i64,
+        cursor: Option<&str>,
+        limit: Limit,
+    ) -> Result<Page<Delivery>> {
+        require(who, Scope::Admin)?;
+        if !self.repo.webhooks()?.iter().any(|w| w.id == webhook) {
+            return Err(Error::not_found(format!("webhook {webhook}")));
+        }
+        let before = cursor.map(|c| crate::query::decode_cursor::<i64>("cursor", c)).transpose()?;
+        let rows = self.repo.deliveries(webhook, before, i64::from(limit.get()) + 1)?;
+        Ok(paginate(rows, limit, |d| crate::query::encode_cursor(&d.id)))
+    }
+
+    /// Send what is due, one attempt each; the number of deliveries attempted.
+    pub fn deliver_due(&self, transport: &dyn Transport) -> Result<usize> {
+        let at = now();
+        let lease = at + TimeDelta::from_std(LEASE).unwrap_or(TimeDelta::zero());
+        let due = self.repo.claim_due(at, lease, 20)?;
+        for d in &due {
+            let timestamp = now().timestamp().to_string();
+            let headers = [
+                ("content-type", "application/json".to_owned()),
+                ("user-agent", "Newsdesk-Webhooks/1".to_owned()),
+                ("x-newsdesk-event", d.event.clone()),
+                ("x-newsdesk-delivery", d.event_id.clone()),
+                ("x-newsdesk-timestamp", timestamp),
+                ("x-newsdesk-signature", signature(&d.secret, d.payload.as_bytes())),
+            ];
+            let outcome = transport.post(&d.url, &headers, d.payload.as_bytes());
+            let attempts = d.attempts + 1;
+            let (http_status, error) = match outcome {
+                Ok(s) if (200..300).contains(&s) => (Some(i32::from(s)), None),
+                Ok(s) => (Some(i32::from(s)), Some(format!("the receiver answered {s}"))),
+                Err(e) => (None, Some(e)),
+            };
+            let attempt = match error {
+                None => Attempt { status: DeliveryStatus::Delivered, http_status, error: None, next_attempt_at: None },
+                Some(e) if attempts >= MAX_ATTEMPTS => {
+                    Attempt { status: DeliveryStatus::Failed, http_status, error: Some(e), next_attempt_at: None }
+                }
+                Some(e) => {
+                    let wait = TimeDelta::from_std(backoff(self.retry_base, attempts)).unwrap_or(TimeDelta::zero());
+                    tracing::info!(delivery = d.id, attempts, error = %e, "webhook delivery failed; will retry");
+                    Attempt {
+                        status: DeliveryStatus::Pending,
+                        http_status,
+                        error: Some(e),
+                        next_attempt_at: Some(now() + wait),
+                    }
+                }
+            };
+            self.repo.record_attempt(d.id, &attempt, now())?;
+        }
+        Ok(due.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_hmac_sha256_hex() {
+        // RFC 4231 test case 2.
+        let sig = signature("Jefe", b"what do ya want for nothing?");
+        assert_eq!(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let base = Duration::from_secs(5);
+        assert_eq!(backoff(base, 1), Duration::from_secs(5));
+        assert_eq!(backoff(base, 3), Duration::from_secs(20));
+        assert_eq!(backoff(base, 40), MAX_BACKOFF);
+        let total: Duration = (1..MAX_ATTEMPTS).map(|n| backoff(base, n)).sum();
+        assert!(total > Duration::from_secs(3600), "retries span more than an hour");
+    }
+
+    #[test]
+    fn hook_urls() {
+        assert!(check_hook_url("https://example.com/hook").is_ok());
+        assert!(check_hook_url("http://127.0.0.1:9000").is_ok());
+        assert!(check_hook_url("ftp://x").is_err());
+        assert!(check_hook_url("https:///path").is_err());
+        assert!(check_hook_url("javascript:alert(1)").is_err());
+    }
+}

@@ -1,0 +1,819 @@
+//! Editorial writes: each in one transaction with its revision, audit entry,
+//! webhook deliveries (the outbox) and the bump of the content version that
+//! tells other nodes to drop their caches.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use newsdesk_domain::auth::{ApiKey, KeyRepo, Scope};
+use newsdesk_domain::editorial::{ArticleState, AuditEntry, Change, EditorialRepo, Revision, Taxon, TaxonKind};
+use newsdesk_domain::model::{ArticleId, ArticleRecord, Status};
+use newsdesk_domain::webhook::{
+    ArticleSummary, Attempt, Delivery, DeliveryStatus, Due, EventKind, Webhook, WebhookRepo, article_event,
+};
+use newsdesk_domain::{Error, ErrorKind, Result, Slug};
+
+use crate::conn::{AnyConnection, MultiBackend, TxError, TxResult};
+use crate::per_backend;
+use crate::repo::Store;
+use crate::rows::{ArticleChanges, ArticleRow, parse_body, parse_json, to_json, to_naive, to_utc};
+use crate::schema::{
+    api_keys, article_authors, article_redirects, article_revisions, article_tags, articles, audit_log, authors,
+    content_version, sections, tags, webhook_deliveries, webhooks,
+};
+use crate::transfer::{Ids, resolve_refs, set_relations};
+
+impl Store {
+    /// Run a content change in a transaction; a domain error from `f` rolls it back
+    /// and is returned as is. The transaction starts by bumping the content version
+    /// (which tells other nodes that content changed): a write first, so that on
+    /// SQLite it takes the write lock before reading, and concurrent writers wait
+    /// for each other instead of failing to upgrade a read lock.
+    fn change<T>(&self, f: impl FnOnce(&mut AnyConnection) -> TxResult<T>) -> Result<T> {
+        let mut conn = self.pool.get()?;
+        (*conn)
+            .transaction::<T, TxError, _>(|c| {
+                diesel::update(content_version::table)
+                    .set(content_version::version.eq(content_version::version + 1_i64))
+                    .execute(c)?;
+                f(c)
+            })
+            .map_err(Error::from)
+    }
+}
+
+fn slug_taken(slug: &Slug) -> Error {
+    Error::new(ErrorKind::Conflict, format!("the slug `{slug}` is taken (by an article, or as a former slug)"))
+        .with_field("slug", "is taken")
+}
+
+/// Record `change` in the audit log.
+fn record(
+    conn: &mut AnyConnection,
+    change: &Change<'_>,
+    article: Option<i64>,
+    subject: &str,
+    detail: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(to_naive(change.at)),
+            audit_log::actor.eq(change.actor),
+            audit_log::action.eq(change.action),
+            audit_log::article_id.eq(article),
+            audit_log::subject.eq(subject),
+            audit_log::detail.eq(detail.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Put the change's event in the outbox of every webhook subscribed to it.
+fn announce(conn: &mut AnyConnection, change: &Change<'_>, summary: ArticleSummary<'_>) -> TxResult<()> {
+    let Some(kind) = change.event else { return Ok(()) };
+    let hooks: Vec<(i64, String)> = webhooks::table.select((webhooks::id, webhooks::events)).load(conn)?;
+    let subscribed: Vec<i64> = hooks
+        .into_iter()
+        .filter(|(_, events)| parse_json::<Vec<String>>(events).is_ok_and(|e| e.iter().any(|e| e == kind.as_str())))
+        .map(|(id, _)| id)
+        .collect();
+    if subscribed.is_empty() {
+        return Ok(());
+    }
+    let event = article_event(kind, summary, change.at)?;
+    let at = to_naive(change.at);
+    let rows: Vec<_> = subscribed
+        .iter()
+        .map(|hook| {
+            (
+                webhook_deliveries::webhook_id.eq(*hook),
+                webhook_deliveries::event_id.eq(&event.id),
+                webhook_deliveries::event.eq(kind.as_str()),
+                webhook_deliveries::payload.eq(&event.payload),
+                webhook_deliveries::created_at.eq(at),
+                webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()),
+                webhook_deliveries::next_attempt_at.eq(at),
+            )
+        })
+        .collect();
+    per_backend!(&mut *conn, |c| diesel::insert_into(webhook_deliveries::table).values(&rows).execute(c))?;
+    Ok(())
+}
+
+fn summary(id: i64, state: &ArticleState, version: i64) -> ArticleSummary<'_> {
+    ArticleSummary {
+        id: id.to_string(),
+        slug: state.slug.as_str(),
+        title: &state.title,
+        status: state.status,
+        published_at: state.published_at,
+        version,
+    }
+}
+
+/// Whether `slug` is free for the article `id` (or for a new one).
+fn check_slug_free(conn: &mut AnyConnection, slug: &Slug, id: Option<i64>) -> TxResult<()> {
+    let owner: Option<i64> =
+        articles::table.filter(articles::slug.eq(slug.as_str())).select(articles::id).first(conn).optional()?;
+    let former: Option<i64> = article_redirects::table
+        .filter(article_redirects::slug.eq(slug.as_str()))
+        .select(article_redirects::article_id)
+        .first(conn)
+        .optional()?;
+    if owner.is_some_and(|o| Some(o) != id) || former.is_some_and(|o| Some(o) != id) {
+        return Err(slug_taken(slug).into());
+    }
+    Ok(())
+}
+
+fn write_revision(
+    conn: &mut AnyConnection,
+    id: i64,
+    number: i64,
+    state: &ArticleState,
+    changed: &[String],
+    change: &Change<'_>,
+) -> TxResult<()> {
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(id),
+            article_revisions::number.eq(number),
+            article_revisions::actor.eq(change.actor),
+            article_revisions::action.eq(change.action),
+            article_revisions::created_at.eq(to_naive(change.at)),
+            article_revisions::changed.eq(to_json(&changed)?),
+            article_revisions::snapshot.eq(to_json(state)?),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn changes_of(
+    conn: &mut AnyConnection,
+    state: &ArticleState,
+    at: DateTime<Utc>,
+) -> TxResult<(ArticleChanges, Vec<i64>, Vec<i64>)> {
+    let (section_id, tag_ids, author_ids) =
+        resolve_refs(conn, &mut Ids::default(), &state.section, &state.tags, &state.authors)?;
+    let changes = ArticleChanges::new(
+        &state.slug,
+        &state.title,
+        &state.summary,
+        &state.body,
+        section_id,
+        state.hero_image.as_ref(),
+        state.status,
+        state.published_at,
+        at,
+    )?;
+    Ok((changes, tag_ids, author_ids))
+}
+
+/// The stored version of an article, or why the write cannot go on.
+fn current_version(conn: &mut AnyConnection, id: i64, expected: i64) -> TxResult<(String, ArticleState)> {
+    let row: Option<(ArticleRow, String)> =
+        articles::table.find(id).select((ArticleRow::as_select(), articles::body)).first(conn).optional()?;
+    let Some((row, body)) = row else { return Err(Error::not_found(format!("article {id}")).into()) };
+    let record = ArticleRecord::try_from(row)?;
+    if record.version != expected {
+        return Err(Error::new(
+            ErrorKind::PreconditionFailed,
+            format!(
+                "the article has changed: it is at version {}, the change was made from version {expected}",
+                record.version
+            ),
+        )
+        .into());
+    }
+    let old_slug = record.slug.as_str().to_owned();
+    let state = state_of(conn, record, parse_body(&body)?)?;
+    Ok((old_slug, state))
+}
+
+fn state_of(
+    conn: &mut AnyConnection,
+    r: ArticleRecord,
+    body: Vec<newsdesk_domain::Block>,
+) -> QueryResult<ArticleState> {
+    let section: String = sections::table.find(r.section_id.0).select(sections::slug).first(conn)?;
+    let tag_slugs: Vec<String> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq(r.id.0))
+        .order(article_tags::position)
+        .select(tags::slug)
+        .load(conn)?;
+    let author_slugs: Vec<String> = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_id.eq(r.id.0))
+        .order(article_authors::position)
+        .select(authors::slug)
+        .load(conn)?;
+    let slug = |s: String| Slug::parse(s).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)));
+    Ok(ArticleState {
+        slug: r.slug,
+        title: r.title,
+        summary: r.summary,
+        section: slug(section)?,
+        tags: tag_slugs.into_iter().map(slug).collect::<QueryResult<_>>()?,
+        authors: author_slugs.into_iter().map(slug).collect::<QueryResult<_>>()?,
+        body,
+        hero_image: r.hero_image,
+        status: r.status,
+        published_at: r.published_at,
+    })
+}
+
+fn revision_of(row: (i64, String, String, NaiveDateTime, String, String)) -> Result<Revision> {
+    let (number, actor, action, at, changed, snapshot) = row;
+    Ok(Revision {
+        number,
+        actor,
+        action,
+        created_at: to_utc(at),
+        changed: parse_json(&changed)?,
+        state: parse_json(&snapshot)?,
+    })
+}
+
+impl EditorialRepo for Store {
+    fn article_state(&self, id: ArticleId) -> Result<Option<(ArticleRecord, ArticleState)>> {
+        let mut conn = self.pool.get()?;
+        let c = &mut *conn;
+        let row: Option<(ArticleRow, String)> = articles::table
+            .find(id.0)
+            .select((ArticleRow::as_select(), articles::body))
+            .first(c)
+            .optional()
+            .map_err(crate::conn::db_err)?;
+        let Some((row, body)) = row else { return Ok(None) };
+        let record = ArticleRecord::try_from(row)?;
+        let state = state_of(c, record.clone(), parse_body(&body)?).map_err(crate::conn::db_err)?;
+        Ok(Some((record, state)))
+    }
+
+    fn create_article(&self, state: &ArticleState, change: &Change<'_>) -> Result<ArticleId> {
+        self.change(|c| {
+            check_slug_free(c, &state.slug, None)?;
+            let (changes, tag_ids, author_ids) = changes_of(c, state, change.at)?;
+            let id: i64 = per_backend!(&mut *c, |c| diesel::insert_into(articles::table)
+                .values((&changes, articles::created_at.eq(to_naive(change.at)), articles::version.eq(1_i64)))
+                .returning(articles::id)
+                .get_result(c))?;
+            set_relations(c, id, &tag_ids, &author_ids)?;
+            let fields: Vec<String> = ArticleState::FIELDS.iter().map(|f| (*f).to_owned()).collect();
+            write_revision(c, id, 1, state, &fields, change)?;
+            record(c, change, Some(id), state.slug.as_str(), serde_json::json!({ "version": 1 }))?;
+            announce(c, change, summary(id, state, 1))?;
+            Ok(ArticleId(id))
+        })
+    }
+
+    fn update_article(
+        &self,
+        id: ArticleId,
+        expected: i64,
+        state: &ArticleState,
+        changed: &[String],
+        change: &Change<'_>,
+    ) -> Result<()> {
+        self.change(|c| {
+            let (old_slug, _) = current_version(c, id.0, expected)?;
+            if old_slug != state.slug.as_str() {
+                check_slug_free(c, &state.slug, Some(id.0))?;
+                diesel::delete(article_redirects::table.filter(article_redirects::slug.eq(state.slug.as_str())))
+                    .execute(c)?;
+                diesel::insert_into(article_redirects::table)
+                    .values((article_redirects::slug.eq(&old_slug), article_redirects::article_id.eq(id.0)))
+                    .execute(c)?;
+            }
+            let (changes, tag_ids, author_ids) = changes_of(c, state, change.at)?;
+            let version = expected + 1;
+            let n =
+                diesel::update(articles::table.filter(articles::id.eq(id.0)).filter(articles::version.eq(expected)))
+                    .set((&changes, articles::version.eq(version)))
+                    .execute(c)?;
+            if n == 0 {
+                return Err(Error::new(ErrorKind::PreconditionFailed, "the article changed during the write").into());
+            }
+            set_relations(c, id.0, &tag_ids, &author_ids)?;
+            write_revision(c, id.0, version, state, changed, change)?;
+            let detail = serde_json::json!({ "version": version, "changed": changed });
+            record(c, change, Some(id.0), state.slug.as_str(), detail)?;
+            announce(c, change, summary(id.0, state, version))?;
+            Ok(())
+        })
+    }
+
+    fn delete_article(&self, id: ArticleId, expected: i64, change: &Change<'_>) -> Result<()> {
+        self.change(|c| {
+            let (_, state) = current_version(c, id.0, expected)?;
+            diesel::delete(articles::table.filter(articles::id.eq(id.0)).filter(articles::version.eq(expected)))
+                .execute(c)?;
+            record(c, change, Some(id.0), state.slug.as_str(), serde_json::json!({ "version": expected }))?;
+            announce(c, change, summary(id.0, &state, expected))?;
+            Ok(())
+        })
+    }
+
+    fn admin_articles(
+        &self,
+        status: Option<Status>,
+        before: Option<ArticleId>,
+        fetch: i64,
+    ) -> Result<Vec<ArticleRecord>> {
+        let rows = self.with(|c| {
+            let mut q = articles::table
+                .select(ArticleRow::as_select())
+                .order(articles::id.desc())
+                .limit(fetch)
+                .into_boxed::<MultiBackend>();
+            if let Some(s) = status {
+                q = q.filter(articles::status.eq(s.as_str()));
+            }
+            if let Some(b) = before {
+                q = q.filter(articles::id.lt(b.0));
+            }
+            q.load(c)
+        })?;
+        rows.into_iter().map(ArticleRecord::try_from).collect()
+    }
+
+    fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {
+        let rows = self.with(|c| {
+            article_revisions::table
+                .filter(article_revisions::article_id.eq(id.0))
+                .order(article_revisions::number.desc())
+                .select((
+                    article_revisions::number,
+                    article_revisions::actor,
+                    article_revisions::action,
+                    article_revisions::created_at,
+                    article_revisions::changed,
+                    article_revisions::snapshot,
+                ))
+                .load(c)
+        })?;
+        rows.into_iter().map(revision_of).collect()
+    }
+
+    fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>> {
+        let row = self.with(|c| {
+            article_revisions::table
+                .find((id.0, number))
+                .select((
+                    article_revisions::number,
+                    article_revisions::actor,
+                    article_revisions::action,
+                    article_revisions::created_at,
+                    article_revisions::changed,
+                    article_revisions::snapshot,
+                ))
+                .first(c)
+                .optional()
+        })?;
+        row.map(revision_of).transpose()
+    }
+
+    fn due_scheduled(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<ArticleId>> {
+        let ids: Vec<i64> = self.with(|c| {
+            articles::table
+                .filter(articles::status.eq(Status::Scheduled.as_str()))
+                .filter(articles::published_at.le(to_naive(now)))
+                .order((articles::published_at, articles::id))
+                .limit(limit)
+                .select(articles::id)
+                .load(c)
+        })?;
+        Ok(ids.into_iter().map(ArticleId).collect())
+    }
+
+    fn save_taxon(&self, existing: Option<&Slug>, taxon: &Taxon, change: &Change<'_>) -> Result<()> {
+        let slug = taxon.slug();
+        self.change(|c| {
+            if existing != Some(slug) && taxon_id(c, taxon.kind(), slug)?.is_some() {
+                return Err(Error::new(ErrorKind::Conflict, format!("a {} `{slug}` exists", taxon.kind().as_str()))
+                    .with_field("slug", "is taken")
+                    .into());
+            }
+            let current = match existing {
+                Some(old) => Some(
+                    taxon_id(c, taxon.kind(), old)?
+                        .ok_or_else(|| Error::not_found(format!("{} `{old}`", taxon.kind().as_str())))?,
+                ),
+                None => None,
+            };
+            match taxon {
+                Taxon::Section(s) => {
+                    let parent = match &s.parent {
+                        Some(p) => Some(
+                            taxon_id(c, TaxonKind::Section, p)?
+                                .ok_or_else(|| Error::field("parent", format!("no section `{p}` exists")))?,
+                        ),
+                        None => None,
+                    };
+                    if let (Some(id), Some(parent)) = (current, parent)
+                        && descends_from(c, parent, id)?
+                    {
+                        return Err(Error::field("parent", "would put the section below itself").into());
+                    }
+                    let values = (
+                        sections::slug.eq(s.slug.as_str()),
+                        sections::name.eq(&s.name),
+                        sections::parent_id.eq(parent),
+                    );
+                    match current {
+                        Some(id) => diesel::update(sections::table.find(id)).set(values).execute(c)?,
+                        None => diesel::insert_into(sections::table).values(values).execute(c)?,
+                    };
+                }
+                Taxon::Tag(t) => {
+                    let values = (tags::slug.eq(t.slug.as_str()), tags::name.eq(&t.name));
+                    match current {
+                        Some(id) => diesel::update(tags::table.find(id)).set(values).execute(c)?,
+                        None => diesel::insert_into(tags::table).values(values).execute(c)?,
+                    };
+                }
+                Taxon::Author(a) => {
+                    let values =
+                        (authors::slug.eq(a.slug.as_str()), authors::name.eq(&a.name), authors::bio.eq(&a.bio));
+                    match current {
+                        Some(id) => diesel::update(authors::table.find(id)).set(values).execute(c)?,
+                        None => diesel::insert_into(authors::table).values(values).execute(c)?,
+                    };
+                }
+            }
+            let detail = serde_json::json!({ "formerSlug": existing.filter(|e| *e != slug).map(Slug::as_str) });
+            record(c, change, None, slug.as_str(), detail)?;
+            Ok(())
+        })
+    }
+
+    fn delete_taxon(&self, kind: TaxonKind, slug: &Slug, change: &Change<'_>) -> Result<()> {
+        self.change(|c| {
+            let id = taxon_id(c, kind, slug)?.ok_or_else(|| Error::not_found(format!("{} `{slug}`", kind.as_str())))?;
+            let (articles_using, children): (i64, i64) = match kind {
+                TaxonKind::Section => (
+                    articles::table.filter(articles::section_id.eq(id)).count().get_result(c)?,
+                    sections::table.filter(sections::parent_id.eq(id)).count().get_result(c)?,
+                ),
+                TaxonKind::Tag => (article_tags::table.filter(article_tags::tag_id.eq(id)).count().get_result(c)?, 0),
+                TaxonKind::Author => {
+                    (article_authors::table.filter(article_authors::author_id.eq(id)).count().get_result(c)?, 0)
+                }
+            };
+            if articles_using > 0 || children > 0 {
+                let what = match (articles_using, children) {
+                    (0, n) => format!("{n} sub-section(s)"),
+                    (n, 0) => format!("{n} article(s) of any status"),
+                    (n, m) => format!("{n} article(s) and {m} sub-section(s)"),
+                };
+                return Err(Error::conflict(format!(
+                    "the {} `{slug}` is still used by {what}; move or delete them first",
+                    kind.as_str()
+                ))
+                .into());
+            }
+            match kind {
+                TaxonKind::Section => diesel::delete(sections::table.find(id)).execute(c)?,
+                TaxonKind::Tag => diesel::delete(tags::table.find(id)).execute(c)?,
+                TaxonKind::Author => diesel::delete(authors::table.find(id)).execute(c)?,
+            };
+            record(c, change, None, slug.as_str(), serde_json::json!({}))?;
+            Ok(())
+        })
+    }
+
+    fn audit(&self, article: Option<ArticleId>, before: Option<i64>, fetch: i64) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = self.with(|c| {
+            let mut q = audit_log::table
+                .select((
+                    audit_log::id,
+                    audit_log::at,
+                    audit_log::actor,
+                    audit_log::action,
+                    audit_log::article_id,
+                    audit_log::subject,
+                    audit_log::detail,
+                ))
+                .order(audit_log::id.desc())
+                .limit(fetch)
+                .into_boxed::<MultiBackend>();
+            if let Some(a) = article {
+                q = q.filter(audit_log::article_id.eq(a.0));
+            }
+            if let Some(b) = before {
+                q = q.filter(audit_log::id.lt(b));
+            }
+            q.load(c)
+        })?;
+        rows.into_iter()
+            .map(|(id, at, actor, action, article, subject, detail)| {
+                Ok(AuditEntry {
+                    id,
+                    at: to_utc(at),
+                    actor,
+                    action,
+                    article: article.map(ArticleId),
+                    subject,
+                    detail: parse_json(&detail)?,
+                })
+            })
+            .collect()
+    }
+
+    fn content_version(&self) -> Result<i64> {
+        self.with(|c| content_version::table.select(content_version::version).first(c))
+    }
+}
+
+type AuditRow = (i64, NaiveDateTime, String, String, Option<i64>, String, String);
+
+fn taxon_id(conn: &mut AnyConnection, kind: TaxonKind, slug: &Slug) -> QueryResult<Option<i64>> {
+    let s = slug.as_str();
+    match kind {
+        TaxonKind::Section => sections::table.filter(sections::slug.eq(s)).select(sections::id).first(conn).optional(),
+        TaxonKind::Tag => tags::table.filter(tags::slug.eq(s)).select(tags::id).first(conn).optional(),
+        TaxonKind::Author => authors::table.filter(authors::slug.eq(s)).select(authors::id).first(conn).optional(),
+    }
+}
+
+/// Whether `section` is `ancestor` or below it.
+fn descends_from(conn: &mut AnyConnection, section: i64, ancestor: i64) -> QueryResult<bool> {
+    let parents: Vec<(i64, Option<i64>)> = sections::table.select((sections::id, sections::parent_id)).load(conn)?;
+    let parent_of: std::collections::HashMap<i64, Option<i64>> = parents.into_iter().collect();
+    let mut cur = Some(section);
+    for _ in 0..=parent_of.len() {
+        match cur {
+            Some(s) if s == ancestor => return Ok(true),
+            Some(s) => cur = parent_of.get(&s).copied().flatten(),
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+fn scopes_text(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+type KeyRow = (String, String, String, NaiveDateTime, Option<NaiveDateTime>);
+
+fn key_of((name, key_id, scopes, created_at, revoked_at): KeyRow) -> Result<ApiKey> {
+    Ok(ApiKey {
+        name,
+        key_id,
+        scopes: scopes.split_whitespace().map(Scope::parse).collect::<Result<_>>().map_err(Error::internal)?,
+        created_at: to_utc(created_at),
+        revoked_at: revoked_at.map(to_utc),
+    })
+}
+
+const KEY_COLUMNS: (api_keys::name, api_keys::key_id, api_keys::scopes, api_keys::created_at, api_keys::revoked_at) =
+    (api_keys::name, api_keys::key_id, api_keys::scopes, api_keys::created_at, api_keys::revoked_at);
+
+impl KeyRepo for Store {
+    fn insert_key(&self, key: &ApiKey, secret_hash: &str) -> Result<()> {
+        let r = self.with(|c| {
+            diesel::insert_into(api_keys::table)
+                .values((
+                    api_keys::name.eq(&key.name),
+                    api_keys::key_id.eq(&key.key_id),
+                    api_keys::secret_hash.eq(secret_hash),
+                    api_keys::scopes.eq(scopes_text(&key.scopes)),
+                    api_keys::created_at.eq(to_naive(key.created_at)),
+                ))
+                .execute(c)
+        });
+        match r {
+            Err(e) if e.kind == ErrorKind::Conflict => {
+                Err(Error::conflict(format!("an active key is named `{}`; revoke it or pick another name", key.name)))
+            }
+            r => r.map(|_| ()),
+        }
+    }
+
+    fn active_key(&self, key_id: &str) -> Result<Option<(ApiKey, String)>> {
+        let row: Option<(KeyRow, String)> = self.with(|c| {
+            api_keys::table
+                .filter(api_keys::key_id.eq(key_id))
+                .filter(api_keys::revoked_at.is_null())
+                .select((KEY_COLUMNS, api_keys::secret_hash))
+                .first(c)
+                .optional()
+        })?;
+        row.map(|(k, hash)| Ok((key_of(k)?, hash))).transpose()
+    }
+
+    fn keys(&self) -> Result<Vec<ApiKey>> {
+        let rows: Vec<KeyRow> =
+            self.with(|c| api_keys::table.order(api_keys::id.desc()).select(KEY_COLUMNS).load(c))?;
+        rows.into_iter().map(key_of).collect()
+    }
+
+    fn revoke_key(&self, name: &str, at: DateTime<Utc>) -> Result<bool> {
+        let n = self.with(|c| {
+            diesel::update(api_keys::table.filter(api_keys::name.eq(name)).filter(api_keys::revoked_at.is_null()))
+                .set(api_keys::revoked_at.eq(to_naive(at)))
+                .execute(c)
+        })?;
+        Ok(n > 0)
+    }
+}
+
+type DeliveryRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i32,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<i32>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
+fn webhook_of((id, url, events, created_at): (i64, String, String, NaiveDateTime)) -> Result<Webhook> {
+    let names: Vec<String> = parse_json(&events)?;
+    Ok(Webhook {
+        id,
+        url,
+        events: names.iter().map(|e| EventKind::parse("events", e)).collect::<Result<_>>().map_err(Error::internal)?,
+        created_at: to_utc(created_at),
+    })
+}
+
+impl WebhookRepo for Store {
+    fn create_webhook(&self, url: &str, events: &[EventKind], secret: &str, actor: &str) -> Result<Webhook> {
+        let names: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+        let at = newsdesk_domain::service::now();
+        self.change(|c| {
+            let id: i64 = per_backend!(&mut *c, |c| diesel::insert_into(webhooks::table)
+                .values((
+                    webhooks::url.eq(url),
+                    webhooks::events.eq(to_json(&names)?),
+                    webhooks::secret.eq(secret),
+                    webhooks::created_at.eq(to_naive(at)),
+                ))
+                .returning(webhooks::id)
+                .get_result(c))?;
+            let change = Change { actor, action: "webhook.create", at, event: None };
+            record(c, &change, None, url, serde_json::json!({ "webhook": id, "events": names }))?;
+            Ok(Webhook { id, url: url.to_owned(), events: events.to_vec(), created_at: at })
+        })
+    }
+
+    fn webhooks(&self) -> Result<Vec<Webhook>> {
+        let rows = self.with(|c| {
+            webhooks::table
+                .order(webhooks::id)
+                .select((webhooks::id, webhooks::url, webhooks::events, webhooks::created_at))
+                .load(c)
+        })?;
+        rows.into_iter().map(webhook_of).collect()
+    }
+
+    fn delete_webhook(&self, id: i64, actor: &str) -> Result<bool> {
+        self.change(|c| {
+            let url: Option<String> = webhooks::table.find(id).select(webhooks::url).first(c).optional()?;
+            let Some(url) = url else { return Ok(false) };
+            diesel::delete(webhooks::table.find(id)).execute(c)?;
+            let change = Change { actor, action: "webhook.delete", at: newsdesk_domain::service::now(), event: None };
+            record(c, &change, None, &url, serde_json::json!({ "webhook": id }))?;
+            Ok(true)
+        })
+    }
+
+    fn deliveries(&self, webhook: i64, before: Option<i64>, fetch: i64) -> Result<Vec<Delivery>> {
+        let rows: Vec<DeliveryRow> = self.with(|c| {
+            let mut q = webhook_deliveries::table
+                .filter(webhook_deliveries::webhook_id.eq(webhook))
+                .order(webhook_deliveries::id.desc())
+                .limit(fetch)
+                .select((
+                    webhook_deliveries::id,
+                    webhook_deliveries::webhook_id,
+                    webhook_deliveries::event_id,
+                    webhook_deliveries::event,
+                    webhook_deliveries::status,
+                    webhook_deliveries::attempts,
+                    webhook_deliveries::created_at,
+                    webhook_deliveries::next_attempt_at,
+                    webhook_deliveries::last_status,
+                    webhook_deliveries::last_error,
+                    webhook_deliveries::delivered_at,
+                ))
+                .into_boxed::<MultiBackend>();
+            if let Some(b) = before {
+                q = q.filter(webhook_deliveries::id.lt(b));
+            }
+            q.load(c)
+        })?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    webhook_id,
+                    event_id,
+                    event,
+                    status,
+                    attempts,
+                    created,
+                    next,
+                    last_status,
+                    last_error,
+                    delivered,
+                )| {
+                    let status = DeliveryStatus::parse(&status)?;
+                    Ok(Delivery {
+                        id,
+                        webhook_id,
+                        event_id,
+                        event,
+                        status,
+                        attempts,
+                        created_at: to_utc(created),
+                        next_attempt_at: (status == DeliveryStatus::Pending).then(|| to_utc(next)),
+                        last_status,
+                        last_error,
+                        delivered_at: delivered.map(to_utc),
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn claim_due(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Due>> {
+        let (now, lease) = (to_naive(now), to_naive(lease_until));
+        let pending = DeliveryStatus::Pending.as_str();
+        self.with(|c| {
+            let due: Vec<i64> = webhook_deliveries::table
+                .filter(webhook_deliveries::status.eq(pending))
+                .filter(webhook_deliveries::next_attempt_at.le(now))
+                .order(webhook_deliveries::id)
+                .limit(limit)
+                .select(webhook_deliveries::id)
+                .load(c)?;
+            if due.is_empty() {
+                return Ok(Vec::new());
+            }
+            // The conditions are checked again on each row as it is updated, so a
+            // row another node claimed since the select is skipped.
+            let claimed: Vec<i64> = per_backend!(&mut *c, |c| diesel::update(
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::id.eq_any(&due))
+                    .filter(webhook_deliveries::status.eq(pending))
+                    .filter(webhook_deliveries::next_attempt_at.le(now))
+            )
+            .set(webhook_deliveries::next_attempt_at.eq(lease))
+            .returning(webhook_deliveries::id)
+            .get_results(c))?;
+            if claimed.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<(i64, String, String, String, String, String, i32)> = webhook_deliveries::table
+                .inner_join(webhooks::table)
+                .filter(webhook_deliveries::id.eq_any(&claimed))
+                .order(webhook_deliveries::id)
+                .select((
+                    webhook_deliveries::id,
+                    webhooks::url,
+                    webhooks::secret,
+                    webhook_deliveries::event_id,
+                    webhook_deliveries::event,
+                    webhook_deliveries::payload,
+                    webhook_deliveries::attempts,
+                ))
+                .load(c)?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, url, secret, event_id, event, payload, attempts)| Due {
+                    id,
+                    url,
+                    secret,
+                    event_id,
+                    event,
+                    payload,
+                    attempts,
+                })
+                .collect())
+        })
+    }
+
+    fn record_attempt(&self, id: i64, attempt: &Attempt, at: DateTime<Utc>) -> Result<()> {
+        let at = to_naive(at);
+        self.with(|c| {
+            diesel::update(webhook_deliveries::table.find(id))
+                .set((
+                    webhook_deliveries::status.eq(attempt.status.as_str()),
+                    webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+                    webhook_deliveries::last_status.eq(attempt.http_status),
+                    webhook_deliveries::last_error.eq(&attempt.error),
+                    webhook_deliveries::next_attempt_at.eq(attempt.next_attempt_at.map_or(at, to_naive)),
+                    webhook_deliveries::delivered_at.eq((attempt.status == DeliveryStatus::Delivered).then_some(at)),
+                ))
+                .execute(c)
+        })?;
+        Ok(())
+    }
+}
