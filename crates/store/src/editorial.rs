@@ -32,13 +32,19 @@ impl Store {
         let mut conn = self.pool.get()?;
         (*conn)
             .transaction::<T, TxError, _>(|c| {
-                diesel::update(content_version::table)
-                    .set(content_version::version.eq(content_version::version + 1_i64))
-                    .execute(c)?;
+                bump_content_version(c)?;
                 f(c)
             })
             .map_err(Error::from)
     }
+}
+
+/// Tell every node that content changed (see [`Store::change`]).
+pub(crate) fn bump_content_version(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::update(content_version::table)
+        .set(content_version::version.eq(content_version::version + 1_i64))
+        .execute(conn)
+        .map(|_| ())
 }
 
 fn slug_taken(slug: &Slug) -> Error {
@@ -222,7 +228,25 @@ fn state_of(
     })
 }
 
-fn revision_of(row: (i64, String, String, NaiveDateTime, String, String)) -> Result<Revision> {
+type RevisionRow = (i64, String, String, NaiveDateTime, String, String);
+
+const REVISION_COLUMNS: (
+    article_revisions::number,
+    article_revisions::actor,
+    article_revisions::action,
+    article_revisions::created_at,
+    article_revisions::changed,
+    article_revisions::snapshot,
+) = (
+    article_revisions::number,
+    article_revisions::actor,
+    article_revisions::action,
+    article_revisions::created_at,
+    article_revisions::changed,
+    article_revisions::snapshot,
+);
+
+fn revision_of(row: RevisionRow) -> Result<Revision> {
     let (number, actor, action, at, changed, snapshot) = row;
     Ok(Revision {
         number,
@@ -342,34 +366,15 @@ impl EditorialRepo for Store {
             article_revisions::table
                 .filter(article_revisions::article_id.eq(id.0))
                 .order(article_revisions::number.desc())
-                .select((
-                    article_revisions::number,
-                    article_revisions::actor,
-                    article_revisions::action,
-                    article_revisions::created_at,
-                    article_revisions::changed,
-                    article_revisions::snapshot,
-                ))
+                .select(REVISION_COLUMNS)
                 .load(c)
         })?;
         rows.into_iter().map(revision_of).collect()
     }
 
     fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>> {
-        let row = self.with(|c| {
-            article_revisions::table
-                .find((id.0, number))
-                .select((
-                    article_revisions::number,
-                    article_revisions::actor,
-                    article_revisions::action,
-                    article_revisions::created_at,
-                    article_revisions::changed,
-                    article_revisions::snapshot,
-                ))
-                .first(c)
-                .optional()
-        })?;
+        let row =
+            self.with(|c| article_revisions::table.find((id.0, number)).select(REVISION_COLUMNS).first(c).optional())?;
         row.map(revision_of).transpose()
     }
 

@@ -234,6 +234,9 @@ impl TransferRepo for Store {
         let mut conn = self.pool.get().map_err(|e| (0, e))?;
         let mut failed: Option<(usize, Error)> = None;
         let outcome = conn.transaction::<(), diesel::result::Error, _>(|c| {
+            // First, as every content change: nodes drop their caches, and on
+            // SQLite the write lock is taken before anything is read.
+            crate::editorial::bump_content_version(c)?;
             let mut ids = Ids::default();
             for (i, record) in records.iter().enumerate() {
                 if let Err(e) = write_record(c, &mut ids, record) {

@@ -347,111 +347,71 @@ pub async fn delete_article(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn lifecycle(
+/// A lifecycle step, as the last segment of its route names it.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum Action {
+    Publish,
+    Unpublish,
+    Archive,
+    Schedule,
+}
+
+/// Move an article through its lifecycle.
+///
+/// - `publish`: public now (a future `publishedAt` is brought forward to now);
+/// - `unpublish`: back to draft;
+/// - `archive`: out of public view, kept;
+/// - `schedule`: published automatically at `publishedAt` (a future instant; the
+///   body is required), checked four times a second.
+///
+/// The body is optional for the others: `{"version"}`, or `If-Match`.
+#[utoipa::path(
+    tag = "admin",
+    params(
+        ("id" = String, Path, description = "The article's id"),
+        ("action" = Action, Path, description = "The step"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the step was decided on")
+    ),
+    request_body(content = Option<ScheduleBody>, description = "`{publishedAt, version?}` to schedule; optional `{version}` otherwise"),
+    responses((status = 200, description = "The article in its new state", body = ArticleView), WriteErrors),
+    security(("bearer" = []))
+)]
+#[post("/admin/articles/{id}/{action}")]
+pub async fn lifecycle(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    id: &str,
-    body: &[u8],
-    action: &str,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
 ) -> Reply {
-    let id = ArticleId(parse_id("article", id).map_err(ApiError)?);
-    let (step, version) = if action == "schedule" {
-        let b: ScheduleBody = json_body(&req, body, true)?;
-        let at = match b.published_at {
-            Some(s) => parse_time("publishedAt", &s),
-            None => Err(Error::field("publishedAt", "is required")),
+    let (id, action) = path.into_inner();
+    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let (step, version) = match action.as_str() {
+        "schedule" => {
+            let b: ScheduleBody = json_body(&req, &body, true)?;
+            let at = match b.published_at {
+                Some(s) => parse_time("publishedAt", &s),
+                None => Err(Error::field("publishedAt", "is required")),
+            }
+            .map_err(ApiError)?;
+            (Lifecycle::Schedule(at), b.version)
         }
-        .map_err(ApiError)?;
-        (Lifecycle::Schedule(at), b.version)
-    } else {
-        let b: VersionBody = json_body(&req, body, false)?;
-        let step = match action {
-            "publish" => Lifecycle::Publish,
-            "unpublish" => Lifecycle::Unpublish,
-            _ => Lifecycle::Archive,
-        };
-        (step, b.version)
+        other => {
+            let step = match other {
+                "publish" => Lifecycle::Publish,
+                "unpublish" => Lifecycle::Unpublish,
+                "archive" => Lifecycle::Archive,
+                _ => return Err(ApiError(Error::not_found(format!("action `{other}`"))).into()),
+            };
+            let b: VersionBody = json_body(&req, &body, false)?;
+            (step, b.version)
+        }
     };
     let version = version_of(&req, version).map_err(ApiError)?;
     let a = state.edit(move |e| e.transition(caller.principal(), id, step, version)).await.map_err(ApiError)?;
     article_reply(StatusCode::OK, &a)
-}
-
-/// Publish now (a future `publishedAt` is brought forward to now).
-#[utoipa::path(
-    tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
-    request_body(content = Option<VersionBody>, description = "Optional"),
-    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
-    security(("bearer" = []))
-)]
-#[post("/admin/articles/{id}/publish")]
-pub async fn publish(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Bytes,
-) -> Reply {
-    lifecycle(req, state, caller, &id, &body, "publish").await
-}
-
-/// Back to draft: out of public view.
-#[utoipa::path(
-    tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
-    request_body(content = Option<VersionBody>, description = "Optional"),
-    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
-    security(("bearer" = []))
-)]
-#[post("/admin/articles/{id}/unpublish")]
-pub async fn unpublish(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Bytes,
-) -> Reply {
-    lifecycle(req, state, caller, &id, &body, "unpublish").await
-}
-
-/// Archive: out of public view, kept.
-#[utoipa::path(
-    tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
-    request_body(content = Option<VersionBody>, description = "Optional"),
-    responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
-    security(("bearer" = []))
-)]
-#[post("/admin/articles/{id}/archive")]
-pub async fn archive(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Bytes,
-) -> Reply {
-    lifecycle(req, state, caller, &id, &body, "archive").await
-}
-
-/// Publish automatically at a future instant (checked every quarter second).
-#[utoipa::path(
-    tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
-    request_body = ScheduleBody,
-    responses((status = 200, description = "The article, status `scheduled`", body = ArticleView), WriteErrors),
-    security(("bearer" = []))
-)]
-#[post("/admin/articles/{id}/schedule")]
-pub async fn schedule(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    body: web::Bytes,
-) -> Reply {
-    lifecycle(req, state, caller, &id, &body, "schedule").await
 }
 
 /// An article's revisions, newest first.
