@@ -72,6 +72,25 @@ fn openapi_documents_every_error_response() {
         }
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    // Every reference resolves.
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected reference {r}"));
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{r} does not resolve");
+    }
     for (route, item) in paths.iter().filter(|(p, _)| p.starts_with("/v1/") && !p.starts_with("/v1/admin/")) {
         let (responses, expected): (_, &[&str]) = match item.get("get") {
             Some(get) => (&get["responses"], &["200", "304", "400"]),

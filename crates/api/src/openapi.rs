@@ -15,7 +15,7 @@ use crate::error::Problem;
                        over REST and GraphQL with the same semantics. Errors are RFC 9457 problem documents.",
         license(name = "MIT", identifier = "MIT")
     ),
-    components(schemas(crate::rest::articles::SlugParam)),
+    components(schemas(crate::rest::articles::SlugParam, crate::rest::admin::Action)),
     modifiers(&BearerAuth),
     tags(
         (name = "articles", description = "Published articles"),
