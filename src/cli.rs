@@ -144,7 +144,7 @@ pub struct ServeArgs {
     #[arg(long, env = "NEWSDESK_SEARCH_INDEX")]
     pub search_index: Option<std::path::PathBuf>,
     /// Public reads (REST and GraphQL) need an API key with `content:read`.
-    #[arg(long, env = "NEWSDESK_REQUIRE_READ_KEY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "NEWSDESK_REQUIRE_READ_KEY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub require_read_key: bool,
     /// Wait before the first retry of a failed webhook delivery, in milliseconds;
     /// it doubles with each attempt, up to an hour.
