@@ -560,12 +560,13 @@ impl EditorialService {
     ) -> Result<Article> {
         for _ in 0..RETRIES {
             let (record, current) = self.state(id)?;
+            // Bad input is reported before a stale version: it needs fixing either way.
+            let state = change(&current)?;
             if let Some(v) = version
                 && v != record.version
             {
                 return Err(stale(record.version, v));
             }
-            let state = change(&current)?;
             let changed = state.changed_from(&current);
             if changed.is_empty() {
                 return self.content.any_article(id);

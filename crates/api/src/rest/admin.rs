@@ -90,8 +90,9 @@ pub struct VersionBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScheduleBody {
-    /// When the article goes public: a future RFC 3339 instant.
-    #[schema(value_type = String, format = DateTime)]
+    /// When the article goes public: a future RFC 3339 instant. Required to
+    /// schedule; not sent with the other actions.
+    #[schema(value_type = Option<String>, format = DateTime)]
     published_at: Option<String>,
     version: Option<i64>,
 }
