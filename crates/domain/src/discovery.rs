@@ -544,8 +544,20 @@ impl DiscoveryService {
         if let Some(s) = session_id {
             check_session_id("sessionId", s)?;
         }
-        let current = match article {
-            Some(slug) => Some(self.content.article(slug)?),
+        let (content, coread) = self.models();
+        let at = now();
+        // The current article's id and section: from the model when it has it (no
+        // database round trip), else from the database (404, or just published).
+        let current: Option<(ArticleId, SectionId)> = match article {
+            Some(slug) => {
+                Some(match content.id_of(slug).and_then(|id| content.doc(id)).filter(|d| d.published_at <= at) {
+                    Some(d) => (d.id, d.section),
+                    None => {
+                        let a = self.content.article(slug)?;
+                        (a.record.id, a.record.section_id)
+                    }
+                })
+            }
             None => None,
         };
         let history: Vec<ArticleId> = match session_id {
@@ -553,9 +565,7 @@ impl DiscoveryService {
             None => Vec::new(),
         };
         let mut seen: HashSet<ArticleId> = history.iter().copied().collect();
-        seen.extend(current.as_ref().map(|a| a.record.id));
-        let (content, coread) = self.models();
-        let at = now();
+        seen.extend(current.map(|(id, _)| id));
         let picks = recommend(&content, &coread, &history, &seen, at, limit, Strategy::Blend);
         let mut ids: Vec<ArticleId> = picks.iter().map(|p| p.article).collect();
         ids.extend(picks.iter().filter_map(|p| p.because));
@@ -574,7 +584,10 @@ impl DiscoveryService {
         }
         // Not enough history: what is trending where the reader is, then everywhere.
         if out.len() < limit {
-            let section = current.as_ref().and_then(|a| a.section_path.last().cloned());
+            let section = match current {
+                Some((_, id)) => self.content.section_tree()?.get(id).cloned(),
+                None => None,
+            };
             let mut scopes = Vec::new();
             if let Some(s) = section {
                 scopes.push((Some(s.slug.clone()), format!("Trending in {}", s.name)));
