@@ -160,7 +160,14 @@ impl ContentModelBuilder {
         }
         let by_id = docs.iter().enumerate().map(|(i, d)| (d.id, i as u32)).collect();
         let by_slug = slugs.into_iter().map(|(s, i)| (s.as_str().to_owned(), i)).collect();
-        ContentModel { docs, by_id, by_slug, postings, tags, neighbours: moka::sync::Cache::new(NEIGHBOUR_CACHE) }
+        ContentModel {
+            docs,
+            by_id,
+            by_slug,
+            postings,
+            tags,
+            neighbours: moka::sync::Cache::builder().max_capacity(NEIGHBOUR_CACHE).time_to_live(NEIGHBOUR_TTL).build(),
+        }
     }
 }
 
@@ -172,6 +179,8 @@ impl Default for ContentModel {
 
 /// Related lists kept per model (recommendations ask for the same articles' often).
 const NEIGHBOUR_CACHE: u64 = 50_000;
+/// How long a neighbour list is reused within one model.
+const NEIGHBOUR_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 #[derive(Debug)]
 pub struct ContentModel {
@@ -211,9 +220,10 @@ impl ContentModel {
         self.by_slug.get(slug).map(|i| self.docs[*i as usize].id)
     }
 
-    /// The [`NEIGHBOURS`] most related articles of `id`, remembered per model.
-    /// Freshness is taken at the model's first use of the article: good enough
-    /// for recommendations, which weigh freshness again themselves.
+    /// The [`NEIGHBOURS`] most related articles of `id`, remembered per model
+    /// for up to [`NEIGHBOUR_TTL`]. Freshness is taken when the list is computed:
+    /// it decays over days, so minutes of drift do not reorder anything that
+    /// matters, and a content change builds a new model (and empty cache) anyway.
     pub fn neighbours(&self, id: ArticleId, now: DateTime<Utc>) -> Arc<Vec<(ArticleId, f32)>> {
         self.neighbours.get_with(id, || Arc::new(self.related(id, now, NEIGHBOURS)))
     }
@@ -528,7 +538,17 @@ impl DiscoveryService {
 
     pub fn related_to(&self, id: ArticleId, limit: usize) -> Result<Vec<Article>> {
         let (content, _) = self.models();
-        let ids: Vec<ArticleId> = content.related(id, now(), limit + 3).into_iter().map(|(id, _)| id).collect();
+        let at = now();
+        // Three spare in case some are no longer public when they are loaded.
+        let ids: Vec<ArticleId> = if limit + 3 <= NEIGHBOURS {
+            (content.neighbours(id, at).iter())
+                .filter(|(n, _)| content.doc(*n).is_some_and(|d| d.published_at <= at))
+                .map(|(n, _)| *n)
+                .take(limit + 3)
+                .collect()
+        } else {
+            content.related(id, at, limit + 3).into_iter().map(|(n, _)| n).collect()
+        };
         let mut articles = self.content.articles_by_ids(&ids)?;
         articles.truncate(limit);
         Ok(articles)
