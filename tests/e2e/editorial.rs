@@ -479,6 +479,23 @@ on_both_backends! {
         assert_eq!(events, ["article.published", "article.deleted"]);
     }
 
+    fn imports_reach_nodes_with_long_caches(backend: Backend) {
+        // A minute of read cache; an import through the CLI bumps the content
+        // version, which the node polls.
+        let Some(e) = Editorial::start(backend, &["--read-cache-ms", "60000"]) else { return };
+        assert_eq!(e.app.json("/v1/articles/rates-rise")["title"], "Title of rates-rise");
+        assert_eq!(e.app.json("/v1/articles/rates-rise")["title"], "Title of rates-rise", "cached");
+        let line = json!({
+            "kind": "article", "slug": "rates-rise", "title": "Imported title", "section": "invest",
+            "body": [], "status": "published", "publishedAt": "2026-01-01T08:00:00Z"
+        });
+        let (ok, _, err) = cli(e.app.db(), &["import", "-"], Some(format!("{line}\n").as_bytes()));
+        assert!(ok, "{err}");
+        eventually(Duration::from_secs(2), "the import shows", || {
+            e.app.json("/v1/articles/rates-rise")["title"] == "Imported title"
+        });
+    }
+
     fn pending_webhooks_survive_a_restart(backend: Backend) {
         let Some(e) = Editorial::start(backend, &["--webhook-retry-ms", "300"]) else { return };
         // A receiver that is down: take a free port and close it.

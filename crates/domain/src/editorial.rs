@@ -412,11 +412,28 @@ pub struct EditorialService {
 /// How often a write without an explicit version is retried after losing a race.
 const RETRIES: usize = 3;
 
-fn stale(current: i64, sent: i64) -> Error {
-    Error::new(
-        ErrorKind::PreconditionFailed,
-        format!("the article has changed: it is at version {current}, the change was made from version {sent}"),
-    )
+/// 412 when the client made its change from a version that is not `current`.
+fn check_version(sent: Option<i64>, current: i64) -> Result<()> {
+    match sent {
+        Some(sent) if sent != current => Err(Error::new(
+            ErrorKind::PreconditionFailed,
+            format!("the article has changed: it is at version {current}, the change was made from version {sent}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Run a read-then-write `attempt`. A client that sent no version did not ask
+/// for a particular one: if another write slipped in between the read and the
+/// write, the attempt is made again on the new state.
+fn retrying<T>(version: Option<i64>, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    for _ in 0..RETRIES {
+        match attempt() {
+            Err(e) if e.kind == ErrorKind::PreconditionFailed && version.is_none() => continue,
+            r => return r,
+        }
+    }
+    Err(Error::conflict("the article kept changing; try again"))
 }
 
 impl EditorialService {
@@ -528,23 +545,13 @@ impl EditorialService {
         let who = require(who, Scope::ContentWrite)?;
         let change =
             Change { actor: &who.name, action: "article.delete", at: now(), event: Some(EventKind::ArticleDeleted) };
-        for _ in 0..RETRIES {
+        retrying(version, || {
             let (record, _) = self.state(id)?;
-            if let Some(v) = version
-                && v != record.version
-            {
-                return Err(stale(record.version, v));
-            }
-            match self.repo.delete_article(id, record.version, &change) {
-                Err(e) if e.kind == ErrorKind::PreconditionFailed && version.is_none() => continue,
-                r => {
-                    r?;
-                    self.changed();
-                    return Ok(());
-                }
-            }
-        }
-        Err(Error::conflict("the article kept changing; try again"))
+            check_version(version, record.version)?;
+            self.repo.delete_article(id, record.version, &change)
+        })?;
+        self.changed();
+        Ok(())
     }
 
     /// Read, change and write back an article; the version is checked against
@@ -558,30 +565,22 @@ impl EditorialService {
         event: EventKind,
         mut change: impl FnMut(&ArticleState) -> Result<ArticleState>,
     ) -> Result<Article> {
-        for _ in 0..RETRIES {
+        let written = retrying(version, || {
             let (record, current) = self.state(id)?;
             // Bad input is reported before a stale version: it needs fixing either way.
             let state = change(&current)?;
-            if let Some(v) = version
-                && v != record.version
-            {
-                return Err(stale(record.version, v));
-            }
+            check_version(version, record.version)?;
             let changed = state.changed_from(&current);
             if changed.is_empty() {
-                return self.content.any_article(id);
+                return Ok(false);
             }
             let c = Change { actor: &who.name, action, at: now(), event: Some(event) };
-            match self.repo.update_article(id, record.version, &state, &changed, &c) {
-                Err(e) if e.kind == ErrorKind::PreconditionFailed && version.is_none() => continue,
-                r => {
-                    r?;
-                    self.changed();
-                    return self.content.any_article(id);
-                }
-            }
+            self.repo.update_article(id, record.version, &state, &changed, &c).map(|()| true)
+        })?;
+        if written {
+            self.changed();
         }
-        Err(Error::conflict("the article kept changing; try again"))
+        self.content.any_article(id)
     }
 
     pub fn revisions(&self, who: Option<&Principal>, id: ArticleId) -> Result<Vec<Revision>> {
