@@ -21,7 +21,7 @@ end
 
 request = function()
   if mode == "related" then
-    return wrk.format("GET", "/v1/articles/" .. slugs[math.random(#slugs)] .. "/related")
+    return wrk.format("GET", "/v1/articles/" .. slugs[math.random(#slugs)] .. "/related?limit=" .. math.random(3, 12))
   elseif mode == "recommendations" then
     local s = string.format("demo-reader-%06d", math.random(0, sessions - 1))
     return wrk.format("GET", "/v1/recommendations?sessionId=" .. s .. "&article=" .. slugs[math.random(#slugs)])

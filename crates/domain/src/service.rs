@@ -208,13 +208,36 @@ impl ContentService {
     }
 
     /// Visible articles by id with their relations (no bodies), in the order of
-    /// `ids`; ids of invisible or missing articles are skipped.
+    /// `ids`; ids of invisible or missing articles are skipped. Articles in the
+    /// read cache are taken from there; the others are loaded together (and cached).
     pub fn articles_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<Article>> {
         let at = now();
-        let mut records: HashMap<ArticleId, ArticleRecord> =
-            self.repo.records_of(ids)?.into_iter().filter(|r| r.is_visible_at(at)).map(|r| (r.id, r)).collect();
-        let ordered = ids.iter().filter_map(|id| records.remove(id)).collect();
-        self.hydrate(ordered)
+        let mut found: HashMap<ArticleId, Arc<Article>> = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.cache.as_ref().and_then(|c| c.card(*id)) {
+                Some(a) => {
+                    found.insert(*id, a);
+                }
+                None => missing.push(*id),
+            }
+        }
+        if !missing.is_empty() {
+            let records = self.repo.records_of(&missing)?.into_iter().filter(|r| r.is_visible_at(at)).collect();
+            for a in self.hydrate(records)? {
+                let a = Arc::new(a);
+                if let Some(c) = &self.cache {
+                    c.put_card(a.clone());
+                }
+                found.insert(a.record.id, a);
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(id))
+            .filter(|a| a.record.is_visible_at(at))
+            .map(Arc::unwrap_or_clone)
+            .collect())
     }
 
     /// Turn a filter's slugs into ids. `None` when a named section, tag or author

@@ -8,6 +8,7 @@ pub mod conn;
 mod discovery;
 mod editorial;
 mod engagement;
+mod ids;
 mod repo;
 mod rows;
 mod schema;

@@ -14,6 +14,8 @@ use newsdesk_domain::repo::ContentRepo;
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, Pool, db_err};
+use crate::ids::in_ids;
+use crate::per_backend;
 use crate::rows::{ArticleRow, AuthorRow, SectionRow, TagRow, parse_body, to_naive};
 use crate::schema::{
     article_authors, article_reactions, article_redirects, article_tags, articles, authors, sections, tags,
@@ -242,9 +244,12 @@ impl ContentRepo for Store {
 
     fn records_of(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>> {
         let ids = raw_ids(ids, |a| a.0);
-        convert(
-            self.with(|c| articles::table.filter(articles::id.eq_any(&ids)).select(ArticleRow::as_select()).load(c))?,
-        )
+        convert(self.with(|c| {
+            per_backend!(c, |c| articles::table
+                .filter(in_ids(articles::id, &ids))
+                .select(ArticleRow::as_select())
+                .load(c))
+        })?)
     }
 
     fn bodies_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Block>>> {
@@ -258,12 +263,12 @@ impl ContentRepo for Store {
     fn tags_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Tag>>> {
         let ids = raw_ids(ids, |a| a.0);
         let rows: Vec<(i64, TagRow)> = self.with(|c| {
-            article_tags::table
+            per_backend!(c, |c| article_tags::table
                 .inner_join(tags::table)
-                .filter(article_tags::article_id.eq_any(&ids))
+                .filter(in_ids(article_tags::article_id, &ids))
                 .order((article_tags::article_id, article_tags::position))
                 .select((article_tags::article_id, TagRow::as_select()))
-                .load(c)
+                .load(c))
         })?;
         group(rows, ArticleId)
     }
@@ -271,12 +276,12 @@ impl ContentRepo for Store {
     fn authors_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Author>>> {
         let ids = raw_ids(ids, |a| a.0);
         let rows: Vec<(i64, AuthorRow)> = self.with(|c| {
-            article_authors::table
+            per_backend!(c, |c| article_authors::table
                 .inner_join(authors::table)
-                .filter(article_authors::article_id.eq_any(&ids))
+                .filter(in_ids(article_authors::article_id, &ids))
                 .order((article_authors::article_id, article_authors::position))
                 .select((article_authors::article_id, AuthorRow::as_select()))
-                .load(c)
+                .load(c))
         })?;
         group(rows, ArticleId)
     }
@@ -284,11 +289,11 @@ impl ContentRepo for Store {
     fn reactions_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<ReactionCount>>> {
         let ids = raw_ids(ids, |a| a.0);
         let rows: Vec<(i64, String, i64)> = self.with(|c| {
-            article_reactions::table
-                .filter(article_reactions::article_id.eq_any(&ids))
+            per_backend!(c, |c| article_reactions::table
+                .filter(in_ids(article_reactions::article_id, &ids))
                 .order((article_reactions::article_id, article_reactions::kind))
                 .select((article_reactions::article_id, article_reactions::kind, article_reactions::count))
-                .load(c)
+                .load(c))
         })?;
         let mut out: HashMap<ArticleId, Vec<ReactionCount>> = HashMap::new();
         for (id, kind, count) in rows {
