@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::fixtures::Site;
-use crate::support::{Backend, TestApp, TestDb, cli};
+use crate::support::{Backend, TestApp, TestDb, cli, key};
 
 /// An article whose body is one paragraph of `text`.
 fn story(slug: &str, section: &str, tags: &[&str], title: &str, text: &str, published: &str) -> Value {
@@ -250,6 +250,34 @@ on_both_backends! {
             assert!(start.elapsed() < Duration::from_secs(6), "related did not follow the import");
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    fn lists_show_an_edited_article_at_once_whatever_the_read_cache(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(newsroom().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let auth = format!("Bearer {}", key(&db, "desk", &["content:write"]));
+        let app = TestApp::serve(db, &["--read-cache-ms", "60000"]);
+        // The title of `markets-wobble` in the related list and in search results.
+        let titles = || {
+            let title = |a: &Value| a["title"].as_str().map(str::to_owned);
+            let wobble = |a: &&Value| a["slug"] == "markets-wobble";
+            let related = app.json("/v1/articles/inflation-cools/related");
+            let found = app.json("/v1/search?q=traders");
+            (
+                related["data"].as_array().unwrap().iter().find(wobble).and_then(title),
+                found["data"].as_array().unwrap().iter().map(|h| &h["article"]).find(wobble).and_then(title),
+            )
+        };
+        // Both lists hold the article, and the node now caches it.
+        let before = Some("Markets wobble".to_owned());
+        assert_eq!(titles(), (before.clone(), before));
+        let id = app.json("/v1/articles/markets-wobble")["id"].as_str().unwrap().to_owned();
+        let body = json!({"title": "Markets steady", "version": 1}).to_string();
+        let r = app.send("PATCH", &format!("/v1/admin/articles/{id}"), Some(&body), &[("authorization", &auth)]);
+        assert_eq!(r.status, 200, "{}", r.text);
+        let after = Some("Markets steady".to_owned());
+        assert_eq!(titles(), (after.clone(), after));
     }
 
     fn eval_reports_every_strategy_and_related_topics(backend: Backend) {
