@@ -105,8 +105,16 @@ pub struct Watermark {
 
 /// The search index port; `newsdesk-search` implements it with tantivy.
 pub trait SearchIndex: Send + Sync {
-    /// Hits `offset..offset + limit`, best first.
-    fn search(&self, text: &SearchText, filter: &SearchFilter, offset: usize, limit: usize) -> Result<Vec<IndexHit>>;
+    /// Hits `offset..offset + limit`, best first; the first `highlighted` of
+    /// them with their highlights.
+    fn search(
+        &self,
+        text: &SearchText,
+        filter: &SearchFilter,
+        offset: usize,
+        limit: usize,
+        highlighted: usize,
+    ) -> Result<Vec<IndexHit>>;
     /// Add or replace `upserts`, drop `removals`, and remember `watermark`, at once.
     fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()>;
     /// The last watermark applied (`None` for an empty index).
@@ -218,7 +226,8 @@ impl SearchService {
             published_before: filter.published_before,
             now: now(),
         };
-        let hits = self.index.search(&text, &filter, offset, limit.as_usize() + 1)?;
+        // One more than the page, to know whether another follows.
+        let hits = self.index.search(&text, &filter, offset, limit.as_usize() + 1, limit.as_usize())?;
         let ids: Vec<ArticleId> = hits.iter().map(|h| h.article).collect();
         let mut articles: HashMap<ArticleId, Article> =
             self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();

@@ -9,6 +9,7 @@
 //! resumes where it stopped, and rebuilds from scratch when the index belongs to
 //! another database or another version of this schema.
 
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -191,18 +192,29 @@ impl TantivyIndex {
         Box::new(BooleanQuery::new(any))
     }
 
-    fn text_query(&self, searcher: &Searcher, text: &SearchText) -> Vec<(Occur, Box<dyn Query>)> {
+    /// Each clause of a query as the index's tokens, and whether it is a word
+    /// typed halfway (the last word, unquoted, when the query does not end there).
+    fn clauses(&self, text: &SearchText) -> Vec<(Vec<String>, bool)> {
         let last = text.clauses.len().saturating_sub(1);
+        (text.clauses.iter().enumerate())
+            .map(|(i, clause)| {
+                let (raw, quoted) = match clause {
+                    Clause::Word(w) => (w, false),
+                    Clause::Phrase(p) => (p, true),
+                };
+                let tokens = self.tokens(raw);
+                let prefix = !quoted && i == last && text.prefix_last && tokens.len() == 1;
+                (tokens, prefix)
+            })
+            .collect()
+    }
+
+    fn text_query(&self, searcher: &Searcher, clauses: &[(Vec<String>, bool)]) -> Vec<(Occur, Box<dyn Query>)> {
         let mut must = Vec::new();
-        for (i, clause) in text.clauses.iter().enumerate() {
-            let (raw, quoted) = match clause {
-                Clause::Word(w) => (w, false),
-                Clause::Phrase(p) => (p, true),
-            };
-            let tokens = self.tokens(raw);
+        for (tokens, prefix) in clauses {
             let q = match tokens.as_slice() {
                 [] => continue,
-                [one] => self.word(searcher, one, !quoted && i == last && text.prefix_last),
+                [one] => self.word(searcher, one, *prefix),
                 many => self.phrase(many),
             };
             must.push((Occur::Must, q));
@@ -210,14 +222,60 @@ impl TantivyIndex {
         must
     }
 
-    fn filter_query(&self, f: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
-        let date = |t: chrono::DateTime<chrono::Utc>| Term::from_field_date(self.fields.published, date(t));
-        let lower = f.published_after.map_or(Bound::Unbounded, |t| Bound::Included(date(t)));
+    /// What a field's passages are highlighted on, as tantivy's snippets weigh
+    /// words (rarer counts more): the query's words, and the indexed words that
+    /// a word typed halfway starts (the first [`PREFIX_WORDS`] of them).
+    /// `None` when nothing can be highlighted in the field.
+    fn highlighter(&self, searcher: &Searcher, clauses: &[(Vec<String>, bool)], field: Field) -> Option<SnippetGenerator> {
+        let mut words: BTreeMap<String, f32> = BTreeMap::new();
+        for (tokens, prefix) in clauses {
+            for t in tokens {
+                let n = searcher.doc_freq(&Term::from_field_text(field, t)).unwrap_or(0);
+                if n > 0 {
+                    words.insert(t.clone(), 1.0 / (1.0 + n as f32));
+                }
+            }
+            if *prefix && tokens[0].chars().count() >= 2 {
+                for (word, n) in words_starting(searcher, field, &tokens[0]) {
+                    words.entry(word).or_insert(1.0 / (1.0 + n as f32));
+                }
+            }
+        }
+        if words.is_empty() {
+            return None;
+        }
+        let tokenizer = searcher.index().tokenizer_for_field(field).ok()?;
+        Some(SnippetGenerator::new(words, tokenizer, field, PASSAGE_CHARS))
+    }
+
+    /// The latest publication time in the index (an upper bound: deleted
+    /// documents count until their part of the index is merged); `None` when
+    /// it cannot be read.
+    fn latest_published(&self, searcher: &Searcher) -> Option<DateTime> {
+        let field = self.fields.published;
+        let name = searcher.schema().get_field_name(field);
+        let mut latest = DateTime::MIN;
+        for segment in searcher.segment_readers() {
+            latest = latest.max(segment.fast_fields().date(name).ok()?.max_value());
+        }
+        Some(latest)
+    }
+
+    fn filter_query(&self, searcher: &Searcher, f: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
+        let term = |t: chrono::DateTime<chrono::Utc>| Term::from_field_date(self.fields.published, date(t));
+        let lower = f.published_after.map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
         let upper = match f.published_before {
-            Some(t) if t <= f.now => Bound::Excluded(date(t)),
-            _ => Bound::Included(date(f.now)),
+            Some(t) if t <= f.now => Bound::Excluded(term(t)),
+            _ => Bound::Included(term(f.now)),
         };
-        let mut filters: Vec<Box<dyn Query>> = vec![Box::new(RangeQuery::new(lower, upper))];
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        // Articles published later than now are never found. When the index
+        // holds none and no dates are asked for, the range would match every
+        // document: it is left out rather than intersected with every search.
+        let dated = f.published_after.is_some() || f.published_before.is_some();
+        if dated || self.latest_published(searcher).is_none_or(|latest| latest > date(f.now)) {
+            filters.push(Box::new(RangeQuery::new(lower, upper)));
+        }
         if let Some(sections) = &f.sections {
             let terms = sections.iter().map(|s| Term::from_field_u64(self.fields.section, s.0 as u64));
             filters.push(Box::new(TermSetQuery::new(terms)));
@@ -253,6 +311,51 @@ impl TantivyIndex {
     }
 }
 
+/// Indexed words, at most, that a word typed halfway is highlighted as.
+const PREFIX_WORDS: usize = 20;
+
+/// The first [`PREFIX_WORDS`] words of a field's index that start with
+/// `prefix`, each with its number of documents (in the part of the index where
+/// it was found first).
+fn words_starting(searcher: &Searcher, field: Field, prefix: &str) -> Vec<(String, u32)> {
+    let mut words: BTreeMap<String, u32> = BTreeMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(index) = segment.inverted_index(field) else { continue };
+        let Ok(mut stream) = index.terms().range().ge(prefix).into_stream() else { continue };
+        while stream.advance() {
+            let Ok(word) = std::str::from_utf8(stream.key()) else { break };
+            if !word.starts_with(prefix) {
+                break;
+            }
+            words.entry(word.to_owned()).or_insert(stream.value().doc_freq);
+            if words.len() >= PREFIX_WORDS {
+                break;
+            }
+        }
+    }
+    words.into_iter().take(PREFIX_WORDS).collect()
+}
+
+/// Characters of a text looked at first for a highlighted passage: tokenizing a
+/// whole body for every hit was most of a search's work, and most matches come
+/// early. The rest of the text is looked at only when this part has no match.
+const FIRST_LOOK_CHARS: usize = 1_500;
+
+/// The best passage of `text` with the matches in `<mark>…</mark>`, if any matches.
+fn passage(g: &SnippetGenerator, text: &str) -> Option<String> {
+    let head = match text.char_indices().nth(FIRST_LOOK_CHARS) {
+        // Cut between words, so that no word is matched by its first letters.
+        Some((end, _)) => text[..end].rfind(char::is_whitespace).map_or(text, |cut| &text[..cut]),
+        None => text,
+    };
+    let mut s = g.snippet(head);
+    if s.highlighted().is_empty() && head.len() < text.len() {
+        s = g.snippet(text);
+    }
+    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+    (!s.highlighted().is_empty()).then(|| s.to_html())
+}
+
 /// A tantivy date, which counts nanoseconds in an `i64`: instants outside the
 /// years 1700 to 2200 are clamped to them (the order of dates is kept).
 fn date(t: chrono::DateTime<chrono::Utc>) -> DateTime {
@@ -262,39 +365,37 @@ fn date(t: chrono::DateTime<chrono::Utc>) -> DateTime {
 }
 
 impl SearchIndex for TantivyIndex {
-    fn search(&self, text: &SearchText, filter: &SearchFilter, offset: usize, limit: usize) -> Result<Vec<IndexHit>> {
+    fn search(
+        &self,
+        text: &SearchText,
+        filter: &SearchFilter,
+        offset: usize,
+        limit: usize,
+        highlighted: usize,
+    ) -> Result<Vec<IndexHit>> {
         let searcher = self.reader.searcher();
-        let mut clauses = self.text_query(&searcher, text);
+        let words = self.clauses(text);
+        let mut clauses = self.text_query(&searcher, &words);
         if clauses.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        clauses.extend(self.filter_query(filter));
+        clauses.extend(self.filter_query(&searcher, filter));
         let query = BooleanQuery::new(clauses);
         let top =
             searcher.search(&query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score()).map_err(err)?;
-        let passages = |field| {
-            SnippetGenerator::create(&searcher, &query, field).map(|mut g| {
-                g.set_max_num_chars(PASSAGE_CHARS);
-                g
-            })
-        };
-        let generators = [self.fields.title, self.fields.summary, self.fields.body]
-            .map(passages)
-            .into_iter()
-            .collect::<tantivy::Result<Vec<_>>>()
-            .map_err(err)?;
+        let text_fields = [self.fields.title, self.fields.summary, self.fields.body];
+        let highlighters = text_fields.map(|field| self.highlighter(&searcher, &words, field));
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for (i, (score, address)) in top.into_iter().enumerate() {
             let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
             let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_u64()) else { continue };
-            let highlights = generators
-                .iter()
-                .filter_map(|g| {
-                    let mut s = g.snippet_from_doc(&doc);
-                    s.set_snippet_prefix_postfix("<mark>", "</mark>");
-                    (!s.highlighted().is_empty()).then(|| s.to_html())
-                })
-                .collect();
+            let highlights = if i < highlighted {
+                (highlighters.iter().zip(text_fields))
+                    .filter_map(|(g, field)| passage(g.as_ref()?, doc.get_first(field)?.as_str()?))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             hits.push(IndexHit { article: ArticleId(id as i64), score, highlights });
         }
         Ok(hits)
