@@ -40,7 +40,12 @@ for _ in $(seq 1 20); do
 done
 export SLUGS_FILE
 
+# Each load runs 10 s unmeasured first: a node computes an article's related
+# list once per content model and then reuses it, and serves for hours.
 loads() {
+  for mode in related recommendations search; do
+    MODE=$mode wrk -t2 -c"$CONNECTIONS" -d10s -s bench/discovery-random.lua "$BASE" >/dev/null
+  done
   local results=()
   results+=("$(run healthz "$BASE/healthz")")
   results+=("$(MODE=related run related "$BASE" -s bench/discovery-random.lua)")

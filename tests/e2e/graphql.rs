@@ -205,20 +205,26 @@ on_both_backends! {
         let (ok, _, err) = cli(&db, &["import", "-"], Some(&data));
         assert!(ok, "{err}");
         let app = TestApp::serve(db, &[]);
-        let query = |n: usize| {
+        // Each attempt is named apart, so that no cached response answers it.
+        let query = |n: usize, attempt: usize| {
             format!(
-                "{{ articles(first: {n}) {{ edges {{ node {{ slug section {{ slug path {{ slug }} }} tags {{ slug articleCount }} authors {{ slug articleCount }} reactions {{ kind count }} body {{ __typename }} }} }} }} }}"
+                "query Page{n}x{attempt} {{ articles(first: {n}) {{ edges {{ node {{ slug section {{ slug path {{ slug }} }} tags {{ slug articleCount }} authors {{ slug articleCount }} reactions {{ kind count }} body {{ __typename }} }} }} }} }}"
             )
         };
-        // Warm the section tree, then measure.
-        app.graphql(&query(1), json!({}));
+        // Warm the section tree, then measure. The count is the process's: a
+        // background task (or the section tree expiring on a slow machine) can add
+        // a statement to one attempt, never take one away, so the least of three counts.
+        app.graphql(&query(1, 0), json!({}));
         let mut cost = Vec::new();
         for n in [10, 100] {
-            let before = app.queries();
-            let g = app.graphql(&query(n), json!({}));
-            assert!(g.get("errors").is_none(), "{g}");
-            assert_eq!(g["data"]["articles"]["edges"].as_array().unwrap().len(), n);
-            cost.push(app.queries() - before);
+            let attempt = |i| {
+                let before = app.queries();
+                let g = app.graphql(&query(n, i), json!({}));
+                assert!(g.get("errors").is_none(), "{g}");
+                assert_eq!(g["data"]["articles"]["edges"].as_array().unwrap().len(), n);
+                app.queries() - before
+            };
+            cost.push((0..3).map(attempt).min().unwrap());
         }
         // One statement for the page and one per relation: bodies, tags, authors,
         // reactions, tag counts and author counts (N+1 would cost over 400 here).

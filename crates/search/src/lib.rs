@@ -226,7 +226,12 @@ impl TantivyIndex {
     /// words (rarer counts more): the query's words, and the indexed words that
     /// a word typed halfway starts (the first [`PREFIX_WORDS`] of them).
     /// `None` when nothing can be highlighted in the field.
-    fn highlighter(&self, searcher: &Searcher, clauses: &[(Vec<String>, bool)], field: Field) -> Option<SnippetGenerator> {
+    fn highlighter(
+        &self,
+        searcher: &Searcher,
+        clauses: &[(Vec<String>, bool)],
+        field: Field,
+    ) -> Option<SnippetGenerator> {
         let mut words: BTreeMap<String, f32> = BTreeMap::new();
         for (tokens, prefix) in clauses {
             for t in tokens {

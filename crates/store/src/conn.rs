@@ -94,7 +94,7 @@ impl AnyManager {
                 c.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;",
+                     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; PRAGMA cache_size = -16384;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 AnyConnection::Sqlite(c)
