@@ -23,7 +23,7 @@ start_server() {
   BASE="http://127.0.0.1:$PORT"
   RUST_LOG=warn "$BIN" --database-url "sqlite://$db" serve --bind "127.0.0.1:$PORT" --workers 2 "$@" >/dev/null &
   PID=$!
-  trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; true' EXIT
+  trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 }
 
