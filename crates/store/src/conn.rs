@@ -91,6 +91,8 @@ impl AnyManager {
             DatabaseUrl::Sqlite(path) => {
                 let mut c = SqliteConnection::establish(path)?;
                 // busy_timeout first: WAL needs a lock that parallel opens contend for.
+                // No memory-mapped reads: every pooled connection would map the same
+                // pages, and resident memory counts each mapping (bench/RESULTS.md).
                 c.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \

@@ -255,7 +255,10 @@ impl ContentRepo for Store {
     fn bodies_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Block>>> {
         let ids = raw_ids(ids, |a| a.0);
         let rows: Vec<(i64, String)> = self.with(|c| {
-            articles::table.filter(articles::id.eq_any(&ids)).select((articles::id, articles::body)).load(c)
+            per_backend!(c, |c| articles::table
+                .filter(in_ids(articles::id, &ids))
+                .select((articles::id, articles::body))
+                .load(c))
         })?;
         rows.into_iter().map(|(id, b)| Ok((ArticleId(id), parse_body(&b)?))).collect()
     }
