@@ -133,15 +133,23 @@ impl Workers {
             }
         });
         let s = state.clone();
-        workers.spawn("search", SEARCH_SYNC_EVERY, move || match s.search.sync() {
-            // Content changed: related articles follow.
-            Ok(n) if n > 0 => {
-                if let Err(e) = s.discovery.rebuild_content() {
-                    tracing::warn!(error = %e, "rebuilding the content model failed; will retry");
-                }
+        let mut modelled = state.editorial.content_version().ok();
+        workers.spawn("search", SEARCH_SYNC_EVERY, move || {
+            // Read first: a change after this is seen on the next round.
+            let version = s.editorial.content_version().ok();
+            match s.search.sync() {
+                // Content changed (a deletion shows only in the version): related
+                // articles follow, and responses served from the previous model go.
+                Ok(n) if n > 0 || version != modelled => match s.discovery.rebuild_content() {
+                    Ok(_) => {
+                        modelled = version;
+                        s.responses.clear();
+                    }
+                    Err(e) => tracing::warn!(error = %e, "rebuilding the content model failed; will retry"),
+                },
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "updating the search index failed; will retry"),
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "updating the search index failed; will retry"),
         });
         let s = state.clone();
         workers.spawn("co-reading", COREAD_EVERY, move || {

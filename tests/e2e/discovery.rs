@@ -278,6 +278,16 @@ on_both_backends! {
         assert_eq!(r.status, 200, "{}", r.text);
         let after = Some("Markets steady".to_owned());
         assert_eq!(titles(), (after.clone(), after));
+        // Deleted: gone from related lists at once, and its own list is a 404
+        // once the content model has followed (about a second).
+        let r = app.send("DELETE", &format!("/v1/admin/articles/{id}"), None, &[("authorization", &auth)]);
+        assert_eq!(r.status, 204, "{}", r.text);
+        assert_eq!(titles(), (None, None));
+        let start = Instant::now();
+        while app.get("/v1/articles/markets-wobble/related").status != 404 {
+            assert!(start.elapsed() < Duration::from_secs(5), "the content model kept a deleted article");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn eval_reports_every_strategy_and_related_topics(backend: Backend) {

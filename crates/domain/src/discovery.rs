@@ -13,8 +13,8 @@
 //! the session's recent reads, co-reading and content similarity, favour fresh
 //! articles, and keep at most two picks per main tag.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
@@ -23,6 +23,7 @@ use crate::model::{Article, ArticleId, SectionId, Status, TagId};
 use crate::ranking::{RankingKind, RankingQuery, RankingService, Window};
 use crate::record::check_session_id;
 use crate::repo::DiscoveryRepo;
+use crate::search::Watermark;
 use crate::service::{ContentService, now};
 use crate::slug::Slug;
 
@@ -83,17 +84,24 @@ pub struct DocSource {
 const COUNTED_TERMS: usize = 64;
 
 /// Builds a [`ContentModel`] one article at a time, keeping only each article's
-/// most frequent words, so that memory does not grow with the text.
+/// most frequent words, so that memory does not grow with the text. A service
+/// keeps its builder between builds: a change re-reads only the changed
+/// articles, and [`ContentModelBuilder::model`] weighs the words again.
 #[derive(Default)]
 pub struct ContentModelBuilder {
     vocabulary: HashMap<String, u32>,
+    /// Articles each word appears in, counted when they were added: a replaced
+    /// or removed article still counts (see `stale`).
     df: Vec<u32>,
-    docs: Vec<Doc>,
-    slugs: Vec<(Slug, u32)>,
+    /// Each article with the raw counts of its most frequent words, and its slug.
+    docs: BTreeMap<ArticleId, (Doc, Option<Slug>)>,
+    /// Articles replaced or removed since the builder started.
+    stale: usize,
     scratch: HashMap<u32, u32>,
 }
 
 impl ContentModelBuilder {
+    /// Add an article, or replace it.
     pub fn add(&mut self, s: DocSource) {
         self.scratch.clear();
         for w in words(&s.text) {
@@ -110,16 +118,44 @@ impl ContentModelBuilder {
         let mut counts: Vec<(u32, f32)> = self.scratch.iter().map(|(t, c)| (*t, *c as f32)).collect();
         counts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         counts.truncate(COUNTED_TERMS);
-        let index = self.docs.len() as u32;
-        if let Some(slug) = s.slug {
-            self.slugs.push((slug, index));
+        counts.shrink_to_fit();
+        let doc = Doc { id: s.id, section: s.section, tags: s.tags, published_at: s.published_at, terms: counts };
+        if self.docs.insert(s.id, (doc, s.slug)).is_some() {
+            self.stale += 1;
         }
-        self.docs.push(Doc { id: s.id, section: s.section, tags: s.tags, published_at: s.published_at, terms: counts });
     }
 
-    pub fn finish(self) -> ContentModel {
-        let Self { vocabulary, df, mut docs, slugs, .. } = self;
-        let n = docs.len().max(1) as f32;
+    pub fn remove(&mut self, id: ArticleId) {
+        if self.docs.remove(&id).is_some() {
+            self.stale += 1;
+        }
+    }
+
+    /// Keep only these articles (the others were deleted).
+    pub fn retain(&mut self, ids: &HashSet<ArticleId>) {
+        let before = self.docs.len();
+        self.docs.retain(|id, _| ids.contains(id));
+        self.stale += before - self.docs.len();
+    }
+
+    /// Whether replaced and removed articles (over a tenth of them) have skewed
+    /// the word statistics enough that the builder should start again.
+    pub fn is_stale(&self) -> bool {
+        self.stale * 10 > self.docs.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The model of the articles added so far.
+    pub fn model(&self) -> ContentModel {
+        let n = self.docs.len().max(1) as f32;
+        let mut docs: Vec<Doc> = self.docs.values().map(|(d, _)| d.clone()).collect();
         let mut tag_df: HashMap<TagId, u32> = HashMap::new();
         for d in &docs {
             for t in &d.tags {
@@ -129,7 +165,7 @@ impl ContentModelBuilder {
         for d in &mut docs {
             // TF-IDF, heaviest first, L2-normalised.
             for (t, w) in &mut d.terms {
-                *w = (1.0 + w.ln()) * (n / df[*t as usize] as f32).ln();
+                *w = (1.0 + w.ln()) * (n / self.df[*t as usize] as f32).ln();
             }
             d.terms.retain(|(_, w)| *w > 0.0);
             d.terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -138,7 +174,7 @@ impl ContentModelBuilder {
             d.terms.iter_mut().for_each(|(_, w)| *w /= norm);
             d.terms.shrink_to_fit();
         }
-        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vocabulary.len()];
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.vocabulary.len()];
         let mut tags: HashMap<TagId, (Vec<u32>, f32)> = HashMap::new();
         for (i, d) in docs.iter().enumerate() {
             for (t, w) in &d.terms {
@@ -159,7 +195,9 @@ impl ContentModelBuilder {
             list.truncate(POSTINGS_PER_KEY);
         }
         let by_id = docs.iter().enumerate().map(|(i, d)| (d.id, i as u32)).collect();
-        let by_slug = slugs.into_iter().map(|(s, i)| (s.as_str().to_owned(), i)).collect();
+        let by_slug = (self.docs.values().enumerate())
+            .filter_map(|(i, (_, slug))| Some((slug.as_ref()?.as_str().to_owned(), i as u32)))
+            .collect();
         ContentModel {
             docs,
             by_id,
@@ -173,7 +211,7 @@ impl ContentModelBuilder {
 
 impl Default for ContentModel {
     fn default() -> Self {
-        ContentModelBuilder::default().finish()
+        ContentModelBuilder::default().model()
     }
 }
 
@@ -200,7 +238,7 @@ impl ContentModel {
     pub fn build(sources: impl IntoIterator<Item = DocSource>) -> Self {
         let mut b = ContentModelBuilder::default();
         sources.into_iter().for_each(|s| b.add(s));
-        b.finish()
+        b.model()
     }
 
     pub fn len(&self) -> usize {
@@ -496,11 +534,13 @@ pub struct DiscoveryService {
     content: Arc<ContentService>,
     rankings: Arc<RankingService>,
     models: RwLock<Models>,
+    /// What the content model is built from, and how far it has read.
+    source: Mutex<(ContentModelBuilder, Option<Watermark>)>,
 }
 
 impl DiscoveryService {
     pub fn new(repo: Arc<dyn DiscoveryRepo>, content: Arc<ContentService>, rankings: Arc<RankingService>) -> Self {
-        Self { repo, content, rankings, models: RwLock::default() }
+        Self { repo, content, rankings, models: RwLock::default(), source: Mutex::default() }
     }
 
     fn models(&self) -> (Arc<ContentModel>, Arc<CoReadModel>) {
@@ -508,11 +548,32 @@ impl DiscoveryService {
         (m.content.clone(), m.coread.clone())
     }
 
-    /// Rebuild the content model from every published article.
+    /// Bring the content model up to date with the database: the first time
+    /// from every article; then only the articles changed since (and without
+    /// the deleted ones), starting again from every article once changes have
+    /// skewed the word statistics ([`ContentModelBuilder::is_stale`]).
     pub fn rebuild_content(&self) -> Result<usize> {
-        let model = Arc::new(build_content_model(self.repo.as_ref(), self.content.as_ref())?);
+        let started = std::time::Instant::now();
+        let mut source = self.source.lock().unwrap_or_else(|p| p.into_inner());
+        let (builder, watermark) = &mut *source;
+        if builder.is_stale() {
+            *builder = ContentModelBuilder::default();
+            *watermark = None;
+        }
+        let first = watermark.is_none();
+        *watermark = read_changes(self.repo.as_ref(), self.content.as_ref(), builder, *watermark)?;
+        if !first {
+            builder.retain(&self.repo.article_ids()?.into_iter().collect());
+        }
+        let model = Arc::new(builder.model());
         let n = model.len();
         self.models.write().unwrap_or_else(|p| p.into_inner()).content = model;
+        tracing::debug!(
+            articles = n,
+            from_scratch = first,
+            seconds = started.elapsed().as_secs_f64(),
+            "content model built"
+        );
         Ok(n)
     }
 
@@ -717,16 +778,30 @@ pub fn evaluate_related(content: &ContentModel, max_articles: usize, limit: usiz
 /// The content model of every published article, read in pages.
 pub fn build_content_model(repo: &dyn DiscoveryRepo, content: &ContentService) -> Result<ContentModel> {
     let mut builder = ContentModelBuilder::default();
-    let mut after = None;
+    read_changes(repo, content, &mut builder, None)?;
+    Ok(builder.model())
+}
+
+/// Read the articles changed after `after` into `builder`, in pages: published
+/// ones are added or replaced, the others removed. The watermark reached.
+fn read_changes(
+    repo: &dyn DiscoveryRepo,
+    content: &ContentService,
+    builder: &mut ContentModelBuilder,
+    mut after: Option<Watermark>,
+) -> Result<Option<Watermark>> {
     loop {
         let page = repo.articles_changed_since(after, 2_000)?;
         let Some(last) = page.last() else { break };
-        after = Some(crate::search::Watermark { updated_at: last.0.updated_at, id: last.0.id });
+        after = Some(Watermark { updated_at: last.0.updated_at, id: last.0.id });
         let ids: Vec<ArticleId> = page.iter().map(|(r, _)| r.id).collect();
         let mut tags = content.repo().tags_of(&ids)?;
         let full = page.len() == 2_000;
         for (r, body) in page {
-            let (Status::Published, Some(published_at)) = (r.status, r.published_at) else { continue };
+            let (Status::Published, Some(published_at)) = (r.status, r.published_at) else {
+                builder.remove(r.id);
+                continue;
+            };
             // The title counts three times: it says what the story is about.
             let mut text = format!("{t} {t} {t} {}", r.summary, t = r.title);
             body.iter().for_each(|b| b.plain_text(&mut text));
@@ -737,7 +812,7 @@ pub fn build_content_model(repo: &dyn DiscoveryRepo, content: &ContentService) -
             break;
         }
     }
-    Ok(builder.finish())
+    Ok(after)
 }
 
 /// Every session's reads, oldest first, with their times.
@@ -795,6 +870,33 @@ mod tests {
         assert_eq!(r.first(), Some(&2));
         assert!(!r.contains(&1));
         assert_eq!(m.related(ArticleId(1), now, 10), m.related(ArticleId(1), now, 10));
+    }
+
+    #[test]
+    fn a_kept_builder_follows_added_replaced_and_removed_articles() {
+        let sources = vec![
+            src(1, 1, &[10, 11], "central bank raises interest rates inflation"),
+            src(2, 1, &[10, 11], "central bank interest rates decision inflation"),
+            src(3, 2, &[12], "football league final match goals"),
+            src(4, 1, &[10], "bank holiday weekend traffic"),
+        ];
+        let now = "2026-02-01T00:00:00Z".parse().unwrap();
+        let mut b = ContentModelBuilder::default();
+        sources.iter().cloned().for_each(|s| b.add(s));
+        // Built in steps or at once: the same model.
+        let related = |m: &ContentModel| m.related(ArticleId(1), now, 10);
+        assert_eq!(related(&b.model()), related(&ContentModel::build(sources)));
+        assert!(!b.is_stale());
+        // Article 2 is rewritten about football; article 4 is gone.
+        b.add(src(2, 2, &[12], "football league cup final"));
+        b.remove(ArticleId(4));
+        let m = b.model();
+        assert_eq!(m.len(), 3);
+        assert!(m.doc(ArticleId(4)).is_none());
+        assert_eq!(m.related(ArticleId(3), now, 1)[0].0, ArticleId(2));
+        assert!(related(&m).iter().all(|(id, _)| *id != ArticleId(4)));
+        // Two of three articles changed: time to start again.
+        assert!(b.is_stale());
     }
 
     #[test]

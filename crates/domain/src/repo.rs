@@ -85,6 +85,8 @@ pub trait DiscoveryRepo: Send + Sync {
     /// Articles of any status changed after `after`, in `(updated_at, id)` order,
     /// with their bodies.
     fn articles_changed_since(&self, after: Option<Watermark>, fetch: i64) -> Result<Vec<(ArticleRecord, Vec<Block>)>>;
+    /// The ids of every article of any status (what was deleted is not among them).
+    fn article_ids(&self) -> Result<Vec<ArticleId>>;
 }
 
 /// Bulk movement of content in the NDJSON interchange format.

@@ -55,6 +55,11 @@ impl DiscoveryRepo for Store {
         self.with(|c| instance::table.select(instance::id).first(c))
     }
 
+    fn article_ids(&self) -> Result<Vec<ArticleId>> {
+        let ids: Vec<i64> = self.with(|c| articles::table.select(articles::id).load(c))?;
+        Ok(ids.into_iter().map(ArticleId).collect())
+    }
+
     fn articles_changed_since(&self, after: Option<Watermark>, fetch: i64) -> Result<Vec<(ArticleRecord, Vec<Block>)>> {
         let rows: Vec<(ArticleRow, String)> = self.with(|c| {
             let mut q = articles::table
