@@ -144,14 +144,6 @@ impl ContentModelBuilder {
         self.stale * 10 > self.docs.len()
     }
 
-    pub fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
-    }
-
     /// The model of the articles added so far.
     pub fn model(&self) -> ContentModel {
         let n = self.docs.len().max(1) as f32;

@@ -2,7 +2,8 @@
 //!
 //! `conn` holds the connection enum, the pool and the migrations; `repo` and
 //! `transfer` implement the domain's repository traits. Backend-specific SQL is
-//! written through the [`per_backend!`] macro and nowhere else.
+//! written through the [`per_backend!`] macro and the id-list condition of `ids`,
+//! and nowhere else.
 
 pub mod conn;
 mod discovery;
