@@ -137,9 +137,14 @@ impl Workers {
         workers.spawn("search", SEARCH_SYNC_EVERY, move || {
             // Read first: a change after this is seen on the next round.
             let version = s.editorial.content_version().ok();
-            match s.search.sync() {
-                // Content changed (a deletion shows only in the version): related
-                // articles follow, and responses served from the previous model go.
+            // A deletion shows only in the version: the index drops it then.
+            let synced = match s.search.sync() {
+                Ok(n) if version != modelled => s.search.drop_deleted().map(|gone| n + gone),
+                other => other,
+            };
+            match synced {
+                // Content changed: related articles follow, and responses served
+                // from the previous model go.
                 Ok(n) if n > 0 || version != modelled => match s.discovery.rebuild_content() {
                     Ok(_) => {
                         modelled = version;

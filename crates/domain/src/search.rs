@@ -6,7 +6,7 @@
 //! from the articles changed since the last sync (a watermark of
 //! `(updated_at, id)` committed with the index).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -119,6 +119,8 @@ pub trait SearchIndex: Send + Sync {
     fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()>;
     /// The last watermark applied (`None` for an empty index).
     fn watermark(&self) -> Option<Watermark>;
+    /// The articles in the index.
+    fn articles(&self) -> Result<Vec<ArticleId>>;
     /// Merge the index into as few parts as possible (after a large build, so
     /// that a search does not repeat its work per part).
     fn compact(&self) -> Result<()>;
@@ -201,6 +203,22 @@ impl SearchService {
             self.index.compact()?;
         }
         Ok(done)
+    }
+
+    /// Drop the articles deleted from the database, which leave no row for
+    /// [`Self::sync`] to see; the number dropped. The index is read first: an
+    /// article it holds was in the database when it was indexed, so one missing
+    /// from the database read after was deleted.
+    pub fn drop_deleted(&self) -> Result<usize> {
+        let Some(watermark) = self.index.watermark() else { return Ok(0) };
+        let indexed = self.index.articles()?;
+        let existing: HashSet<ArticleId> = self.repo.article_ids()?.into_iter().collect();
+        let gone: Vec<ArticleId> = indexed.into_iter().filter(|id| !existing.contains(id)).collect();
+        let n = gone.len();
+        if n > 0 {
+            self.index.apply(Vec::new(), gone, watermark)?;
+        }
+        Ok(n)
     }
 
     pub fn search(

@@ -24,13 +24,14 @@ use tantivy::query::{
     TermSetQuery,
 };
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, TantivyDocument, Value,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, TantivyDocument,
+    Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
 /// Bumped whenever the schema or the tokenization changes: older indexes are rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 /// Memory of the index writer.
 const WRITER_HEAP: usize = 64 << 20;
 /// Characters of a highlighted passage.
@@ -58,7 +59,7 @@ impl Fields {
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
-        id: b.add_u64_field("id", INDEXED | STORED),
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
         title: b.add_text_field("title", TEXT | STORED),
         summary: b.add_text_field("summary", TEXT | STORED),
         body: b.add_text_field("body", TEXT | STORED),
@@ -152,8 +153,11 @@ impl TantivyIndex {
     }
 
     /// One word in any text field: exact (BM25, weighted by field); with one typo
-    /// when it is long enough and appears nowhere as typed; and as a prefix when
-    /// it is the last word typed.
+    /// when it is long enough and appears nowhere as typed; and, when it is the
+    /// last word typed, as the most frequent words it starts (each BM25-scored
+    /// at half weight). Spelling the words out rather than matching a prefix
+    /// automaton keeps the query a plain union of terms, which tantivy prunes
+    /// (block-max WAND) instead of scoring every matching document.
     fn word(&self, searcher: &Searcher, token: &str, prefix: bool) -> Box<dyn Query> {
         let known = self
             .fields
@@ -166,12 +170,16 @@ impl TantivyIndex {
             let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
             any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), weight))));
             if !known && token.chars().count() >= 5 {
-                let typo = FuzzyTermQuery::new(term.clone(), 1, true);
+                let typo = FuzzyTermQuery::new(term, 1, true);
                 any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(typo), 0.3 * weight))));
             }
             if prefix && token.chars().count() >= 2 {
-                let start = FuzzyTermQuery::new_prefix(term, 0, true);
-                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(start), 0.5 * weight))));
+                for (word, _) in words_starting(searcher, field, token) {
+                    if word != token {
+                        let longer = TermQuery::new(Term::from_field_text(field, &word), IndexRecordOption::WithFreqs);
+                        any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(longer), 0.5 * weight))));
+                    }
+                }
             }
         }
         Box::new(BooleanQuery::new(any))
@@ -224,7 +232,7 @@ impl TantivyIndex {
 
     /// What a field's passages are highlighted on, as tantivy's snippets weigh
     /// words (rarer counts more): the query's words, and the indexed words that
-    /// a word typed halfway starts (the first [`PREFIX_WORDS`] of them).
+    /// a word typed halfway stands for (see [`words_starting`]).
     /// `None` when nothing can be highlighted in the field.
     fn highlighter(
         &self,
@@ -316,29 +324,37 @@ impl TantivyIndex {
     }
 }
 
-/// Indexed words, at most, that a word typed halfway is highlighted as.
+/// Indexed words, at most, that a word typed halfway stands for (search
+/// engines cap such expansions alike).
 const PREFIX_WORDS: usize = 20;
+/// Words of a field's dictionary looked at, at most, for a word typed halfway:
+/// two letters start thousands.
+const PREFIX_SCAN: usize = 2_000;
 
-/// The first [`PREFIX_WORDS`] words of a field's index that start with
-/// `prefix`, each with its number of documents (in the part of the index where
-/// it was found first).
+/// The words of a field's index that a word typed halfway stands for: the
+/// [`PREFIX_WORDS`] that start with `prefix` in the most documents (among the
+/// first [`PREFIX_SCAN`] in alphabetical order), the most frequent first, each
+/// with its number of documents.
 fn words_starting(searcher: &Searcher, field: Field, prefix: &str) -> Vec<(String, u32)> {
     let mut words: BTreeMap<String, u32> = BTreeMap::new();
     for segment in searcher.segment_readers() {
         let Ok(index) = segment.inverted_index(field) else { continue };
         let Ok(mut stream) = index.terms().range().ge(prefix).into_stream() else { continue };
-        while stream.advance() {
+        for _ in 0..PREFIX_SCAN {
+            if !stream.advance() {
+                break;
+            }
             let Ok(word) = std::str::from_utf8(stream.key()) else { break };
             if !word.starts_with(prefix) {
                 break;
             }
-            words.entry(word.to_owned()).or_insert(stream.value().doc_freq);
-            if words.len() >= PREFIX_WORDS {
-                break;
-            }
+            *words.entry(word.to_owned()).or_default() += stream.value().doc_freq;
         }
     }
-    words.into_iter().take(PREFIX_WORDS).collect()
+    let mut words: Vec<(String, u32)> = words.into_iter().collect();
+    words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    words.truncate(PREFIX_WORDS);
+    words
 }
 
 /// Characters of a text looked at first for a highlighted passage: tokenizing a
@@ -385,9 +401,15 @@ impl SearchIndex for TantivyIndex {
             return Ok(Vec::new());
         }
         clauses.extend(self.filter_query(&searcher, filter));
-        let query = BooleanQuery::new(clauses);
-        let top =
-            searcher.search(&query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score()).map_err(err)?;
+        // One word and no filter: its query alone, so that tantivy sees the
+        // union of terms it can prune rather than a conjunction of one.
+        let query = match <[_; 1]>::try_from(clauses) {
+            Ok([(_, alone)]) => alone,
+            Err(clauses) => Box::new(BooleanQuery::new(clauses)),
+        };
+        let top = searcher
+            .search(query.as_ref(), &TopDocs::with_limit(limit).and_offset(offset).order_by_score())
+            .map_err(err)?;
         let text_fields = [self.fields.title, self.fields.summary, self.fields.body];
         let highlighters = text_fields.map(|field| self.highlighter(&searcher, &words, field));
         let mut hits = Vec::with_capacity(top.len());
@@ -426,6 +448,17 @@ impl SearchIndex for TantivyIndex {
 
     fn watermark(&self) -> Option<Watermark> {
         *lock(&self.watermark)
+    }
+
+    fn articles(&self) -> Result<Vec<ArticleId>> {
+        let searcher = self.reader.searcher();
+        let name = searcher.schema().get_field_name(self.fields.id);
+        let mut ids = Vec::new();
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64(name).map_err(err)?;
+            ids.extend(segment.doc_ids_alive().filter_map(|doc| column.first(doc)).map(|id| ArticleId(id as i64)));
+        }
+        Ok(ids)
     }
 
     fn compact(&self) -> Result<()> {
