@@ -401,8 +401,8 @@ impl SearchIndex for TantivyIndex {
             return Ok(Vec::new());
         }
         clauses.extend(self.filter_query(&searcher, filter));
-        // One word and no filter: its query alone, so that tantivy sees the
-        // union of terms it can prune rather than a conjunction of one.
+        // One clause and no filter: its query alone, so that tantivy sees a
+        // word's union of terms, which it can prune, not a conjunction of one.
         let query = match <[_; 1]>::try_from(clauses) {
             Ok([(_, alone)]) => alone,
             Err(clauses) => Box::new(BooleanQuery::new(clauses)),
