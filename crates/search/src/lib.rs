@@ -4,6 +4,11 @@
 //! the last word matched as a prefix (search as you type), one typo forgiven in
 //! words of five letters or more, and highlighted passages.
 //!
+//! An article's title, summary and body are indexed together as one text, so
+//! that a query of several words is an intersection of a few posting lists
+//! (which tantivy prunes to the best documents) rather than of one union per
+//! word and field; the title is also indexed alone, for its weight.
+//!
 //! The index lives in a directory and persists between starts; the commit payload
 //! records which database it mirrors and how far (the watermark), so a node
 //! resumes where it stopped, and rebuilds from scratch when the index belongs to
@@ -12,37 +17,56 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use newsdesk_domain::model::ArticleId;
 use newsdesk_domain::search::{Clause, IndexHit, SearchDoc, SearchFilter, SearchIndex, SearchText, Watermark};
 use newsdesk_domain::{Error, Result};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
     TermSetQuery,
 };
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, TantivyDocument,
-    Value,
+    TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
-use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
+use tantivy::tokenizer::{BoxTokenStream, TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{DateTime, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, Term};
 
 /// Bumped whenever the schema or the tokenization changes: older indexes are rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 /// Memory of the index writer.
 const WRITER_HEAP: usize = 64 << 20;
 /// Characters of a highlighted passage.
 const PASSAGE_CHARS: usize = 160;
+/// Weight of a word found in the title, added to its weight in the text.
+const TITLE_WEIGHT: f32 = 2.0;
+/// Weight of a word that a word typed halfway stands for, against the word itself.
+const COMPLETION_WEIGHT: f32 = 0.5;
+/// Weight of a word one typo away from the word typed.
+const TYPO_WEIGHT: f32 = 0.3;
+/// Letters a word needs for a typo in it to be forgiven.
+const TYPO_MIN_CHARS: usize = 5;
+/// Letters a word typed halfway needs to stand for the words it starts.
+const PREFIX_MIN_CHARS: usize = 2;
 
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
+    /// Stored, and indexed alone for its weight.
     title: Field,
+    /// Stored only (searched through `text`).
     summary: Field,
+    /// Stored only (searched through `text`).
     body: Field,
+    /// Title, summary and body, indexed with positions, not stored.
+    text: Field,
+    /// Each two consecutive words of the title, summary and body as one term:
+    /// a phrase is found without reading every candidate's word positions.
+    pairs: Field,
     section: Field,
     tag: Field,
     author: Field,
@@ -50,19 +74,28 @@ struct Fields {
 }
 
 impl Fields {
-    /// The searchable text fields and their weights.
-    fn text(self) -> [(Field, f32); 3] {
-        [(self.title, 3.0), (self.summary, 1.5), (self.body, 1.0)]
+    /// The stored text fields, in the order their highlights are listed.
+    fn stored(self) -> [Field; 3] {
+        [self.title, self.summary, self.body]
     }
 }
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
+    let frequencies = TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_index_option(IndexRecordOption::WithFreqs));
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
-        title: b.add_text_field("title", TEXT | STORED),
-        summary: b.add_text_field("summary", TEXT | STORED),
-        body: b.add_text_field("body", TEXT | STORED),
+        title: b.add_text_field("title", frequencies.clone().set_stored()),
+        summary: b.add_text_field("summary", STORED),
+        body: b.add_text_field("body", STORED),
+        text: b.add_text_field("text", TEXT),
+        pairs: b.add_text_field(
+            "pairs",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default().set_tokenizer(PAIRS).set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         section: b.add_u64_field("section", INDEXED),
         tag: b.add_u64_field("tag", INDEXED),
         author: b.add_u64_field("author", INDEXED),
@@ -72,6 +105,25 @@ fn schema() -> (Schema, Fields) {
         ),
     };
     (b.build(), fields)
+}
+
+/// One clause of a query, resolved against the index's dictionary.
+enum Part {
+    /// A word: the indexed words it stands for (itself when indexed, and the
+    /// words it starts when typed halfway), each with its number of documents
+    /// and its weight; and whether words one typo away stand for it too.
+    Word { typed: String, words: Vec<(String, u32, f32)>, typo: bool },
+    /// Consecutive words.
+    Phrase(Vec<String>),
+}
+
+/// Stored texts are compressed in blocks of this many bytes: a hit shown reads
+/// and decompresses its whole block, so a block holds about one article (the
+/// default, 16 KiB, made a page of results decompress four times as much).
+const STORE_BLOCK: usize = 4 << 10;
+
+fn settings() -> IndexSettings {
+    IndexSettings { docstore_blocksize: STORE_BLOCK, ..IndexSettings::default() }
 }
 
 /// What a commit records besides the documents.
@@ -90,6 +142,19 @@ pub struct TantivyIndex {
     fields: Fields,
     origin: String,
     watermark: Mutex<Option<Watermark>>,
+    /// What searches read of the current reload of the index.
+    generation: Mutex<Option<Arc<Generation>>>,
+}
+
+/// What every search reads of one reload of the index, read once per reload.
+struct Generation {
+    id: u64,
+    /// Each segment's article ids, by document.
+    articles: Vec<Column<u64>>,
+    /// The latest publication time in the index (an upper bound: deleted
+    /// documents count until their part of the index is merged); `None` when
+    /// it cannot be read.
+    latest: Option<DateTime>,
 }
 
 fn err(e: impl std::fmt::Display) -> Error {
@@ -100,6 +165,27 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Documents whose `field` holds `word`.
+fn doc_freq(searcher: &Searcher, field: Field, word: &str) -> u32 {
+    searcher.doc_freq(&Term::from_field_text(field, word)).map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// A word in a field, BM25-scored with a weight.
+fn term(field: Field, word: &str, weight: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field, word), IndexRecordOption::WithFreqs);
+    // Unweighted, a lone term stays a term to tantivy, which then prunes an
+    // intersection of such terms.
+    if weight == 1.0 { Box::new(q) } else { Box::new(BoostQuery::new(Box::new(q), weight)) }
+}
+
+/// Any of `queries`, scored by the sum of those that match.
+fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match queries.len() {
+        1 => queries.remove(0),
+        _ => Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect())),
+    }
+}
+
 impl TantivyIndex {
     /// The index in `dir` (created, or rebuilt when it mirrors another database or
     /// schema), or in memory without a directory. Fails when another process
@@ -107,7 +193,7 @@ impl TantivyIndex {
     pub fn open(dir: Option<&Path>, origin: &str) -> Result<Self> {
         let (schema, fields) = schema();
         let (index, watermark) = match dir {
-            None => (Index::create_in_ram(schema), None),
+            None => (Index::builder().schema(schema).settings(settings()).create_in_ram().map_err(err)?, None),
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(err)?;
                 let existing = Index::open_in_dir(dir).ok().and_then(|index| {
@@ -122,11 +208,13 @@ impl TantivyIndex {
                         // Not ours, or not readable: start again from the database.
                         std::fs::remove_dir_all(dir).map_err(err)?;
                         std::fs::create_dir_all(dir).map_err(err)?;
-                        (Index::create_in_dir(dir, schema).map_err(err)?, None)
+                        (Index::builder().schema(schema).settings(settings()).create_in_dir(dir).map_err(err)?, None)
                     }
                 }
             }
         };
+        let words = index.tokenizers().get("default").ok_or_else(|| err("no default tokenizer"))?;
+        index.tokenizers().register(PAIRS, Pairs(words));
         // Another node on this machine may hold the directory: the caller decides.
         let writer =
             index.writer_with_num_threads(1, WRITER_HEAP).map_err(|e| Error::operator(format!("search index: {e}")))?;
@@ -138,12 +226,13 @@ impl TantivyIndex {
             fields,
             origin: origin.to_owned(),
             watermark: Mutex::new(watermark),
+            generation: Mutex::new(None),
         })
     }
 
-    /// The index's terms for some text, tokenized as the text fields are.
+    /// The index's words for some text.
     fn tokens(&self, text: &str) -> Vec<String> {
-        let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.body) else { return Vec::new() };
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.text) else { return Vec::new() };
         let mut stream = analyzer.token_stream(text);
         let mut out = Vec::new();
         while stream.advance() {
@@ -152,129 +241,135 @@ impl TantivyIndex {
         out
     }
 
-    /// One word in any text field: exact (BM25, weighted by field); with one typo
-    /// when it is long enough and appears nowhere as typed; and, when it is the
-    /// last word typed, as the most frequent words it starts (each BM25-scored
-    /// at half weight). Spelling the words out rather than matching a prefix
-    /// automaton keeps the query a plain union of terms, which tantivy prunes
+    /// Each clause of a query resolved against the index, or `None` when a word
+    /// matches nothing (and so neither does the query). The last word, unquoted,
+    /// is a word typed halfway unless the query ends after it: it stands for
+    /// the most frequent words it starts (see [`words_starting`]). A word of
+    /// five letters or more found nowhere as typed stands for the words one
+    /// typo away. Spelling completions out rather than matching a prefix
+    /// automaton keeps a word a plain union of terms, which tantivy prunes
     /// (block-max WAND) instead of scoring every matching document.
-    fn word(&self, searcher: &Searcher, token: &str, prefix: bool) -> Box<dyn Query> {
-        let known = self
-            .fields
-            .text()
-            .iter()
-            .any(|(field, _)| searcher.doc_freq(&Term::from_field_text(*field, token)).is_ok_and(|n| n > 0));
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, weight) in self.fields.text() {
-            let term = Term::from_field_text(field, token);
-            let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-            any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), weight))));
-            if !known && token.chars().count() >= 5 {
-                let typo = FuzzyTermQuery::new(term, 1, true);
-                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(typo), 0.3 * weight))));
+    fn parts(&self, searcher: &Searcher, text: &SearchText) -> Option<Vec<Part>> {
+        let field = self.fields.text;
+        let last = text.clauses.len().saturating_sub(1);
+        let mut parts = Vec::with_capacity(text.clauses.len());
+        for (i, clause) in text.clauses.iter().enumerate() {
+            let (raw, quoted) = match clause {
+                Clause::Word(w) => (w, false),
+                Clause::Phrase(p) => (p, true),
+            };
+            let mut tokens = self.tokens(raw);
+            if tokens.len() > 1 {
+                parts.push(Part::Phrase(tokens));
+                continue;
             }
-            if prefix && token.chars().count() >= 2 {
-                for (word, _) in words_starting(searcher, field, token) {
-                    if word != token {
-                        let longer = TermQuery::new(Term::from_field_text(field, &word), IndexRecordOption::WithFreqs);
-                        any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(longer), 0.5 * weight))));
-                    }
+            let Some(typed) = tokens.pop() else { continue };
+            let found = doc_freq(searcher, field, &typed);
+            let mut words = Vec::new();
+            if found > 0 {
+                words.push((typed.clone(), found, 1.0));
+            }
+            let letters = typed.chars().count();
+            if !quoted && i == last && text.prefix_last && letters >= PREFIX_MIN_CHARS {
+                let longer = words_starting(searcher, field, &typed).into_iter().filter(|(w, _)| *w != typed);
+                words.extend(longer.map(|(w, n)| (w, n, COMPLETION_WEIGHT)));
+            }
+            let typo = found == 0 && letters >= TYPO_MIN_CHARS;
+            if words.is_empty() && !typo {
+                return None;
+            }
+            parts.push(Part::Word { typed, words, typo });
+        }
+        Some(parts)
+    }
+
+    /// The ways a part of the query matches the text; any of them will do.
+    fn alternatives(&self, part: &Part) -> Vec<Box<dyn Query>> {
+        let field = self.fields.text;
+        match part {
+            // Its pairs of words, each one term; and beyond two words, the
+            // words in order (checked only where every pair is found).
+            Part::Phrase(tokens) => {
+                let mut all: Vec<Box<dyn Query>> =
+                    tokens.windows(2).map(|w| term(self.fields.pairs, &pair(&w[0], &w[1]), 1.0)).collect();
+                if tokens.len() > 2 {
+                    all.push(Box::new(PhraseQuery::new(
+                        tokens.iter().map(|t| Term::from_field_text(field, t)).collect(),
+                    )));
+                    let all = all.into_iter().map(|q| (Occur::Must, q)).collect();
+                    return vec![Box::new(BooleanQuery::new(all))];
                 }
+                all
+            }
+            Part::Word { typed, words, typo } => {
+                let mut any: Vec<Box<dyn Query>> = words.iter().map(|(w, _, weight)| term(field, w, *weight)).collect();
+                if *typo {
+                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, typed), 1, true);
+                    any.push(Box::new(BoostQuery::new(Box::new(fuzzy), TYPO_WEIGHT)));
+                }
+                any
             }
         }
-        Box::new(BooleanQuery::new(any))
     }
 
-    /// Consecutive words in any text field.
-    fn phrase(&self, tokens: &[String]) -> Box<dyn Query> {
-        let any = self
-            .fields
-            .text()
-            .into_iter()
-            .map(|(field, weight)| {
-                let terms = tokens.iter().map(|t| Term::from_field_text(field, t)).collect();
-                let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), weight));
-                (Occur::Should, q)
-            })
-            .collect();
-        Box::new(BooleanQuery::new(any))
-    }
-
-    /// Each clause of a query as the index's tokens, and whether it is a word
-    /// typed halfway (the last word, unquoted, when the query does not end there).
-    fn clauses(&self, text: &SearchText) -> Vec<(Vec<String>, bool)> {
-        let last = text.clauses.len().saturating_sub(1);
-        (text.clauses.iter().enumerate())
-            .map(|(i, clause)| {
-                let (raw, quoted) = match clause {
-                    Clause::Word(w) => (w, false),
-                    Clause::Phrase(p) => (p, true),
-                };
-                let tokens = self.tokens(raw);
-                let prefix = !quoted && i == last && text.prefix_last && tokens.len() == 1;
-                (tokens, prefix)
-            })
+    /// What a part of the query earns by being in the title: each of its
+    /// words found in some title, weighted up.
+    fn title_weights(&self, searcher: &Searcher, part: &Part) -> Vec<Box<dyn Query>> {
+        let title = self.fields.title;
+        let Part::Word { words, .. } = part else { return Vec::new() };
+        (words.iter())
+            .filter(|(w, _, _)| doc_freq(searcher, title, w) > 0)
+            .map(|(w, _, weight)| term(title, w, weight * TITLE_WEIGHT))
             .collect()
     }
 
-    fn text_query(&self, searcher: &Searcher, clauses: &[(Vec<String>, bool)]) -> Vec<(Occur, Box<dyn Query>)> {
-        let mut must = Vec::new();
-        for (tokens, prefix) in clauses {
-            let q = match tokens.as_slice() {
-                [] => continue,
-                [one] => self.word(searcher, one, *prefix),
-                many => self.phrase(many),
-            };
-            must.push((Occur::Must, q));
-        }
-        must
-    }
-
-    /// What a field's passages are highlighted on, as tantivy's snippets weigh
-    /// words (rarer counts more): the query's words, and the indexed words that
-    /// a word typed halfway stands for (see [`words_starting`]).
-    /// `None` when nothing can be highlighted in the field.
-    fn highlighter(
-        &self,
-        searcher: &Searcher,
-        clauses: &[(Vec<String>, bool)],
-        field: Field,
-    ) -> Option<SnippetGenerator> {
-        let mut words: BTreeMap<String, f32> = BTreeMap::new();
-        for (tokens, prefix) in clauses {
-            for t in tokens {
-                let n = searcher.doc_freq(&Term::from_field_text(field, t)).unwrap_or(0);
-                if n > 0 {
-                    words.insert(t.clone(), 1.0 / (1.0 + n as f32));
-                }
+    /// The words passages are highlighted on, each with its weight (rarer
+    /// counts more): the indexed words of the query.
+    fn highlighted_words(&self, searcher: &Searcher, parts: &[Part]) -> Vec<(String, f32)> {
+        let mut weights: BTreeMap<String, f32> = BTreeMap::new();
+        let mut add = |word: &str, n: u32| {
+            if n > 0 && !weights.contains_key(word) {
+                weights.insert(word.to_owned(), 1.0 / (1.0 + n as f32));
             }
-            if *prefix && tokens[0].chars().count() >= 2 {
-                for (word, n) in words_starting(searcher, field, &tokens[0]) {
-                    words.entry(word).or_insert(1.0 / (1.0 + n as f32));
-                }
+        };
+        for part in parts {
+            match part {
+                Part::Word { words, .. } => words.iter().for_each(|(w, n, _)| add(w, *n)),
+                Part::Phrase(tokens) => tokens.iter().for_each(|t| add(t, doc_freq(searcher, self.fields.text, t))),
             }
         }
-        if words.is_empty() {
-            return None;
-        }
-        let tokenizer = searcher.index().tokenizer_for_field(field).ok()?;
-        Some(SnippetGenerator::new(words, tokenizer, field, PASSAGE_CHARS))
+        weights.into_iter().collect()
     }
 
-    /// The latest publication time in the index (an upper bound: deleted
-    /// documents count until their part of the index is merged); `None` when
-    /// it cannot be read.
-    fn latest_published(&self, searcher: &Searcher) -> Option<DateTime> {
-        let field = self.fields.published;
-        let name = searcher.schema().get_field_name(field);
-        let mut latest = DateTime::MIN;
-        for segment in searcher.segment_readers() {
-            latest = latest.max(segment.fast_fields().date(name).ok()?.max_value());
+    /// What searches read of the searcher's reload of the index.
+    fn generation(&self, searcher: &Searcher) -> Result<Arc<Generation>> {
+        let id = searcher.generation().generation_id();
+        let mut cached = lock(&self.generation);
+        if let Some(g) = cached.as_ref()
+            && g.id == id
+        {
+            return Ok(g.clone());
         }
-        Some(latest)
+        let schema = searcher.schema();
+        let (articles, published) =
+            (schema.get_field_name(self.fields.id), schema.get_field_name(self.fields.published));
+        let segments = searcher.segment_readers();
+        let g = Arc::new(Generation {
+            id,
+            articles: segments
+                .iter()
+                .map(|s| s.fast_fields().u64(articles))
+                .collect::<tantivy::Result<_>>()
+                .map_err(err)?,
+            latest: (segments.iter())
+                .map(|s| Some(s.fast_fields().date(published).ok()?.max_value()))
+                .try_fold(DateTime::MIN, |latest, max| Some(latest.max(max?))),
+        });
+        *cached = Some(g.clone());
+        Ok(g)
     }
 
-    fn filter_query(&self, searcher: &Searcher, f: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
+    fn filter_query(&self, generation: &Generation, f: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
         let term = |t: chrono::DateTime<chrono::Utc>| Term::from_field_date(self.fields.published, date(t));
         let lower = f.published_after.map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
         let upper = match f.published_before {
@@ -286,7 +381,7 @@ impl TantivyIndex {
         // holds none and no dates are asked for, the range would match every
         // document: it is left out rather than intersected with every search.
         let dated = f.published_after.is_some() || f.published_before.is_some();
-        if dated || self.latest_published(searcher).is_none_or(|latest| latest > date(f.now)) {
+        if dated || generation.latest.is_none_or(|latest| latest > date(f.now)) {
             filters.push(Box::new(RangeQuery::new(lower, upper)));
         }
         if let Some(sections) = &f.sections {
@@ -305,6 +400,24 @@ impl TantivyIndex {
         filters.into_iter().map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>)).collect()
     }
 
+    /// The query for the parts and filters: every part must match the text,
+    /// and its words found in a title add to the score.
+    fn query(&self, searcher: &Searcher, parts: &[Part], filters: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+        if let ([part], true) = (parts, filters.is_empty()) {
+            // One part and no filter: its words in the text or the title, as
+            // one union of terms that tantivy prunes. A title's words are in
+            // the text too, so this matches what the text alone would.
+            let mut any = self.alternatives(part);
+            any.extend(self.title_weights(searcher, part));
+            return any_of(any);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            parts.iter().map(|p| (Occur::Must, any_of(self.alternatives(p)))).collect();
+        clauses.extend(parts.iter().flat_map(|p| self.title_weights(searcher, p)).map(|q| (Occur::Should, q)));
+        clauses.extend(filters);
+        Box::new(BooleanQuery::new(clauses))
+    }
+
     fn id_term(&self, id: ArticleId) -> Term {
         Term::from_field_u64(self.fields.id, id.0 as u64)
     }
@@ -313,6 +426,11 @@ impl TantivyIndex {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.id, d.id.0 as u64);
+        // Separate values: a phrase does not run from one into the next.
+        for value in [&d.title, &d.summary, &d.body] {
+            doc.add_text(f.text, value);
+            doc.add_text(f.pairs, value);
+        }
         doc.add_text(f.title, d.title);
         doc.add_text(f.summary, d.summary);
         doc.add_text(f.body, d.body);
@@ -321,6 +439,60 @@ impl TantivyIndex {
         d.authors.iter().for_each(|a| doc.add_u64(f.author, a.0 as u64));
         doc.add_date(f.published, date(d.published_at));
         doc
+    }
+}
+
+/// Two consecutive words as one term of the `pairs` field.
+fn pair(first: &str, second: &str) -> String {
+    format!("{first} {second}")
+}
+
+/// The tokenizer of the `pairs` field: each two consecutive words of the text,
+/// as the `text` field's tokenizer finds them, as one token (see [`pair`]).
+#[derive(Clone)]
+struct Pairs(TextAnalyzer);
+
+/// The name the `pairs` tokenizer is registered under.
+const PAIRS: &str = "pairs";
+
+struct PairStream<'a> {
+    words: BoxTokenStream<'a>,
+    /// The word before, if any.
+    previous: Option<Token>,
+    token: Token,
+}
+
+impl Tokenizer for Pairs {
+    type TokenStream<'a> = PairStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream<'a> {
+        PairStream { words: self.0.token_stream(text), previous: None, token: Token::default() }
+    }
+}
+
+impl TokenStream for PairStream<'_> {
+    fn advance(&mut self) -> bool {
+        while self.words.advance() {
+            let word = self.words.token();
+            let Some(previous) = self.previous.replace(word.clone()) else { continue };
+            self.token.text.clear();
+            self.token.text.push_str(&previous.text);
+            self.token.text.push(' ');
+            self.token.text.push_str(&word.text);
+            self.token.offset_from = previous.offset_from;
+            self.token.offset_to = word.offset_to;
+            self.token.position = previous.position;
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
     }
 }
 
@@ -357,24 +529,117 @@ fn words_starting(searcher: &Searcher, field: Field, prefix: &str) -> Vec<(Strin
     words
 }
 
-/// Characters of a text looked at first for a highlighted passage: tokenizing a
-/// whole body for every hit was most of a search's work, and most matches come
-/// early. The rest of the text is looked at only when this part has no match.
-const FIRST_LOOK_CHARS: usize = 1_500;
+/// Bytes of context shown before a passage's first match, at most.
+const LEAD: usize = 40;
 
-/// The best passage of `text` with the matches in `<mark>…</mark>`, if any matches.
-fn passage(g: &SnippetGenerator, text: &str) -> Option<String> {
-    let head = match text.char_indices().nth(FIRST_LOOK_CHARS) {
-        // Cut between words, so that no word is matched by its first letters.
-        Some((end, _)) => text[..end].rfind(char::is_whitespace).map_or(text, |cut| &text[..cut]),
-        None => text,
-    };
-    let mut s = g.snippet(head);
-    if s.highlighted().is_empty() && head.len() < text.len() {
-        s = g.snippet(text);
+/// A text in lower case, as the index's words are, and where each of its
+/// bytes comes from in the text (`None` when that is the same place, as for
+/// ASCII text).
+struct Lowered<'a> {
+    text: std::borrow::Cow<'a, str>,
+    from: Option<Vec<usize>>,
+}
+
+impl<'a> Lowered<'a> {
+    fn new(text: &'a str) -> Self {
+        if text.is_ascii() {
+            return Self { text: text.to_ascii_lowercase().into(), from: None };
+        }
+        let (mut lower, mut from) = (String::with_capacity(text.len()), Vec::with_capacity(text.len() + 1));
+        for (at, c) in text.char_indices() {
+            for l in c.to_lowercase() {
+                lower.push(l);
+                from.resize(lower.len(), at);
+            }
+        }
+        from.push(text.len());
+        Self { text: lower.into(), from: Some(from) }
     }
-    s.set_snippet_prefix_postfix("<mark>", "</mark>");
-    (!s.highlighted().is_empty()).then(|| s.to_html())
+
+    /// The place in the original text of a place in the lowered one.
+    fn source(&self, at: usize) -> usize {
+        self.from.as_ref().map_or(at, |from| from[at])
+    }
+
+    /// Whether `at..end` is a whole word: no letter or digit right before or after.
+    fn is_word(&self, at: usize, end: usize) -> bool {
+        let alphanumeric = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        !alphanumeric(self.text[..at].chars().next_back()) && !alphanumeric(self.text[end..].chars().next())
+    }
+}
+
+/// The best passage of `text` for `words` (indexed words, lower case, with their
+/// weights), with each match in `<mark>…</mark>` and the rest HTML-escaped;
+/// `None` when none of the words is in the text. A word matches a whole word
+/// of the text whatever its case, as the index tokenizes. The best passage is
+/// the one of at most [`PASSAGE_CHARS`] bytes whose matches weigh the most (the
+/// first of equals), with a little context before its first match.
+///
+/// Finding the words in the lowered text, rather than tokenizing it word by
+/// word, keeps highlighting a whole body cheap.
+fn passage(text: &str, words: &[(String, f32)]) -> Option<String> {
+    let lower = Lowered::new(text);
+    let mut matches: Vec<(usize, usize, f32)> = Vec::new();
+    for (word, weight) in words {
+        for (at, _) in lower.text.match_indices(word.as_str()) {
+            let end = at + word.len();
+            if lower.is_word(at, end) {
+                matches.push((lower.source(at), lower.source(end), *weight));
+            }
+        }
+    }
+    // Whole words, each matched by one word at most: no two overlap.
+    matches.sort_by_key(|m| m.0);
+    let window = PASSAGE_CHARS - LEAD;
+    let (mut best, mut best_weight, mut best_end) = (0, f32::MIN, 0);
+    for (i, (start, _, _)) in matches.iter().enumerate() {
+        let within = matches[i..].iter().take_while(|(_, end, _)| end - start <= window);
+        let (weight, end) = within.fold((0.0, 0), |(w, _), (_, end, weight)| (w + weight, *end));
+        if weight > best_weight {
+            (best, best_weight, best_end) = (i, weight, end);
+        }
+    }
+    let first = matches.get(best)?.0;
+    // Start at a word a little before the first match, end at a word.
+    let mut begin = first.saturating_sub(LEAD);
+    while !text.is_char_boundary(begin) {
+        begin += 1;
+    }
+    if begin > 0 {
+        begin = text[begin..first].find(char::is_whitespace).map_or(first, |at| begin + at + 1);
+    }
+    let mut end = (begin + PASSAGE_CHARS).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < text.len() {
+        end = text[best_end..end].rfind(char::is_whitespace).map_or(best_end, |at| best_end + at);
+    }
+    let mut html = String::with_capacity(end - begin + 32);
+    let mut at = begin;
+    for (start, stop, _) in matches.iter().skip_while(|m| m.0 < begin).take_while(|m| m.1 <= end) {
+        escape_into(&mut html, &text[at..*start]);
+        html.push_str("<mark>");
+        escape_into(&mut html, &text[*start..*stop]);
+        html.push_str("</mark>");
+        at = *stop;
+    }
+    escape_into(&mut html, &text[at..end]);
+    Some(html.trim().to_owned())
+}
+
+/// `text` with HTML's special characters escaped, appended to `html`.
+fn escape_into(html: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#x27;"),
+            c => html.push(c),
+        }
+    }
 }
 
 /// A tantivy date, which counts nanoseconds in an `i64`: instants outside the
@@ -395,35 +660,31 @@ impl SearchIndex for TantivyIndex {
         highlighted: usize,
     ) -> Result<Vec<IndexHit>> {
         let searcher = self.reader.searcher();
-        let words = self.clauses(text);
-        let mut clauses = self.text_query(&searcher, &words);
-        if clauses.is_empty() || limit == 0 {
+        let Some(parts) = self.parts(&searcher, text) else { return Ok(Vec::new()) };
+        if parts.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        clauses.extend(self.filter_query(&searcher, filter));
-        // One clause and no filter: its query alone, so that tantivy sees a
-        // word's union of terms, which it can prune, not a conjunction of one.
-        let query = match <[_; 1]>::try_from(clauses) {
-            Ok([(_, alone)]) => alone,
-            Err(clauses) => Box::new(BooleanQuery::new(clauses)),
-        };
+        let generation = self.generation(&searcher)?;
+        let filters = self.filter_query(&generation, filter);
+        let query = self.query(&searcher, &parts, filters);
         let top = searcher
             .search(query.as_ref(), &TopDocs::with_limit(limit).and_offset(offset).order_by_score())
             .map_err(err)?;
-        let text_fields = [self.fields.title, self.fields.summary, self.fields.body];
-        let highlighters = text_fields.map(|field| self.highlighter(&searcher, &words, field));
+        let words = self.highlighted_words(&searcher, &parts);
         let mut hits = Vec::with_capacity(top.len());
         for (i, (score, address)) in top.into_iter().enumerate() {
-            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-            let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_u64()) else { continue };
-            let highlights = if i < highlighted {
-                (highlighters.iter().zip(text_fields))
-                    .filter_map(|(g, field)| passage(g.as_ref()?, doc.get_first(field)?.as_str()?))
+            let column = generation.articles.get(address.segment_ord as usize);
+            let Some(article) = column.and_then(|c| c.first(address.doc_id)) else { continue };
+            // Only the page shown is highlighted, and only it loads its text.
+            let highlights = if i < highlighted && !words.is_empty() {
+                let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+                (self.fields.stored().into_iter())
+                    .filter_map(|field| passage(doc.get_first(field)?.as_str()?, &words))
                     .collect()
             } else {
                 Vec::new()
             };
-            hits.push(IndexHit { article: ArticleId(id as i64), score, highlights });
+            hits.push(IndexHit { article: ArticleId(article as i64), score, highlights });
         }
         Ok(hits)
     }
@@ -452,10 +713,9 @@ impl SearchIndex for TantivyIndex {
 
     fn articles(&self) -> Result<Vec<ArticleId>> {
         let searcher = self.reader.searcher();
-        let name = searcher.schema().get_field_name(self.fields.id);
+        let generation = self.generation(&searcher)?;
         let mut ids = Vec::new();
-        for segment in searcher.segment_readers() {
-            let column = segment.fast_fields().u64(name).map_err(err)?;
+        for (segment, column) in searcher.segment_readers().iter().zip(&generation.articles) {
             ids.extend(segment.doc_ids_alive().filter_map(|doc| column.first(doc)).map(|id| ArticleId(id as i64)));
         }
         Ok(ids)
@@ -470,5 +730,59 @@ impl SearchIndex for TantivyIndex {
         }
         drop(writer);
         self.reader.reload().map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[(&str, f32)]) -> Vec<(String, f32)> {
+        list.iter().map(|(w, weight)| (w.to_string(), *weight)).collect()
+    }
+
+    #[test]
+    fn a_passage_marks_whole_words_whatever_their_case_and_escapes_the_rest() {
+        let text = "Rates & <b>inflation</b>: INFLATION cools, inflationary fears stay";
+        let p = passage(text, &words(&[("inflation", 1.0)])).unwrap();
+        assert_eq!(
+            p,
+            "Rates &amp; &lt;b&gt;<mark>inflation</mark>&lt;/b&gt;: <mark>INFLATION</mark> cools, inflationary fears stay"
+        );
+        assert_eq!(passage(text, &words(&[("flat", 1.0)])), None);
+    }
+
+    #[test]
+    fn the_passage_is_where_the_matches_weigh_most() {
+        let filler = "and so on ".repeat(30);
+        let text = format!("A bank opened. {filler}The central bank said the central bank would wait. {filler}");
+        let p = passage(&text, &words(&[("central", 0.5), ("bank", 0.2)])).unwrap();
+        let best =
+            "The <mark>central</mark> <mark>bank</mark> said the <mark>central</mark> <mark>bank</mark> would wait.";
+        let lead = p.find(best).expect(&p);
+        assert!(lead > 0 && lead <= LEAD, "some context before the first match: {p}");
+        assert!(p.len() <= PASSAGE_CHARS + 4 * "<mark></mark>".len(), "{p}");
+        assert!(!p.contains("opened"), "{p}");
+    }
+
+    #[test]
+    fn a_passage_keeps_to_the_original_text_when_lower_case_is_longer() {
+        // 'Ⱥ' is two bytes, its lower case three: places must map back.
+        let text = "Ⱥ note: the Inflation report, inflation again";
+        let p = passage(text, &words(&[("inflation", 1.0)])).unwrap();
+        assert_eq!(p, "Ⱥ note: the <mark>Inflation</mark> report, <mark>inflation</mark> again");
+    }
+
+    #[test]
+    fn pairs_are_consecutive_words_as_the_text_is_tokenized() {
+        let index = Index::create_in_ram(schema().0);
+        let mut pairs = Pairs(index.tokenizers().get("default").unwrap());
+        let mut stream = pairs.token_stream("The Central-Bank, rates");
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        assert_eq!(out, vec!["the central", "central bank", "bank rates"]);
+        assert_eq!(out[1], pair("central", "bank"));
     }
 }
