@@ -62,6 +62,8 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 #[derive(Debug, Clone)]
 pub struct Doc {
     pub id: ArticleId,
+    /// For the reasons of recommendations ("because you read …").
+    pub title: Arc<str>,
     pub section: SectionId,
     pub tags: Vec<TagId>,
     pub published_at: DateTime<Utc>,
@@ -73,6 +75,7 @@ pub struct Doc {
 #[derive(Debug, Clone)]
 pub struct DocSource {
     pub id: ArticleId,
+    pub title: String,
     pub slug: Option<Slug>,
     pub section: SectionId,
     pub tags: Vec<TagId>,
@@ -119,7 +122,14 @@ impl ContentModelBuilder {
         counts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         counts.truncate(COUNTED_TERMS);
         counts.shrink_to_fit();
-        let doc = Doc { id: s.id, section: s.section, tags: s.tags, published_at: s.published_at, terms: counts };
+        let doc = Doc {
+            id: s.id,
+            title: s.title.into(),
+            section: s.section,
+            tags: s.tags,
+            published_at: s.published_at,
+            terms: counts,
+        };
         if self.docs.insert(s.id, (doc, s.slug)).is_some() {
             self.stale += 1;
         }
@@ -264,12 +274,21 @@ impl ContentModel {
     /// the number of articles.
     pub fn related(&self, id: ArticleId, now: DateTime<Utc>, limit: usize) -> Vec<(ArticleId, f32)> {
         let Some(&source) = self.by_id.get(&id) else { return Vec::new() };
+        SCRATCH.with_borrow_mut(|scratch| self.related_in(scratch, source, now, limit))
+    }
+
+    fn related_in(
+        &self,
+        scratch: &mut Scratch,
+        source: u32,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<(ArticleId, f32)> {
         let a = &self.docs[source as usize];
-        // candidate → (text cosine, tag overlap)
-        let mut acc: HashMap<u32, (f32, f32)> = HashMap::new();
+        scratch.start(self.docs.len());
         for (t, w) in &a.terms {
             for (d, v) in &self.postings[*t as usize] {
-                acc.entry(*d).or_default().0 += w * v;
+                scratch.add(*d).0 += w * v;
             }
         }
         let rarity = |t: &TagId| self.tags.get(t).map_or(1.0, |(_, r)| *r);
@@ -277,16 +296,15 @@ impl ContentModel {
         for t in &a.tags {
             if let Some((list, r)) = self.tags.get(t) {
                 for d in list {
-                    acc.entry(*d).or_default().1 += r / total;
+                    scratch.add(*d).1 += r / total;
                 }
             }
         }
-        acc.remove(&source);
-        let mut scored: Vec<(ArticleId, f32)> = acc
-            .into_iter()
-            .map(|(c, (text, tags))| (&self.docs[c as usize], text, tags))
-            .filter(|(b, _, _)| b.published_at <= now)
-            .map(|(b, text, tags)| {
+        let mut scored: Vec<(ArticleId, f32)> = (scratch.touched.iter())
+            .filter(|c| **c != source)
+            .map(|c| (&self.docs[*c as usize], scratch.sums[*c as usize]))
+            .filter(|(b, _)| b.published_at <= now)
+            .map(|(b, (text, tags))| {
                 let score = 0.45 * text
                     + 0.35 * tags
                     + 0.10 * f32::from(a.section == b.section)
@@ -297,6 +315,51 @@ impl ContentModel {
         top(&mut scored, limit);
         scored
     }
+}
+
+/// Per-thread sums of a related-articles computation: one slot per article of
+/// the model, rather than a hash map rebuilt on every call (the map was most
+/// of the computation).
+#[derive(Default)]
+struct Scratch {
+    /// (text cosine, tag overlap) per article; valid where `stamps` holds `call`.
+    sums: Vec<(f32, f32)>,
+    stamps: Vec<u32>,
+    call: u32,
+    /// The articles summed in this call.
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    /// Start a computation over a model of `n` articles.
+    fn start(&mut self, n: usize) {
+        if self.sums.len() < n {
+            self.sums.resize(n, (0.0, 0.0));
+            self.stamps.resize(n, 0);
+        }
+        self.call = self.call.wrapping_add(1);
+        if self.call == 0 {
+            // Stamps wrapped around: none may look current.
+            self.stamps.fill(0);
+            self.call = 1;
+        }
+        self.touched.clear();
+    }
+
+    /// The sums of article `d`, zero the first time in this call.
+    fn add(&mut self, d: u32) -> &mut (f32, f32) {
+        let i = d as usize;
+        if self.stamps[i] != self.call {
+            self.stamps[i] = self.call;
+            self.sums[i] = (0.0, 0.0);
+            self.touched.push(d);
+        }
+        &mut self.sums[i]
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// `2^(-age / half-life)`: 1 for an article published now.
@@ -439,7 +502,7 @@ pub fn recommend(
     strategy: Strategy,
 ) -> Vec<Pick> {
     let visible = |id: &ArticleId| content.doc(*id).is_some_and(|d| d.published_at <= now) && !seen.contains(id);
-    let mut scores: HashMap<ArticleId, Candidate> = HashMap::new();
+    let mut scores: HashMap<ArticleId, Candidate> = HashMap::with_capacity(HISTORY * 2 * NEIGHBOURS);
     let mut add = |id: ArticleId, co: f32, ct: f32, from: ArticleId| {
         let e = scores.entry(id).or_default();
         e.coread += co;
@@ -640,13 +703,14 @@ impl DiscoveryService {
         let mut seen: HashSet<ArticleId> = history.iter().copied().collect();
         seen.extend(current.map(|(id, _)| id));
         let picks = recommend(&content, &coread, &history, &seen, at, limit, Strategy::Blend);
-        let mut ids: Vec<ArticleId> = picks.iter().map(|p| p.article).collect();
-        ids.extend(picks.iter().filter_map(|p| p.because));
+        let ids: Vec<ArticleId> = picks.iter().map(|p| p.article).collect();
         let mut found: HashMap<ArticleId, Article> =
             self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();
         let mut out = Vec::with_capacity(limit);
         for p in &picks {
-            let because = p.because.and_then(|h| found.get(&h)).map(|a| a.record.title.clone());
+            // The article read is named from the model: it was published when
+            // the model was built, within a second or so.
+            let because = p.because.and_then(|h| content.doc(h)).filter(|d| d.published_at <= at).map(|d| &d.title);
             if let Some(article) = found.remove(&p.article) {
                 let reason = match because {
                     Some(title) => format!("Because you read “{title}”"),
@@ -798,7 +862,8 @@ fn read_changes(
             let mut text = format!("{t} {t} {t} {}", r.summary, t = r.title);
             body.iter().for_each(|b| b.plain_text(&mut text));
             let tags = tags.remove(&r.id).unwrap_or_default().into_iter().map(|t| t.id).collect();
-            builder.add(DocSource { id: r.id, slug: Some(r.slug), section: r.section_id, tags, published_at, text });
+            let (id, title, slug, section) = (r.id, r.title, Some(r.slug), r.section_id);
+            builder.add(DocSource { id, title, slug, section, tags, published_at, text });
         }
         if !full {
             break;
@@ -841,6 +906,7 @@ mod tests {
     fn src(id: i64, section: i64, tags: &[i64], text: &str) -> DocSource {
         DocSource {
             id: ArticleId(id),
+            title: format!("Article {id}"),
             slug: None,
             section: SectionId(section),
             tags: tags.iter().map(|t| TagId(*t)).collect(),
