@@ -216,11 +216,16 @@ fn round(x: f64) -> f64 {
 
 #[derive(Debug, Default)]
 struct Snapshot {
+    /// When the rankings were last known to be current: computed then, or
+    /// found to have the same inputs.
     generated_at: Option<DateTime<Utc>>,
+    /// What they were computed from: the windows' bounds, the content and
+    /// engagement versions.
+    inputs: Option<([Bounds; 4], (i64, i64))>,
     /// How long computing this snapshot took.
     took: std::time::Duration,
-    windows: HashMap<Window, WindowScores>,
-    tags: HashMap<ArticleId, Vec<TagId>>,
+    windows: Arc<HashMap<Window, WindowScores>>,
+    tags: Arc<HashMap<ArticleId, Vec<TagId>>>,
 }
 
 /// What a ranking request asks for.
@@ -286,11 +291,31 @@ impl RankingService {
         Self { repo, content, snapshot: RwLock::new(Arc::default()) }
     }
 
-    /// Recompute every window from the buckets and swap the result in.
+    /// Recompute every window from the buckets and swap the result in; when
+    /// nothing they are computed from has moved (no engagement or content
+    /// written by any node, the same buckets in every window: at least once a
+    /// minute, as the hour's window moves by minutes), keep them and only
+    /// record that they are current.
     pub fn refresh(&self) -> Result<()> {
         let started = std::time::Instant::now();
         let now = now();
         let bounds = Window::ALL.map(|w| w.bounds(now));
+        // Read before the activity: a write in between is seen next time.
+        let inputs = Some((bounds, self.repo.ranking_versions()?));
+        let current = self.snapshot.read().map(|s| s.clone()).map_err(Error::internal)?;
+        if current.inputs == inputs {
+            let confirmed = Snapshot {
+                generated_at: Some(now),
+                inputs,
+                took: current.took,
+                windows: current.windows.clone(),
+                tags: current.tags.clone(),
+            };
+            if let Ok(mut s) = self.snapshot.write() {
+                *s = Arc::new(confirmed);
+            }
+            return Ok(());
+        }
         let mut windows = HashMap::new();
         let mut active = HashSet::new();
         for (window, activity) in Window::ALL.into_iter().zip(self.repo.activity(&bounds, now)?) {
@@ -304,7 +329,13 @@ impl RankingService {
                 tags.insert(id, t.into_iter().map(|t| t.id).collect());
             }
         }
-        let snapshot = Snapshot { generated_at: Some(now), took: started.elapsed(), windows, tags };
+        let snapshot = Snapshot {
+            generated_at: Some(now),
+            inputs,
+            took: started.elapsed(),
+            windows: Arc::new(windows),
+            tags: Arc::new(tags),
+        };
         if let Ok(mut s) = self.snapshot.write() {
             *s = Arc::new(snapshot);
         }

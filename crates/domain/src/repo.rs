@@ -60,6 +60,10 @@ pub trait EngagementRepo: Send + Sync {
     /// For each of `bounds`, the activity of every article visible at `now` with
     /// views or reactions in the window.
     fn activity(&self, bounds: &[Bounds], now: DateTime<Utc>) -> Result<Vec<Vec<Activity>>>;
+    /// The content version and the engagement version: activity read with the
+    /// same bounds and versions is the same (both move on every write, by
+    /// any node, that could change it).
+    fn ranking_versions(&self) -> Result<(i64, i64)>;
     /// Drop counting state that can no longer matter at `now`.
     fn prune_engagement(&self, now: DateTime<Utc>) -> Result<()>;
 }

@@ -18,7 +18,10 @@ use crate::conn::AnyConnection;
 use crate::per_backend;
 use crate::repo::{PUBLISHED, Store};
 use crate::rows::to_naive;
-use crate::schema::{article_reactions, article_reads, articles, engagement_buckets, session_reactions, view_sessions};
+use crate::schema::{
+    article_reactions, article_reads, articles, content_version, engagement_buckets, engagement_version,
+    session_reactions, view_sessions,
+};
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bind limits.
 const CHUNK: usize = 1_000;
@@ -37,9 +40,13 @@ impl BucketAdds {
     }
 
     /// Add everything to the buckets, in key order (so that concurrent writers
-    /// lock rows in the same order).
+    /// lock rows in the same order), and tell every node's rankings.
     pub(crate) fn write(&self, conn: &mut AnyConnection) -> QueryResult<()> {
         use engagement_buckets::dsl as b;
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        bump_engagement_version(conn)?;
         let rows: Vec<_> = self
             .0
             .iter()
@@ -66,6 +73,14 @@ impl BucketAdds {
         }
         Ok(())
     }
+}
+
+/// Tell every node that the engagement buckets changed (rankings read them).
+fn bump_engagement_version(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::update(engagement_version::table)
+        .set(engagement_version::version.eq(engagement_version::version + 1_i64))
+        .execute(conn)
+        .map(drop)
 }
 
 fn record(conn: &mut AnyConnection, batch: &Batch, now: DateTime<Utc>) -> QueryResult<Counted> {
@@ -305,17 +320,28 @@ impl EngagementRepo for Store {
         })
     }
 
+    fn ranking_versions(&self) -> Result<(i64, i64)> {
+        self.with(|c| {
+            let content = content_version::table.select(content_version::version).first(c)?;
+            let engagement = engagement_version::table.select(engagement_version::version).first(c)?;
+            Ok((content, engagement))
+        })
+    }
+
     fn prune_engagement(&self, now: DateTime<Utc>) -> Result<()> {
         self.with(|c| {
             diesel::delete(view_sessions::table.filter(view_sessions::counts_again_at.le(to_naive(now)))).execute(c)?;
             for span in Span::ALL {
                 if let Some(keep) = span.retention() {
-                    diesel::delete(
+                    let deleted = diesel::delete(
                         engagement_buckets::table
                             .filter(engagement_buckets::span.eq(span.seconds()))
                             .filter(engagement_buckets::bucket_start.lt(to_naive(now - keep))),
                     )
                     .execute(c)?;
+                    if deleted > 0 {
+                        bump_engagement_version(c)?;
+                    }
                 }
             }
             Ok(())

@@ -189,6 +189,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    engagement_version (id) {
+        id -> BigInt,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(engagement_buckets -> articles (article_id));
 diesel::joinable!(view_sessions -> articles (article_id));
