@@ -69,13 +69,20 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         }),
     };
     state.rankings.refresh().context("computing rankings")?;
-    let t = Instant::now();
-    let indexed = state.search.sync().context("updating the search index")?;
-    tracing::info!(articles = indexed, seconds = t.elapsed().as_secs_f64(), "search index up to date");
-    let t = Instant::now();
-    let articles = state.discovery.rebuild_content().context("building the content model")?;
-    let sessions = state.discovery.rebuild_coread().context("building the co-reading model")?;
-    tracing::info!(articles, sessions, seconds = t.elapsed().as_secs_f64(), "discovery models ready");
+    // The search index and the discovery models are built side by side.
+    std::thread::scope(|s| -> Result<()> {
+        let search = s.spawn(|| {
+            let t = Instant::now();
+            let indexed = state.search.sync().context("updating the search index")?;
+            tracing::info!(articles = indexed, seconds = t.elapsed().as_secs_f64(), "search index up to date");
+            anyhow::Ok(())
+        });
+        let t = Instant::now();
+        let articles = state.discovery.rebuild_content().context("building the content model")?;
+        let sessions = state.discovery.rebuild_coread().context("building the co-reading model")?;
+        tracing::info!(articles, sessions, seconds = t.elapsed().as_secs_f64(), "discovery models ready");
+        search.join().map_err(|_| anyhow!("building the search index failed"))?
+    })?;
     let workers =
         Workers::start(&state, Duration::from_millis(args.flush_ms), Duration::from_millis(args.ranking_refresh_ms));
     let schema = newsdesk_api::graphql::schema();
