@@ -150,7 +150,8 @@ pub struct ServeArgs {
     /// it doubles with each attempt, up to an hour.
     #[arg(long, env = "NEWSDESK_WEBHOOK_RETRY_MS", default_value_t = 5_000)]
     pub webhook_retry_ms: u64,
-    /// How often rankings are recomputed, in milliseconds.
+    /// How often rankings are refreshed, in milliseconds: recomputed when
+    /// engagement, content or a window moved since the last computation.
     #[arg(long, env = "NEWSDESK_RANKING_REFRESH_MS", default_value_t = 5_000)]
     pub ranking_refresh_ms: u64,
 }

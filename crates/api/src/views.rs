@@ -363,7 +363,7 @@ impl From<&Ranking> for RankingView {
             data: r
                 .entries
                 .iter()
-                .map(|e| RankingEntryView { rank: e.rank, score: e.score, article: ArticleView::from(&e.article) })
+                .map(|e| RankingEntryView { rank: e.rank, score: e.score, article: ArticleView::from(&*e.article) })
                 .collect(),
         }
     }
@@ -383,7 +383,7 @@ pub struct SearchHitView {
 
 impl From<&SearchResult> for SearchHitView {
     fn from(r: &SearchResult) -> Self {
-        Self { article: ArticleView::from(&r.article), score: r.score, highlights: r.highlights.clone() }
+        Self { article: ArticleView::from(&*r.article), score: r.score, highlights: r.highlights.clone() }
     }
 }
 

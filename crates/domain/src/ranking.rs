@@ -269,7 +269,7 @@ impl RankingQuery {
 pub struct RankingEntry {
     pub rank: u32,
     pub score: f64,
-    pub article: Article,
+    pub article: Arc<Article>,
 }
 
 #[derive(Debug, Clone)]
@@ -374,7 +374,7 @@ impl RankingService {
             .map(|(a, score)| (a.article, score))
             .collect();
         let ids: Vec<ArticleId> = picked.iter().map(|(id, _)| *id).collect();
-        let mut articles: HashMap<ArticleId, Article> =
+        let mut articles: HashMap<ArticleId, Arc<Article>> =
             self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();
         let entries = picked
             .into_iter()

@@ -132,7 +132,7 @@ const COMPACT_AFTER: usize = 5_000;
 /// One search result.
 #[derive(Debug, Clone)]
 pub struct SearchResult {
-    pub article: Article,
+    pub article: Arc<Article>,
     pub score: f32,
     pub highlights: Vec<String>,
 }
@@ -247,7 +247,7 @@ impl SearchService {
         // One more than the page, to know whether another follows.
         let hits = self.index.search(&text, &filter, offset, limit.as_usize() + 1, limit.as_usize())?;
         let ids: Vec<ArticleId> = hits.iter().map(|h| h.article).collect();
-        let mut articles: HashMap<ArticleId, Article> =
+        let mut articles: HashMap<ArticleId, Arc<Article>> =
             self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();
         // An article unpublished since the last sync is left out of this page.
         let results: Vec<(usize, SearchResult)> = hits

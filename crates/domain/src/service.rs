@@ -210,7 +210,7 @@ impl ContentService {
     /// Visible articles by id with their relations (no bodies), in the order of
     /// `ids`; ids of invisible or missing articles are skipped. Articles in the
     /// read cache are taken from there; the others are loaded together (and cached).
-    pub fn articles_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<Article>> {
+    pub fn articles_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<Arc<Article>>> {
         let at = now();
         let mut found: HashMap<ArticleId, Arc<Article>> = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
@@ -232,12 +232,7 @@ impl ContentService {
                 found.insert(a.record.id, a);
             }
         }
-        Ok(ids
-            .iter()
-            .filter_map(|id| found.remove(id))
-            .filter(|a| a.record.is_visible_at(at))
-            .map(Arc::unwrap_or_clone)
-            .collect())
+        Ok(ids.iter().filter_map(|id| found.remove(id)).filter(|a| a.record.is_visible_at(at)).collect())
     }
 
     /// Turn a filter's slugs into ids. `None` when a named section, tag or author

@@ -1,7 +1,5 @@
 //! Search (and the other discovery reads): the same service calls as REST.
 
-use std::sync::Arc;
-
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, SimpleObject};
 use newsdesk_domain::query::Limit;
@@ -19,7 +17,7 @@ pub struct SearchHit(SearchResult);
 #[Object]
 impl SearchHit {
     async fn article(&self) -> Article {
-        Article::from_full(Arc::new(self.0.article.clone()))
+        Article::from_full(self.0.article.clone())
     }
     /// Relevance (BM25 with title matches weighted up); higher is better.
     async fn score(&self) -> f32 {
@@ -61,7 +59,7 @@ impl DiscoveryQuery {
             .map_err(to_graphql)?;
         Ok(recs
             .into_iter()
-            .map(|r| Recommendation { article: Article::from_full(Arc::new(r.article)), reason: r.reason })
+            .map(|r| Recommendation { article: Article::from_full(r.article), reason: r.reason })
             .collect())
     }
 

@@ -1,7 +1,5 @@
 //! Beacons as mutations, and rankings: the same service calls as REST.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object, SimpleObject};
 use newsdesk_domain::engagement::Client;
 use newsdesk_domain::query::Limit;
@@ -36,11 +34,7 @@ impl Ranking {
         self.0
             .entries
             .iter()
-            .map(|e| RankingEntry {
-                rank: e.rank,
-                score: e.score,
-                article: Article::from_full(Arc::new(e.article.clone())),
-            })
+            .map(|e| RankingEntry { rank: e.rank, score: e.score, article: Article::from_full(e.article.clone()) })
             .collect()
     }
 }

@@ -294,7 +294,7 @@ impl Article {
         let svc = state(ctx)?.discovery.clone();
         let id = self.record.id;
         let related = blocking(move || svc.related_to(id, limit.as_usize())).await.map_err(to_graphql)?;
-        Ok(related.into_iter().map(|a| Article::from_full(Arc::new(a))).collect())
+        Ok(related.into_iter().map(Article::from_full).collect())
     }
 }
 

@@ -125,7 +125,7 @@ pub async fn related(
     let limit = side_list_limit(q.0.limit)?;
     let svc = state.discovery.clone();
     let articles = blocking(move || svc.related(&slug, limit)).await?;
-    json(&RelatedList { data: articles.iter().map(ArticleView::from).collect() })
+    json(&RelatedList { data: articles.iter().map(|a| ArticleView::from(&**a)).collect() })
 }
 
 /// Who is reading what.
@@ -170,7 +170,7 @@ pub async fn recommendations(
     let recs = blocking(move || svc.recommendations(p.session_id.as_deref(), p.article.as_deref(), limit)).await?;
     let data = recs
         .iter()
-        .map(|r| RecommendationView { article: ArticleView::from(&r.article), reason: r.reason.clone() })
+        .map(|r| RecommendationView { article: ArticleView::from(&*r.article), reason: r.reason.clone() })
         .collect();
     json(&RecommendationList { data })
 }
