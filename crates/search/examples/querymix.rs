@@ -33,27 +33,30 @@ fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn main() {
-    let dir = std::env::args().nth(1).expect("usage: querymix INDEX_DIRECTORY");
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args().nth(1).ok_or("usage: querymix INDEX_DIRECTORY")?;
     // Open the index as the server that built it would (the same origin).
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/meta.json")).expect("meta.json")).unwrap();
-    let payload: serde_json::Value = serde_json::from_str(meta["payload"].as_str().expect("a payload")).unwrap();
-    let origin = payload["origin"].as_str().expect("an origin");
-    let index = TantivyIndex::open(Some(Path::new(&dir)), origin).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{dir}/meta.json"))?)?;
+    let payload: serde_json::Value = serde_json::from_str(meta["payload"].as_str().ok_or("no payload in meta.json")?)?;
+    let origin = payload["origin"].as_str().ok_or("no origin in the payload")?;
+    let index = TantivyIndex::open(Some(Path::new(&dir)), origin)?;
     let (rounds, highlighted, only) = (env("ROUNDS", 40), env("HL", 15), std::env::var("KIND").ok());
     let filter = SearchFilter { now: chrono::Utc::now(), ..Default::default() };
     for (kind, queries) in KINDS.iter().filter(|(k, _)| only.as_deref().is_none_or(|o| o == *k)) {
-        let parsed: Vec<SearchText> = queries.iter().map(|q| SearchText::parse("q", q).unwrap()).collect();
+        let parsed = queries.iter().map(|q| SearchText::parse("q", q)).collect::<Result<Vec<_>, _>>()?;
         // One round unmeasured: the index's pages are read from disk once.
-        let hits: usize = parsed.iter().map(|t| index.search(t, &filter, 0, 16, highlighted).unwrap().len()).sum();
+        let mut hits = 0;
+        for t in &parsed {
+            hits += index.search(t, &filter, 0, 16, highlighted)?.len();
+        }
         let started = Instant::now();
         for _ in 0..rounds {
             for t in &parsed {
-                std::hint::black_box(index.search(t, &filter, 0, 16, highlighted).unwrap());
+                std::hint::black_box(index.search(t, &filter, 0, 16, highlighted)?);
             }
         }
         let us = started.elapsed().as_secs_f64() * 1e6 / (rounds * parsed.len()).max(1) as f64;
         println!("{kind:12} {us:8.0} us/query  {} queries  {hits} hits", parsed.len());
     }
+    Ok(())
 }
