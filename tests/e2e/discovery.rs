@@ -367,6 +367,12 @@ on_both_backends! {
         assert_eq!(data[0]["article"]["slug"], "markets-wobble", "{r}");
         assert_eq!(data[0]["reason"], "Trending in business");
         assert_eq!(data[1]["reason"], "Trending now");
+        // A session's list is that reader's own; without a session it is public.
+        let personal = app.get("/v1/recommendations?sessionId=the-reader-1&limit=3");
+        assert_eq!(personal.header("cache-control"), Some("private, max-age=10"));
+        assert!(personal.header("etag").is_some());
+        let public = app.get("/v1/recommendations?article=inflation-cools&limit=3");
+        assert_eq!(public.header("cache-control"), Some("public, max-age=10"));
         let r = app.json("/v1/recommendations?sessionId=nobody-read-this");
         assert!(!r["data"].as_array().unwrap().is_empty());
         assert!(r["data"].as_array().unwrap().iter().all(|d| d["reason"] == "Trending now"), "{r}");

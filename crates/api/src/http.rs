@@ -131,6 +131,12 @@ impl ResponseCache {
     }
 }
 
+/// A response its handler marked for one reader (`Cache-Control: private`): it
+/// gets an `ETag` like any other, but is not kept for other requests.
+fn is_private(headers: &HeaderMap) -> bool {
+    headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("private"))
+}
+
 fn if_none_match(req: &HttpRequest) -> Option<&str> {
     req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
 }
@@ -172,7 +178,9 @@ pub async fn conditional_get(
         headers.insert(header::ETAG, tag);
     }
     let stored = Arc::new(Stored::new(headers, bytes));
-    state.responses.put(key, stored.clone());
+    if !is_private(&stored.headers) {
+        state.responses.put(key, stored.clone());
+    }
     let res = stored.respond(if_none_match(&req));
     Ok(ServiceResponse::new(req, res))
 }

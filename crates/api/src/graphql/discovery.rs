@@ -53,6 +53,10 @@ impl DiscoveryQuery {
         #[graphql(default = 5)] first: i32,
     ) -> GqlResult<Vec<Recommendation>> {
         let limit = Limit::new("first", i64::from(first), 20).map_err(to_graphql)?;
+        if session_id.is_some() {
+            // One reader's list: the response is not kept for other requests.
+            ctx.insert_http_header("cache-control", "private");
+        }
         let svc = ctx.data::<AppState>()?.discovery.clone();
         let recs = blocking(move || svc.recommendations(session_id.as_deref(), article.as_deref(), limit.as_usize()))
             .await

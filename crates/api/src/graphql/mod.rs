@@ -145,6 +145,10 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     request = request.data(Client::from_user_agent(user_agent)).data(caller);
     let mut response = schema.execute(loaders::attach(request, state)).await;
+    // A resolver marked the answer as one reader's own (recommendations for a session).
+    let cacheable = cacheable
+        && !(response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()))
+            .is_some_and(|v| v.starts_with("private"));
     // Errors raised before execution (syntax, validation, limits) have no path.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

@@ -1,5 +1,6 @@
 //! Search (and, with it, the other discovery routes).
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::Validator;
 use newsdesk_domain::query::Limit;
@@ -166,11 +167,21 @@ pub async fn recommendations(
 ) -> Result<HttpResponse, ApiError> {
     let p = q.0;
     let limit = side_list_limit(p.limit)?;
+    let personal = p.session_id.is_some();
     let svc = state.discovery.clone();
     let recs = blocking(move || svc.recommendations(p.session_id.as_deref(), p.article.as_deref(), limit)).await?;
     let data = recs
         .iter()
         .map(|r| RecommendationView { article: ArticleView::from(&*r.article), reason: r.reason.clone() })
         .collect();
-    json(&RecommendationList { data })
+    let mut res = json(&RecommendationList { data })?;
+    if personal {
+        // One reader's list: for that reader's browser only, and not worth a
+        // place in this node's response cache (a session asks once per page).
+        let cc = format!("private, max-age={}", state.config.cache_max_age);
+        if let Ok(v) = HeaderValue::from_str(&cc) {
+            res.headers_mut().insert(header::CACHE_CONTROL, v);
+        }
+    }
+    Ok(res)
 }
