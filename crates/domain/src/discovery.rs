@@ -13,7 +13,11 @@
 //! the session's recent reads, co-reading and content similarity, favour fresh
 //! articles, and keep at most two picks per main tag.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// Keys here are article, tag and term numbers: a multiplicative hash is several
+// times cheaper than SipHash, and recommendations hash every candidate a few times.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -158,7 +162,7 @@ impl ContentModelBuilder {
     pub fn model(&self) -> ContentModel {
         let n = self.docs.len().max(1) as f32;
         let mut docs: Vec<Doc> = self.docs.values().map(|(d, _)| d.clone()).collect();
-        let mut tag_df: HashMap<TagId, u32> = HashMap::new();
+        let mut tag_df: HashMap<TagId, u32> = HashMap::default();
         for d in &docs {
             for t in &d.tags {
                 *tag_df.entry(*t).or_default() += 1;
@@ -177,7 +181,7 @@ impl ContentModelBuilder {
             d.terms.shrink_to_fit();
         }
         let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.vocabulary.len()];
-        let mut tags: HashMap<TagId, (Vec<u32>, f32)> = HashMap::new();
+        let mut tags: HashMap<TagId, (Vec<u32>, f32)> = HashMap::default();
         for (i, d) in docs.iter().enumerate() {
             for (t, w) in &d.terms {
                 postings[*t as usize].push((i as u32, *w));
@@ -403,7 +407,7 @@ impl CoReadModel {
     pub fn build(sessions: impl IntoIterator<Item = Vec<ArticleId>>) -> Self {
         // Dense u32 numbers for articles, and each pair once as one u64: the
         // pairs of a large history fit in a few hundred bytes per session.
-        let mut numbers: HashMap<ArticleId, u32> = HashMap::new();
+        let mut numbers: HashMap<ArticleId, u32> = HashMap::default();
         let mut ids: Vec<ArticleId> = Vec::new();
         let mut reads_of: Vec<u32> = Vec::new();
         let mut pairs: Vec<u64> = Vec::new();
@@ -427,7 +431,7 @@ impl CoReadModel {
             }
         }
         pairs.sort_unstable();
-        let mut neighbours: HashMap<ArticleId, Vec<(ArticleId, f32)>> = HashMap::new();
+        let mut neighbours: HashMap<ArticleId, Vec<(ArticleId, f32)>> = HashMap::default();
         for run in pairs.chunk_by(|x, y| x == y) {
             let (a, b) = ((run[0] >> 32) as usize, (run[0] & 0xffff_ffff) as usize);
             let weight = run.len() as f32 / (reads_of[a] as f32 * reads_of[b] as f32).sqrt();
@@ -503,7 +507,8 @@ pub fn recommend(
     strategy: Strategy,
 ) -> Vec<Pick> {
     let visible = |id: &ArticleId| content.doc(*id).is_some_and(|d| d.published_at <= now) && !seen.contains(id);
-    let mut scores: HashMap<ArticleId, Candidate> = HashMap::with_capacity(HISTORY * 2 * NEIGHBOURS);
+    let mut scores: HashMap<ArticleId, Candidate> =
+        HashMap::with_capacity_and_hasher(HISTORY * 2 * NEIGHBOURS, Default::default());
     let mut add = |id: ArticleId, co: f32, ct: f32, from: ArticleId| {
         let e = scores.entry(id).or_default();
         e.coread += co;
@@ -553,7 +558,7 @@ pub fn recommend(
         .collect();
     sort_scored(&mut ranked);
     // Diversity: at most two picks per main tag.
-    let mut per_tag: HashMap<TagId, usize> = HashMap::new();
+    let mut per_tag: HashMap<TagId, usize> = HashMap::default();
     let mut picks = Vec::with_capacity(limit);
     for (id, score) in ranked {
         if picks.len() == limit {
@@ -875,7 +880,7 @@ fn read_changes(
 
 /// Every session's reads, oldest first, with their times.
 pub fn load_sessions(repo: &dyn DiscoveryRepo) -> Result<Vec<Reads>> {
-    let mut by_session: HashMap<String, Reads> = HashMap::new();
+    let mut by_session: HashMap<String, Reads> = HashMap::default();
     let mut after = None;
     loop {
         let page = repo.reads_page(after, 50_000)?;
