@@ -125,6 +125,59 @@ fn newsroom_with_readers() -> Site {
     s
 }
 
+/// Two topics, each its own section and vocabulary: ten sport stories (match
+/// reports) and ten economy stories, spread over several tags each; fans who
+/// read the sport stories, investors who read the economy ones, and one fan,
+/// `the-fan-1`, who read five sport stories.
+fn two_topics() -> Site {
+    let mut s = Site::empty();
+    for section in ["sport", "business"] {
+        s = s.push(json!({"kind": "section", "slug": section, "name": section}));
+    }
+    let sport_tags = ["football", "tennis", "cycling", "rugby", "golf"];
+    let economy_tags = ["economy", "markets", "jobs"];
+    for tag in sport_tags.iter().chain(&economy_tags) {
+        s = s.push(json!({"kind": "tag", "slug": tag, "name": tag}));
+    }
+    s = s.push(json!({"kind": "author", "slug": "ana-lee", "name": "Ana Lee"}));
+    let day = |i: usize| format!("2026-03-{:02}T08:00:00Z", i + 1);
+    for i in 0..10 {
+        s = s.push(story(
+            &format!("match-report-{i}"),
+            "sport",
+            &[sport_tags[i % 4]],
+            &format!("Match report {i}: the striker scores at the stadium"),
+            "The striker scored twice; the goalkeeper saved a penalty and the fans at the stadium sang as the league leaders won.",
+            &day(i),
+        ));
+        s = s.push(story(
+            &format!("economy-brief-{i}"),
+            "business",
+            &[economy_tags[i % 3]],
+            &format!("Economy brief {i}: inflation and interest rates"),
+            "Inflation eased; the central bank kept interest rates steady and bond yields fell as investors weighed the budget.",
+            &day(i),
+        ));
+    }
+    let at = |minutes: i64| {
+        (chrono::Utc::now() - chrono::TimeDelta::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let mut read = |session: String, slug: String, minutes: i64| {
+        s = std::mem::replace(&mut s, Site::empty())
+            .push(json!({"kind": "view", "article": slug, "sessionId": session, "at": at(minutes)}));
+    };
+    for reader in 0..6 {
+        for i in 0..10 {
+            read(format!("fan-reader-{reader:02}"), format!("match-report-{}", (i + reader) % 10), 50 - i as i64);
+            read(format!("investor-reader-{reader:02}"), format!("economy-brief-{}", (i + reader) % 10), 50 - i as i64);
+        }
+    }
+    for i in 0..5 {
+        read("the-fan-1".to_owned(), format!("match-report-{i}"), 20 - i);
+    }
+    s
+}
+
 on_both_backends! {
     fn search_ranks_matches_phrases_prefixes_and_typos(backend: Backend) {
         let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
@@ -387,6 +440,44 @@ on_both_backends! {
         assert_eq!(g["data"]["recommendations"][0]["article"]["slug"], "markets-wobble", "{g}");
         let g = app.graphql("{ recommendations(sessionId: \"bad\") { reason } }", json!({}));
         assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
+    }
+
+    fn a_reader_of_one_topic_gets_more_of_it_and_new_stories_within_seconds(backend: Backend) {
+        let app = TestApp::with_data(backend, &two_topics().ndjson()).expect("backend");
+        let read: Vec<String> = (0..5).map(|i| format!("match-report-{i}")).collect();
+        let recs = |app: &TestApp| {
+            let r = app.json("/v1/recommendations?sessionId=the-fan-1&limit=5");
+            let data = r["data"].as_array().unwrap().clone();
+            data.iter()
+                .map(|d| (d["article"]["slug"].as_str().unwrap().to_owned(), d["article"]["section"]["slug"].clone()))
+                .collect::<Vec<_>>()
+        };
+        let got = recs(&app);
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert!(got.iter().all(|(slug, _)| !read.contains(slug)), "already read: {got:?}");
+        let in_topic = got.iter().filter(|(_, section)| section == "sport").count();
+        assert!(in_topic >= 4, "mostly sport: {got:?}");
+        // A new sport story, published through another process, is recommended
+        // within seconds (it is like what the reader read, and fresh).
+        let new = Site::empty().push(story(
+            "penalty-shootout-drama",
+            "sport",
+            &["golf"],
+            "Penalty shootout drama at the stadium",
+            "The striker scored the winning penalty; the goalkeeper and the fans at the stadium celebrated the league title.",
+            &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ));
+        let (ok, _, err) = cli(app.db(), &["import", "-"], Some(new.ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let start = Instant::now();
+        loop {
+            let r = app.json("/v1/recommendations?sessionId=the-fan-1&limit=20");
+            if article_slugs(&r).contains(&"penalty-shootout-drama".to_owned()) {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(5), "not recommended within 5 s: {r}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
