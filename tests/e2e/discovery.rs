@@ -440,6 +440,20 @@ on_both_backends! {
         assert_eq!(g["data"]["recommendations"][0]["article"]["slug"], "markets-wobble", "{g}");
         let g = app.graphql("{ recommendations(sessionId: \"bad\") { reason } }", json!({}));
         assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
+        // Over GraphQL too, a session's list is not kept for the next request; a
+        // public one is (answered again without a statement). Background tasks can
+        // add statements to one attempt, never take one away: the least of three.
+        let personal = "{ recommendations(sessionId: \"the-reader-1\", first: 2) { article { slug } } }";
+        let public = "{ recommendations(article: \"inflation-cools\", first: 2) { article { slug } } }";
+        for (query, kept) in [(personal, false), (public, true)] {
+            app.graphql(query, json!({}));
+            let attempt = |_| {
+                let before = app.queries();
+                app.graphql(query, json!({}));
+                app.queries() - before
+            };
+            assert_eq!((0..3).map(attempt).min() == Some(0), kept, "{query}");
+        }
     }
 
     fn a_reader_of_one_topic_gets_more_of_it_and_new_stories_within_seconds(backend: Backend) {

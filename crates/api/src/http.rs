@@ -131,10 +131,10 @@ impl ResponseCache {
     }
 }
 
-/// A response its handler marked for one reader (`Cache-Control: private`): it
-/// gets an `ETag` like any other, but is not kept for other requests.
-fn is_private(headers: &HeaderMap) -> bool {
-    headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("private"))
+/// Whether a response's `Cache-Control` marks it as one reader's own: such a
+/// response gets an `ETag` like any other, but is not kept for other requests.
+pub fn is_private(cache_control: Option<&str>) -> bool {
+    cache_control.is_some_and(|v| v.starts_with("private"))
 }
 
 fn if_none_match(req: &HttpRequest) -> Option<&str> {
@@ -178,7 +178,7 @@ pub async fn conditional_get(
         headers.insert(header::ETAG, tag);
     }
     let stored = Arc::new(Stored::new(headers, bytes));
-    if !is_private(&stored.headers) {
+    if !is_private(stored.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok())) {
         state.responses.put(key, stored.clone());
     }
     let res = stored.respond(if_none_match(&req));

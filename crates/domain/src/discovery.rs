@@ -14,13 +14,13 @@
 //! articles, and keep at most two picks per main tag.
 
 use std::collections::BTreeMap;
-
-// Keys here are article, tag and term numbers: a multiplicative hash is several
-// times cheaper than SipHash, and recommendations hash every candidate a few times.
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
+// Keys here are article, tag and term numbers and words from the articles: a
+// multiplicative hash is several times cheaper than SipHash, and recommendations
+// hash every candidate a few times.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::Result;
 use crate::model::{Article, ArticleId, SectionId, Status, TagId};

@@ -24,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{QueryParams, parse_query};
-use crate::http::Stored;
+use crate::http::{Stored, is_private};
 use crate::state::AppState;
 pub use types::{Mutation, Query};
 
@@ -146,9 +146,7 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
     request = request.data(Client::from_user_agent(user_agent)).data(caller);
     let mut response = schema.execute(loaders::attach(request, state)).await;
     // A resolver marked the answer as one reader's own (recommendations for a session).
-    let cacheable = cacheable
-        && !(response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()))
-            .is_some_and(|v| v.starts_with("private"));
+    let cacheable = cacheable && !is_private(response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()));
     // Errors raised before execution (syntax, validation, limits) have no path.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
