@@ -200,13 +200,15 @@ impl ContentModelBuilder {
             list.sort_by(|a, b| docs[*b as usize].published_at.cmp(&docs[*a as usize].published_at).then(b.cmp(a)));
             list.truncate(POSTINGS_PER_KEY);
         }
-        let by_id = docs.iter().enumerate().map(|(i, d)| (d.id, i as u32)).collect();
+        let positions = Positions::new(docs.iter().map(|d| d.id));
+        let published = docs.iter().map(|d| d.published_at.timestamp_micros()).collect();
         let by_slug = (self.docs.values().enumerate())
             .filter_map(|(i, (_, slug))| Some((slug.as_ref()?.as_str().to_owned(), i as u32)))
             .collect();
         ContentModel {
             docs,
-            by_id,
+            positions,
+            published,
             by_slug,
             postings,
             tags,
@@ -229,7 +231,11 @@ const NEIGHBOUR_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 #[derive(Debug)]
 pub struct ContentModel {
     docs: Vec<Doc>,
-    by_id: HashMap<ArticleId, u32>,
+    positions: Positions,
+    /// Each doc's publication time in microseconds, apart from the docs: ranking
+    /// candidates reads it for hundreds of articles spread over the whole model,
+    /// and 8 bytes an article stay in cache where a whole doc does not.
+    published: Vec<i64>,
     by_slug: HashMap<String, u32>,
     /// Each article's most related articles, computed on first use.
     neighbours: moka::sync::Cache<ArticleId, Arc<Vec<(ArticleId, f32)>>>,
@@ -256,7 +262,17 @@ impl ContentModel {
     }
 
     pub fn doc(&self, id: ArticleId) -> Option<&Doc> {
-        self.by_id.get(&id).map(|i| &self.docs[*i as usize])
+        self.positions.get(id).map(|i| &self.docs[i as usize])
+    }
+
+    /// When article `id` is published (microseconds), if it is in the model.
+    fn published(&self, id: ArticleId) -> Option<i64> {
+        self.positions.get(id).map(|i| self.published[i as usize])
+    }
+
+    /// Whether article `id` is in the model and published at `now` (microseconds).
+    fn is_visible(&self, id: ArticleId, now: i64) -> bool {
+        self.published(id).is_some_and(|p| p <= now)
     }
 
     /// The id of a published article by slug, without asking the database.
@@ -277,7 +293,7 @@ impl ContentModel {
     /// along the inverted lists, so the cost is bounded by their lengths, not by
     /// the number of articles.
     pub fn related(&self, id: ArticleId, now: DateTime<Utc>, limit: usize) -> Vec<(ArticleId, f32)> {
-        let Some(&source) = self.by_id.get(&id) else { return Vec::new() };
+        let Some(source) = self.positions.get(id) else { return Vec::new() };
         SCRATCH.with_borrow_mut(|scratch| self.related_in(scratch, source, now, limit))
     }
 
@@ -289,6 +305,7 @@ impl ContentModel {
         limit: usize,
     ) -> Vec<(ArticleId, f32)> {
         let a = &self.docs[source as usize];
+        let now = now.timestamp_micros();
         scratch.start(self.docs.len());
         for (t, w) in &a.terms {
             for (d, v) in &self.postings[*t as usize] {
@@ -305,14 +322,13 @@ impl ContentModel {
             }
         }
         let mut scored: Vec<(ArticleId, f32)> = (scratch.touched.iter())
-            .filter(|c| **c != source)
-            .map(|c| (&self.docs[*c as usize], scratch.sums[*c as usize]))
-            .filter(|(b, _)| b.published_at <= now)
-            .map(|(b, (text, tags))| {
+            .filter(|c| **c != source && self.published[**c as usize] <= now)
+            .map(|c| {
+                let (b, (text, tags)) = (&self.docs[*c as usize], scratch.sums[*c as usize]);
                 let score = 0.45 * text
                     + 0.35 * tags
                     + 0.10 * f32::from(a.section == b.section)
-                    + 0.10 * freshness(b.published_at, now);
+                    + 0.10 * freshness(self.published[*c as usize], now);
                 (b.id, score)
             })
             .collect();
@@ -368,9 +384,46 @@ thread_local! {
 }
 
 /// `2^(-age / half-life)`: 1 for an article published now.
-fn freshness(published_at: DateTime<Utc>, now: DateTime<Utc>) -> f32 {
-    let days = (now - published_at).as_seconds_f64().max(0.0) / 86_400.0;
+fn freshness(published: i64, now: i64) -> f32 {
+    let days = (now - published).max(0) as f64 / 86_400_000_000.0;
     (-days / FRESH_HALF_LIFE_DAYS).exp2() as f32
+}
+
+/// Article id → position in a model's docs. Ids are handed out in sequence, so a
+/// table indexed by id is small (4 bytes an id) and a lookup is one load; ids
+/// spread far apart (a table over eight times the articles) use a map instead.
+#[derive(Debug)]
+enum Positions {
+    Table(Vec<u32>),
+    Map(HashMap<ArticleId, u32>),
+}
+
+impl Positions {
+    const ABSENT: u32 = u32::MAX;
+
+    fn new(ids: impl ExactSizeIterator<Item = ArticleId> + Clone) -> Self {
+        let n = ids.len();
+        let max = ids.clone().map(|id| id.0).max().unwrap_or(0);
+        match usize::try_from(max) {
+            Ok(max) if ids.clone().all(|id| id.0 >= 0) && max < 8 * n + 1024 => {
+                let mut table = vec![Self::ABSENT; max + 1];
+                for (i, id) in ids.enumerate() {
+                    table[id.0 as usize] = i as u32;
+                }
+                Positions::Table(table)
+            }
+            _ => Positions::Map(ids.enumerate().map(|(i, id)| (id, i as u32)).collect()),
+        }
+    }
+
+    fn get(&self, id: ArticleId) -> Option<u32> {
+        match self {
+            Positions::Table(t) => {
+                usize::try_from(id.0).ok().and_then(|i| t.get(i)).copied().filter(|p| *p != Self::ABSENT)
+            }
+            Positions::Map(m) => m.get(&id).copied(),
+        }
+    }
 }
 
 /// Best first; ties to the newer article (higher id): deterministic.
@@ -506,7 +559,8 @@ pub fn recommend(
     limit: usize,
     strategy: Strategy,
 ) -> Vec<Pick> {
-    let visible = |id: &ArticleId| content.doc(*id).is_some_and(|d| d.published_at <= now) && !seen.contains(id);
+    let at = now.timestamp_micros();
+    let visible = |id: &ArticleId| !seen.contains(id) && content.is_visible(*id, at);
     let mut scores: HashMap<ArticleId, Candidate> =
         HashMap::with_capacity_and_hasher(HISTORY * 2 * NEIGHBOURS, Default::default());
     let mut add = |id: ArticleId, co: f32, ct: f32, from: ArticleId| {
@@ -545,15 +599,15 @@ pub fn recommend(
     let (max_co, max_ct) = (max(|e| e.coread), max(|e| e.content));
     let mut ranked: Vec<(ArticleId, f32)> = scores
         .iter()
-        .filter(|(id, _)| visible(id))
-        .map(|(id, Candidate { coread: co, content: ct, .. })| {
-            let fresh = content.doc(*id).map_or(0.0, |d| freshness(d.published_at, now));
+        .filter(|(id, _)| !seen.contains(*id))
+        .filter_map(|(id, Candidate { coread: co, content: ct, .. })| {
+            let fresh = freshness(content.published(*id).filter(|p| *p <= at)?, at);
             let score = match strategy {
                 Strategy::ContentOnly => ct / max_ct,
                 Strategy::CoReadOnly => co / max_co,
                 _ => 0.55 * co / max_co + 0.35 * ct / max_ct + 0.10 * fresh,
             };
-            (*id, score)
+            Some((*id, score))
         })
         .collect();
     sort_scored(&mut ranked);
@@ -919,6 +973,22 @@ mod tests {
             published_at: "2026-01-01T00:00:00Z".parse().unwrap(),
             text: text.to_owned(),
         }
+    }
+
+    #[test]
+    fn positions_use_a_table_for_ids_in_sequence_and_a_map_for_scattered_ones() {
+        let dense = Positions::new([ArticleId(3), ArticleId(1), ArticleId(7)].into_iter());
+        assert!(matches!(dense, Positions::Table(_)));
+        let scattered = Positions::new([ArticleId(3), ArticleId(1), ArticleId(7_000_000_000)].into_iter());
+        assert!(matches!(scattered, Positions::Map(_)));
+        for p in [dense, scattered] {
+            assert_eq!(p.get(ArticleId(3)), Some(0));
+            assert_eq!(p.get(ArticleId(1)), Some(1));
+            assert_eq!(p.get(ArticleId(2)), None);
+            assert_eq!(p.get(ArticleId(-1)), None);
+            assert_eq!(p.get(ArticleId(i64::MAX)), None);
+        }
+        assert_eq!(Positions::new([ArticleId(7)].into_iter()).get(ArticleId(7)), Some(0));
     }
 
     #[test]
