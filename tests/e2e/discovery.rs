@@ -141,23 +141,29 @@ fn two_topics() -> Site {
     }
     s = s.push(json!({"kind": "author", "slug": "ana-lee", "name": "Ana Lee"}));
     let day = |i: usize| format!("2026-03-{:02}T08:00:00Z", i + 1);
-    for i in 0..10 {
-        s = s.push(story(
-            &format!("match-report-{i}"),
+    let topics = [
+        (
+            "match-report",
+            "Match report",
             "sport",
-            &[sport_tags[i % 4]],
-            &format!("Match report {i}: the striker scores at the stadium"),
+            &sport_tags[..4],
+            "the striker scores at the stadium",
             "The striker scored twice; the goalkeeper saved a penalty and the fans at the stadium sang as the league leaders won.",
-            &day(i),
-        ));
-        s = s.push(story(
-            &format!("economy-brief-{i}"),
+        ),
+        (
+            "economy-brief",
+            "Economy brief",
             "business",
-            &[economy_tags[i % 3]],
-            &format!("Economy brief {i}: inflation and interest rates"),
+            &economy_tags[..],
+            "inflation and interest rates",
             "Inflation eased; the central bank kept interest rates steady and bond yields fell as investors weighed the budget.",
-            &day(i),
-        ));
+        ),
+    ];
+    for i in 0..10 {
+        for (slug, name, section, tags, title, text) in topics {
+            let tag = [tags[i % tags.len()]];
+            s = s.push(story(&format!("{slug}-{i}"), section, &tag, &format!("{name} {i}: {title}"), text, &day(i)));
+        }
     }
     let at = |minutes: i64| {
         (chrono::Utc::now() - chrono::TimeDelta::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

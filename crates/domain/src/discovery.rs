@@ -704,7 +704,7 @@ impl DiscoveryService {
     /// Published articles related to the article `slug`, best first.
     pub fn related(&self, slug: &str, limit: usize) -> Result<Vec<Arc<Article>>> {
         let (content, _) = self.models();
-        let id = match content.id_of(slug).filter(|id| content.doc(*id).is_some_and(|d| d.published_at <= now())) {
+        let id = match content.id_of(slug).filter(|id| content.is_visible(*id, now().timestamp_micros())) {
             Some(id) => id,
             // Not in the model (yet): the database decides (404, or just published).
             None => self.content.article(slug)?.record.id,
@@ -718,7 +718,7 @@ impl DiscoveryService {
         // Three spare in case some are no longer public when they are loaded.
         let ids: Vec<ArticleId> = if limit + 3 <= NEIGHBOURS {
             (content.neighbours(id, at).iter())
-                .filter(|(n, _)| content.doc(*n).is_some_and(|d| d.published_at <= at))
+                .filter(|(n, _)| content.is_visible(*n, at.timestamp_micros()))
                 .map(|(n, _)| *n)
                 .take(limit + 3)
                 .collect()
@@ -746,7 +746,8 @@ impl DiscoveryService {
         // database round trip), else from the database (404, or just published).
         let current: Option<(ArticleId, SectionId)> = match article {
             Some(slug) => {
-                Some(match content.id_of(slug).and_then(|id| content.doc(id)).filter(|d| d.published_at <= at) {
+                let visible = content.id_of(slug).filter(|id| content.is_visible(*id, at.timestamp_micros()));
+                Some(match visible.and_then(|id| content.doc(id)) {
                     Some(d) => (d.id, d.section),
                     None => {
                         let a = self.content.article(slug)?;
@@ -770,7 +771,9 @@ impl DiscoveryService {
         for p in &picks {
             // The article read is named from the model: it was published when
             // the model was built, within a second or so.
-            let because = p.because.and_then(|h| content.doc(h)).filter(|d| d.published_at <= at).map(|d| &d.title);
+            let because = (p.because.filter(|h| content.is_visible(*h, at.timestamp_micros())))
+                .and_then(|h| content.doc(h))
+                .map(|d| &d.title);
             if let Some(article) = found.remove(&p.article) {
                 let reason = match because {
                     Some(title) => format!("Because you read “{title}”"),
