@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DurationRound, TimeDelta, Utc};
 use newsdesk_api::http::ResponseCache;
+use newsdesk_api::workers::WorkerHealth;
 use newsdesk_api::{ApiConfig, AppState};
 use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery::DiscoveryService;
@@ -62,27 +63,37 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         webhooks: Arc::new(WebhookService::new(store.clone(), Duration::from_millis(args.webhook_retry_ms.max(1)))),
         responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
+        workers: Arc::new(WorkerHealth::default()),
         config: Arc::new(ApiConfig {
             cors_origins: args.cors_origins,
             cache_max_age: args.cache_max_age,
             require_read_key: args.require_read_key,
         }),
     };
-    state.rankings.refresh().context("computing rankings")?;
-    // The search index and the discovery models are built side by side.
-    std::thread::scope(|s| -> Result<()> {
-        let search = s.spawn(|| {
+    // What the workers keep up to date is prepared before serving: the search
+    // index and the discovery models side by side. A failure here is the
+    // workers' to retry; the node serves what it can meanwhile.
+    if let Err(e) = state.rankings.refresh() {
+        tracing::warn!(error = %e, "computing rankings failed; the rankings worker retries");
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| {
             let t = Instant::now();
-            let indexed = state.search.sync().context("updating the search index")?;
-            tracing::info!(articles = indexed, seconds = t.elapsed().as_secs_f64(), "search index up to date");
-            anyhow::Ok(())
+            match state.search.sync() {
+                Ok(n) => tracing::info!(articles = n, seconds = t.elapsed().as_secs_f64(), "search index up to date"),
+                Err(e) => tracing::warn!(error = %e, "building the search index failed; the search worker retries"),
+            }
         });
         let t = Instant::now();
-        let articles = state.discovery.rebuild_content().context("building the content model")?;
-        let sessions = state.discovery.rebuild_coread().context("building the co-reading model")?;
-        tracing::info!(articles, sessions, seconds = t.elapsed().as_secs_f64(), "discovery models ready");
-        search.join().map_err(|_| anyhow!("building the search index failed"))?
-    })?;
+        match (state.discovery.rebuild_content(), state.discovery.rebuild_coread()) {
+            (Ok(articles), Ok(sessions)) => {
+                tracing::info!(articles, sessions, seconds = t.elapsed().as_secs_f64(), "discovery models ready")
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "building the discovery models failed; their workers retry")
+            }
+        }
+    });
     let workers =
         Workers::start(&state, Duration::from_millis(args.flush_ms), Duration::from_millis(args.ranking_refresh_ms));
     let schema = newsdesk_api::graphql::schema();
@@ -118,99 +129,103 @@ fn serve_http(
 }
 
 /// Background work of a serving node: writing accepted beacons about once a
-/// second, and recomputing rankings every few seconds, each on its own thread so
-/// that a slow ranking query never delays counts.
+/// second, recomputing rankings every few seconds, and the rest, each on its own
+/// thread so that a slow ranking query never delays counts. A round that fails
+/// (or panics) is logged, counted in `/metrics`, and retried after a pause that
+/// doubles with each failure in a row; it never stops the process.
 struct Workers {
     stop: Vec<mpsc::Sender<()>>,
     threads: Vec<thread::JoinHandle<()>>,
+    health: Arc<WorkerHealth>,
 }
+
+type Round = Result<(), newsdesk_domain::Error>;
 
 impl Workers {
     fn start(state: &AppState, flush_every: Duration, rank_every: Duration) -> Self {
-        let mut workers = Workers { stop: Vec::new(), threads: Vec::new() };
+        let mut workers = Workers { stop: Vec::new(), threads: Vec::new(), health: state.workers.clone() };
         let s = state.clone();
         let mut last_prune = Instant::now();
         workers.spawn("flush", flush_every, move || {
-            flush_once(&s);
+            flush_once(&s)?;
             if last_prune.elapsed() > PRUNE_EVERY {
                 last_prune = Instant::now();
-                if let Err(e) = s.engagement.prune() {
-                    tracing::warn!(error = %e, "pruning engagement state failed");
-                }
+                s.engagement.prune()?;
             }
+            Ok(())
         });
         let s = state.clone();
         let mut modelled = state.editorial.content_version().ok();
         workers.spawn("search", SEARCH_SYNC_EVERY, move || {
             // Read first: a change after this is seen on the next round.
             let version = s.editorial.content_version().ok();
+            let mut changed = s.search.sync()?;
             // A deletion shows only in the version: the index drops it then.
-            let synced = match s.search.sync() {
-                Ok(n) if version != modelled => s.search.drop_deleted().map(|gone| n + gone),
-                other => other,
-            };
-            match synced {
-                // Content changed: related articles follow, and responses served
-                // from the previous model go.
-                Ok(n) if n > 0 || version != modelled => match s.discovery.rebuild_content() {
-                    Ok(_) => {
-                        modelled = version;
-                        s.responses.clear();
-                    }
-                    Err(e) => tracing::warn!(error = %e, "rebuilding the content model failed; will retry"),
-                },
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "updating the search index failed; will retry"),
+            if version != modelled {
+                changed += s.search.drop_deleted()?;
             }
+            // Content changed: related articles follow, and responses served
+            // from the previous model go.
+            if changed > 0 || version != modelled {
+                s.discovery.rebuild_content()?;
+                modelled = version;
+                s.responses.clear();
+            }
+            Ok(())
         });
         let s = state.clone();
-        workers.spawn("co-reading", COREAD_EVERY, move || {
-            if let Err(e) = s.discovery.rebuild_coread() {
-                tracing::warn!(error = %e, "rebuilding the co-reading model failed; will retry");
-            }
-        });
+        workers.spawn("co-reading", COREAD_EVERY, move || s.discovery.rebuild_coread().map(drop));
         let s = state.clone();
-        workers.spawn("scheduler", SCHEDULE_EVERY, move || match s.editorial.publish_due() {
-            Ok(0) => {}
-            Ok(n) => {
+        workers.spawn("scheduler", SCHEDULE_EVERY, move || {
+            let n = s.editorial.publish_due()?;
+            if n > 0 {
                 s.content_changed();
                 tracing::info!(articles = n, "published scheduled articles");
             }
-            Err(e) => tracing::warn!(error = %e, "publishing scheduled articles failed; will retry"),
+            Ok(())
         });
         let s = state.clone();
         let transport = HttpTransport::new();
-        workers.spawn("webhooks", WEBHOOKS_EVERY, move || {
-            if let Err(e) = s.webhooks.deliver_due(&transport) {
-                tracing::warn!(error = %e, "delivering webhooks failed; will retry");
-            }
-        });
+        workers.spawn("webhooks", WEBHOOKS_EVERY, move || s.webhooks.deliver_due(&transport).map(drop));
         // Writes through other nodes (and scheduled publication there) bump the
         // content version in the database: drop this node's cached reads.
         let s = state.clone();
         let mut seen = state.editorial.content_version().ok();
-        workers.spawn("coherence", COHERENCE_EVERY, move || match s.editorial.content_version() {
-            Ok(v) if Some(v) != seen => {
+        workers.spawn("coherence", COHERENCE_EVERY, move || {
+            let v = s.editorial.content_version()?;
+            if Some(v) != seen {
                 seen = Some(v);
                 s.content_changed();
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "reading the content version failed; will retry"),
+            Ok(())
         });
         let s = state.clone();
-        workers.spawn("rankings", rank_every, move || {
-            if let Err(e) = s.rankings.refresh() {
-                tracing::warn!(error = %e, "recomputing rankings failed; serving the previous ones");
-            }
-        });
+        workers.spawn("rankings", rank_every, move || s.rankings.refresh());
         workers
     }
 
-    fn spawn(&mut self, name: &str, every: Duration, mut tick: impl FnMut() + Send + 'static) {
+    fn spawn(&mut self, name: &'static str, every: Duration, mut round: impl FnMut() -> Round + Send + 'static) {
         let (tx, rx) = mpsc::channel::<()>();
+        let health = self.health.clone();
+        health.register(name);
         let spawned = thread::Builder::new().name(name.to_owned()).spawn(move || {
-            while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(every) {
-                tick();
+            let mut wait = every;
+            while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(wait) {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut round))
+                    .unwrap_or_else(|_| Err(newsdesk_domain::Error::operator("the round panicked")));
+                wait = match outcome {
+                    Ok(()) => {
+                        health.succeeded(name);
+                        every
+                    }
+                    Err(e) => {
+                        let failing = health.failed(name, &e.detail);
+                        let pause = backoff(every, failing);
+                        tracing::warn!(worker = name, error = %e, failing, retry_in_ms = pause.as_millis() as u64,
+                            "background worker failed; will retry");
+                        pause
+                    }
+                };
             }
         });
         match spawned {
@@ -228,6 +243,16 @@ impl Workers {
             let _ = t.join();
         }
     }
+}
+
+/// The pause before retrying a worker that failed `failing` rounds in a row:
+/// from a second (or its period, when shorter), doubling, up to its period or
+/// 5 s (whichever is longer) and never more than 30 s, so that a worker is back
+/// within seconds of the database.
+fn backoff(every: Duration, failing: u32) -> Duration {
+    let first = every.min(Duration::from_secs(1));
+    let most = every.max(Duration::from_secs(5)).min(Duration::from_secs(30));
+    first.saturating_mul(1 << failing.saturating_sub(1).min(16)).min(most)
 }
 
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -262,18 +287,14 @@ fn open_search_index(database_url: &str, dir: Option<&Path>, instance: &str) -> 
 /// renewed so that counters show it at once. Stored responses are marked stale
 /// rather than dropped: under load, one request rebuilds each page while the
 /// others are still served, instead of all of them missing together.
-fn flush_once(state: &AppState) {
-    match state.engagement.flush() {
-        Ok(counted) if counted.any() => {
-            state.content.invalidate();
-            state.responses.expire_all();
-            tracing::debug!(views = counted.views, reactions = counted.reactions, "beacons written");
-        }
-        Ok(_) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, pending = state.engagement.pending(), "writing beacons failed; will retry")
-        }
+fn flush_once(state: &AppState) -> Round {
+    let counted = state.engagement.flush()?;
+    if counted.any() {
+        state.content.invalidate();
+        state.responses.expire_all();
+        tracing::debug!(views = counted.views, reactions = counted.reactions, "beacons written");
     }
+    Ok(())
 }
 
 /// At shutdown: write every accepted beacon, retrying for a while if the
@@ -295,5 +316,23 @@ fn flush_all(state: &AppState) {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_start_within_a_second_and_stay_within_bounds() {
+        let ms = |d: Duration| d.as_millis();
+        let flush = Duration::from_secs(1);
+        let pauses: Vec<u128> = (1..=6).map(|n| ms(backoff(flush, n))).collect();
+        assert_eq!(pauses, vec![1000, 2000, 4000, 5000, 5000, 5000]);
+        assert_eq!(ms(backoff(Duration::from_millis(250), 1)), 250);
+        assert_eq!(ms(backoff(Duration::from_millis(250), 40)), 5000);
+        let coread = Duration::from_secs(300);
+        assert_eq!(ms(backoff(coread, 1)), 1000);
+        assert_eq!(ms(backoff(coread, 10)), 30_000);
     }
 }

@@ -146,10 +146,13 @@ on_both_backends! {
         assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
         let g = app.graphql("{ nope }", json!({}));
         assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
-        // Depth limit.
+        // Depth limit: refused before the engine sees the document.
         let deep = format!("{{ sections {} slug {} }}", "{ children ".repeat(13), "}".repeat(13));
-        let g = app.graphql(&deep, json!({}));
+        let r = app.post("/graphql", "application/json", &json!({ "query": deep }).to_string(), &[]);
+        assert_eq!(r.status, 400, "{}", r.text);
+        let g = r.json();
         assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
+        assert_eq!(g["errors"][0]["extensions"]["limit"], "depth");
         assert!(g["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"), "{g}");
         // Complexity limit: 100 articles x 100 articles of each tag.
         let wide = "{ articles(first: 100) { edges { node { tags { articles(first: 100) { edges { node { slug title summary views } } } } } } } }";

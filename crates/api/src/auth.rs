@@ -6,7 +6,7 @@ use std::future::{Ready, ready};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use newsdesk_domain::auth::{Principal, Scope, require};
@@ -51,16 +51,30 @@ fn bearer(req: &ServiceRequest) -> Result<Option<String>, Error> {
     }
 }
 
-/// Routes open to everyone whatever the configuration: operations and docs.
-fn is_public_read(req: &ServiceRequest) -> bool {
-    let path = req.path();
-    let api = path.starts_with("/v1/") && !path.starts_with("/v1/admin/");
+/// The scope a request needs before anything else about it is looked at, or
+/// `None` when it is open. Decided on the path the router matches (percent-
+/// encoded spellings decoded as it decodes them), and closed by default: when
+/// reads need a key, only operations, the docs, the contracts and the GraphiQL
+/// page stay open; admin routes always need a key. The services check the
+/// precise scope of each operation again.
+fn required_scope(method: &Method, path: &str, query: &str, require_read_key: bool) -> Option<Scope> {
+    const OPEN: [&str; 6] = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/schema.graphql", "/docs"];
+    if OPEN.contains(&path) || path.starts_with("/docs/") {
+        return None;
+    }
+    if let Some(rest) = path.strip_prefix("/v1/admin").filter(|r| r.is_empty() || r.starts_with('/')) {
+        return Some(if rest.starts_with("/webhooks") || rest.starts_with("/audit") {
+            Scope::Admin
+        } else if method == Method::GET || method == Method::HEAD {
+            Scope::ContentPreview
+        } else {
+            Scope::ContentWrite
+        });
+    }
     // GraphiQL itself (no query) is a static page.
-    let graphql =
-        path == "/graphql" && !(req.method() == actix_web::http::Method::GET && req.query_string().is_empty());
-    api || graphql
+    let graphiql = path == "/graphql" && method == Method::GET && query.is_empty();
+    (require_read_key && !graphiql).then_some(Scope::ContentRead)
 }
-
 /// Resolve the caller of every request. A token that is sent must be valid; a
 /// read needs `content:read` when the server is configured so.
 pub async fn authenticate(
@@ -84,12 +98,42 @@ pub async fn authenticate(
             }
         },
     };
-    if state.config.require_read_key
-        && is_public_read(&req)
-        && let Err(e) = require(caller.as_ref(), Scope::ContentRead)
+    // Preflight requests carry no credentials; CORS answers them.
+    let needed = if req.method() == Method::OPTIONS {
+        None
+    } else {
+        required_scope(req.method(), req.match_info().as_str(), req.query_string(), state.config.require_read_key)
+    };
+    if let Some(scope) = needed
+        && let Err(e) = require(caller.as_ref(), scope)
     {
         return Ok(req.into_response(ApiError(e).response()));
     }
     req.extensions_mut().insert(Caller(caller));
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_is_closed_unless_listed() {
+        let get = Method::GET;
+        for open in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/schema.graphql", "/docs", "/docs/index.html"]
+        {
+            assert_eq!(required_scope(&get, open, "", true), None, "{open}");
+        }
+        assert_eq!(required_scope(&get, "/graphql", "", true), None);
+        assert_eq!(required_scope(&get, "/graphql", "query=%7Bsections%7Bslug%7D%7D", true), Some(Scope::ContentRead));
+        for closed in ["/v1/articles", "/V1/articles", "//v1/articles", "/nowhere", "/healthz/", "/docsx"] {
+            assert_eq!(required_scope(&get, closed, "", true), Some(Scope::ContentRead), "{closed}");
+            assert_eq!(required_scope(&get, closed, "", false), None, "{closed}");
+        }
+        assert_eq!(required_scope(&Method::POST, "/v1/admin/articles", "", false), Some(Scope::ContentWrite));
+        assert_eq!(required_scope(&get, "/v1/admin/articles", "", false), Some(Scope::ContentPreview));
+        assert_eq!(required_scope(&get, "/v1/admin/audit", "", false), Some(Scope::Admin));
+        assert_eq!(required_scope(&Method::DELETE, "/v1/admin/webhooks/3", "", false), Some(Scope::Admin));
+        assert_eq!(required_scope(&get, "/v1/administer", "", false), None);
+    }
 }

@@ -12,6 +12,7 @@ pub mod rest;
 pub mod state;
 pub mod telemetry;
 pub mod views;
+pub mod workers;
 
 pub use app::build;
 pub use state::{ApiConfig, AppState};

@@ -13,6 +13,7 @@ use newsdesk_domain::service::ContentService;
 use newsdesk_domain::webhook::WebhookService;
 
 use crate::http::ResponseCache;
+use crate::workers::WorkerHealth;
 use newsdesk_domain::{Error, Result};
 
 /// Reports the SQL statements run so far, for `/metrics`.
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,
+    /// How the background workers fare (`/metrics`, `/readyz`).
+    pub workers: Arc<WorkerHealth>,
     pub config: Arc<ApiConfig>,
 }
 

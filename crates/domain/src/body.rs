@@ -104,8 +104,8 @@ pub fn check_url(url: &str) -> Result<()> {
 fn check_text(v: &mut Validator, field: &str, text: &str, required: bool) {
     if required && text.trim().is_empty() {
         v.push(field, "must not be empty");
-    } else if text.len() > MAX_TEXT {
-        v.push(field, format!("must be at most {MAX_TEXT} bytes"));
+    } else {
+        v.text(field, text, MAX_TEXT);
     }
 }
 
@@ -117,6 +117,9 @@ impl Image {
     pub fn validate_into(&self, v: &mut Validator, field: &str) {
         check_url_field(v, &format!("{field}.src"), &self.src);
         check_text(v, &format!("{field}.alt"), &self.alt, false);
+        if let Some(caption) = &self.caption {
+            check_text(v, &format!("{field}.caption"), caption, false);
+        }
     }
 }
 
@@ -144,7 +147,10 @@ impl Block {
                 }
                 check_text(v, &format!("{f}.text"), text, true);
             }
-            Block::LinkList { items, .. } => {
+            Block::LinkList { items, title } => {
+                if let Some(title) = title {
+                    check_text(v, &format!("{f}.title"), title, false);
+                }
                 if items.is_empty() {
                     v.push(format!("{f}.items"), "must not be empty");
                 }
@@ -158,10 +164,18 @@ impl Block {
                     }
                 }
             }
-            Block::Quote { text, .. } => check_text(v, &format!("{f}.text"), text, true),
-            Block::Image { src, alt, .. } => {
+            Block::Quote { text, attribution } => {
+                check_text(v, &format!("{f}.text"), text, true);
+                if let Some(a) = attribution {
+                    check_text(v, &format!("{f}.attribution"), a, false);
+                }
+            }
+            Block::Image { src, alt, caption } => {
                 check_url_field(v, &format!("{f}.src"), src);
                 check_text(v, &format!("{f}.alt"), alt, false);
+                if let Some(c) = caption {
+                    check_text(v, &format!("{f}.caption"), c, false);
+                }
             }
             Block::Embed { provider, url } => {
                 check_text(v, &format!("{f}.provider"), provider, true);

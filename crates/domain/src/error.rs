@@ -137,6 +137,16 @@ impl Validator {
         }
     }
 
+    /// Check free text: at most `max` bytes, and no control characters but tabs
+    /// and line breaks (PostgreSQL cannot store NUL, and no client wants the rest).
+    pub fn text(&mut self, field: impl Into<String>, text: &str, max: usize) {
+        if text.len() > max {
+            self.push(field, format!("must be at most {max} bytes"));
+        } else if let Some(c) = text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            self.push(field, format!("must not contain control characters (found U+{:04X})", u32::from(c)));
+        }
+    }
+
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }

@@ -131,8 +131,8 @@ impl Record {
             Record::Tag(t) => check_name(&mut v, "name", &t.name, MAX_NAME),
             Record::Author(a) => {
                 check_name(&mut v, "name", &a.name, MAX_NAME);
-                if a.bio.as_ref().is_some_and(|b| b.len() > MAX_SUMMARY) {
-                    v.push("bio", format!("must be at most {MAX_SUMMARY} bytes"));
+                if let Some(bio) = &a.bio {
+                    v.text("bio", bio, MAX_SUMMARY);
                 }
             }
             Record::Article(a) => a.validate_into(&mut v),
@@ -158,8 +158,8 @@ pub fn check_article(
     if let Some(title) = title {
         check_name(v, "title", title, MAX_TITLE);
     }
-    if summary.is_some_and(|s| s.len() > MAX_SUMMARY) {
-        v.push("summary", format!("must be at most {MAX_SUMMARY} bytes"));
+    if let Some(summary) = summary {
+        v.text("summary", summary, MAX_SUMMARY);
     }
     if let Some(body) = body {
         validate_body(body, v);

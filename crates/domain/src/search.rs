@@ -8,11 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Article, ArticleId, AuthorId, SectionId, Status, TagId};
 use crate::query::{ArticleFilter, Limit, Page, decode_cursor, encode_cursor, paginate};
 use crate::repo::DiscoveryRepo;
@@ -42,6 +43,9 @@ impl SearchText {
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(Error::field(field, format!("must be at most {MAX_QUERY_CHARS} characters")));
         }
+        let mut v = crate::error::Validator::default();
+        v.text(field, q, q.len());
+        v.finish()?;
         let mut clauses = Vec::new();
         for (i, part) in q.split('"').enumerate() {
             if i % 2 == 1 {
@@ -153,11 +157,24 @@ pub struct SearchService {
     index: Arc<dyn SearchIndex>,
     repo: Arc<dyn DiscoveryRepo>,
     content: Arc<ContentService>,
+    /// The index has been brought up to date once (or was kept from a previous
+    /// run): searches are answered. Until then they answer `Unavailable`
+    /// rather than results from a part of the articles.
+    ready: AtomicBool,
+    /// A large sync left the index in many parts: merge them on the next sync
+    /// until that succeeds.
+    compact_pending: AtomicBool,
 }
 
 impl SearchService {
     pub fn new(index: Arc<dyn SearchIndex>, repo: Arc<dyn DiscoveryRepo>, content: Arc<ContentService>) -> Self {
-        Self { index, repo, content }
+        let ready = AtomicBool::new(index.watermark().is_some());
+        Self { index, repo, content, ready, compact_pending: AtomicBool::new(false) }
+    }
+
+    /// Whether searches are answered (see [`Self::sync`]).
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
     }
 
     /// Bring the index up to date with the database; the number of articles
@@ -199,8 +216,13 @@ impl SearchService {
                 break;
             }
         }
+        self.ready.store(true, Ordering::Release);
         if done >= COMPACT_AFTER {
+            self.compact_pending.store(true, Ordering::Release);
+        }
+        if self.compact_pending.load(Ordering::Acquire) {
             self.index.compact()?;
+            self.compact_pending.store(false, Ordering::Release);
         }
         Ok(done)
     }
@@ -231,6 +253,9 @@ impl SearchService {
     ) -> Result<Page<SearchResult>> {
         let (query_field, cursor_field) = fields;
         let text = SearchText::parse(query_field, q)?;
+        if !self.is_ready() {
+            return Err(Error::new(ErrorKind::Unavailable, "the search index is being built; retry shortly"));
+        }
         let offset = after.map(|c| decode_cursor::<Offset>(cursor_field, c)).transpose()?.map_or(0, |o| o.o);
         if offset > MAX_OFFSET {
             return Err(Error::field(cursor_field, format!("results beyond the first {MAX_OFFSET} are not served")));

@@ -134,7 +134,8 @@ impl ContentService {
     }
 
     /// An article by slug: a published one, or with `preview` one of any status.
-    /// A former slug answers where the article is now.
+    /// A former slug answers where the article is now, when the caller may see
+    /// it there (a redirect to a draft would reveal its new slug).
     pub fn find_article(&self, slug: &str, preview: bool) -> Result<Found> {
         let found = if preview {
             let found = self.repo.article_by_slug(slug)?;
@@ -144,8 +145,8 @@ impl ContentService {
         };
         match found {
             Err(e) if e.kind == crate::ErrorKind::NotFound => match self.repo.redirect(slug)? {
-                Some(to) => Ok(Found::Moved(to)),
-                None => Err(e),
+                Some(to) if preview || self.article(to.as_str()).is_ok() => Ok(Found::Moved(to)),
+                _ => Err(e),
             },
             r => r.map(Found::Article),
         }

@@ -25,6 +25,7 @@ use newsdesk_domain::{Error, Result};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
     TermSetQuery,
@@ -138,7 +139,8 @@ struct Payload {
 pub struct TantivyIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter<TantivyDocument>>,
+    /// `None` after a failure closed it: opened again on next use.
+    writer: Mutex<Option<IndexWriter<TantivyDocument>>>,
     fields: Fields,
     origin: String,
     watermark: Mutex<Option<Watermark>>,
@@ -163,6 +165,27 @@ fn err(e: impl std::fmt::Display) -> Error {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+type Writer = IndexWriter<TantivyDocument>;
+
+/// Run `f` with the index writer, opening it first if a failure closed it. A
+/// failure closes it again: what it held uncommitted is dropped, and the next
+/// call starts from the last commit.
+fn with_writer<T>(
+    slot: &mut Option<Writer>,
+    index: &Index,
+    f: impl FnOnce(&mut Writer) -> tantivy::Result<T>,
+) -> Result<T> {
+    let writer = match slot {
+        Some(w) => w,
+        None => slot.insert(index.writer_with_num_threads(1, WRITER_HEAP).map_err(err)?),
+    };
+    let out = f(writer);
+    if out.is_err() {
+        *slot = None;
+    }
+    out.map_err(err)
 }
 
 /// Documents whose `field` holds `word`.
@@ -222,7 +245,7 @@ impl TantivyIndex {
         Ok(Self {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
             fields,
             origin: origin.to_owned(),
             watermark: Mutex::new(watermark),
@@ -690,18 +713,21 @@ impl SearchIndex for TantivyIndex {
     }
 
     fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()> {
-        let mut writer = lock(&self.writer);
-        for id in removals.iter().chain(upserts.iter().map(|d| &d.id)) {
-            writer.delete_term(self.id_term(*id));
-        }
-        for d in upserts {
-            writer.add_document(self.document(d)).map_err(err)?;
-        }
         let payload = Payload { version: SCHEMA_VERSION, origin: self.origin.clone(), watermark: Some(watermark) };
-        let mut commit = writer.prepare_commit().map_err(err)?;
-        commit.set_payload(&serde_json::to_string(&payload).map_err(err)?);
-        commit.commit().map_err(err)?;
-        drop(writer);
+        let payload = serde_json::to_string(&payload).map_err(err)?;
+        let mut slot = lock(&self.writer);
+        with_writer(&mut slot, &self.index, |writer| {
+            for id in removals.iter().chain(upserts.iter().map(|d| &d.id)) {
+                writer.delete_term(self.id_term(*id));
+            }
+            for d in upserts {
+                writer.add_document(self.document(d))?;
+            }
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&payload);
+            commit.commit()
+        })?;
+        drop(slot);
         self.reader.reload().map_err(err)?;
         *lock(&self.watermark) = Some(watermark);
         Ok(())
@@ -721,14 +747,26 @@ impl SearchIndex for TantivyIndex {
         Ok(ids)
     }
 
+    /// Merge the index into one segment. The merge policy merges segments on
+    /// threads of its own, and merging a segment it is merging too fails at the
+    /// end ("segments that were merged could not be found"): wait for its merges
+    /// to end (which closes the writer), and merge with the policy paused.
     fn compact(&self) -> Result<()> {
-        let mut writer = lock(&self.writer);
-        let segments = self.index.searchable_segment_ids().map_err(err)?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait().map_err(err)?;
-            writer.garbage_collect_files().wait().map_err(err)?;
+        let mut slot = lock(&self.writer);
+        if let Some(writer) = slot.take() {
+            writer.wait_merging_threads().map_err(err)?;
         }
-        drop(writer);
+        let segments = self.index.searchable_segment_ids().map_err(err)?;
+        with_writer(&mut slot, &self.index, |writer| {
+            if segments.len() > 1 {
+                writer.set_merge_policy(Box::new(NoMergePolicy));
+                writer.merge(&segments).wait()?;
+                writer.garbage_collect_files().wait()?;
+                writer.set_merge_policy(Box::<LogMergePolicy>::default());
+            }
+            Ok(())
+        })?;
+        drop(slot);
         self.reader.reload().map_err(err)
     }
 }

@@ -2,14 +2,14 @@
 //! backend from the URL scheme, and the embedded migrations of both.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
-use diesel::r2d2::{self, ManageConnection};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use newsdesk_domain::{Error, Result};
+use newsdesk_domain::{Error, ErrorKind, Result};
 
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -63,16 +63,71 @@ impl DatabaseUrl {
     }
 }
 
-/// Counts the SQL statements a process runs; exported as a metric, and what the
-/// tests read to prove that GraphQL batches its loads.
-#[derive(Debug, Default)]
-struct QueryCounter(Arc<AtomicU64>);
+/// Watches one connection: counts its statements into the process's total
+/// (exported as a metric, and what the tests read to prove that GraphQL batches
+/// its loads) and notes when the server went away under it.
+#[derive(Debug)]
+struct Monitor {
+    queries: Arc<AtomicU64>,
+    /// The pool generation the connection was opened in (see [`Health`]).
+    generation: u64,
+    lost: bool,
+    /// An error that may mean the server is going away: checked at check-in.
+    suspect: bool,
+}
 
-impl Instrumentation for QueryCounter {
+impl Instrumentation for Monitor {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { query, .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
-            tracing::trace!(%query, "sql");
+        match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                self.queries.fetch_add(1, Ordering::Relaxed);
+                tracing::trace!(%query, "sql");
+            }
+            InstrumentationEvent::FinishQuery { error: Some(e), .. } => {
+                self.lost |= connection_lost(e);
+                self.suspect |= database_unavailable(e);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn monitor(conn: &mut AnyConnection) -> Option<&mut Monitor> {
+    conn.instrumentation().downcast_mut::<Monitor>()
+}
+
+/// Whether the database answered, as this process last saw it. A lost
+/// connection starts a new generation: every idle connection opened before it is
+/// presumed dead too and dropped at checkout, without a round trip, so that the
+/// pool refills with fresh connections once the server is back instead of
+/// handing out dead ones.
+#[derive(Debug, Default)]
+struct Health {
+    generation: AtomicU64,
+    down: AtomicBool,
+}
+
+impl Health {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn lost(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.set_down(true);
+    }
+
+    fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    fn set_down(&self, down: bool) {
+        if self.down.swap(down, Ordering::AcqRel) != down {
+            if down {
+                tracing::warn!("the database is unavailable; answering 503 until it is back");
+            } else {
+                tracing::info!("the database is available again");
+            }
         }
     }
 }
@@ -82,12 +137,16 @@ impl Instrumentation for QueryCounter {
 pub struct AnyManager {
     url: DatabaseUrl,
     queries: Arc<AtomicU64>,
+    health: Arc<Health>,
 }
 
 impl AnyManager {
     fn establish(&self) -> ConnectionResult<AnyConnection> {
+        let generation = self.health.generation();
         let mut conn = match &self.url {
-            DatabaseUrl::Postgres(url) => AnyConnection::Postgresql(PgConnection::establish(url)?),
+            DatabaseUrl::Postgres(url) => {
+                AnyConnection::Postgresql(PgConnection::establish(&with_connect_timeout(url))?)
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut c = SqliteConnection::establish(path)?;
                 // busy_timeout first: WAL needs a lock that parallel opens contend for.
@@ -102,8 +161,19 @@ impl AnyManager {
                 AnyConnection::Sqlite(c)
             }
         };
-        conn.set_instrumentation(QueryCounter(self.queries.clone()));
+        conn.set_instrumentation(Monitor { queries: self.queries.clone(), generation, lost: false, suspect: false });
         Ok(conn)
+    }
+}
+
+/// A PostgreSQL URL that gives up connecting after a few seconds (libpq waits
+/// for as long as the network does by default), unless it says otherwise.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        url.to_owned()
+    } else {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}connect_timeout={}", CONNECT_TIMEOUT.as_secs())
     }
 }
 
@@ -115,12 +185,29 @@ impl ManageConnection for AnyManager {
         self.establish().map_err(r2d2::Error::ConnectionError)
     }
 
+    /// At checkout: only connections of the current generation, without a round
+    /// trip (a `SELECT 1` would double the statements of a request).
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        let current = self.health.generation();
+        match monitor(conn) {
+            Some(m) if m.generation == current && !m.lost => Ok(()),
+            _ => Err(r2d2::Error::QueryError(diesel::result::Error::BrokenTransactionManager)),
+        }
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// At check-in: a connection whose server went away is dropped, and starts a
+    /// new generation.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        let current = self.health.generation();
+        let Some(m) = monitor(conn) else { return true };
+        let (mut lost, stale, suspect) = (m.lost, m.generation != current, std::mem::take(&mut m.suspect));
+        if suspect && !lost {
+            lost = conn.batch_execute("SELECT 1").is_err();
+        }
+        if lost {
+            self.health.lost();
+        }
+        lost || stale || conn.is_broken()
     }
 }
 
@@ -131,8 +218,17 @@ pub type PooledConn = r2d2::PooledConnection<AnyManager>;
 pub struct Pool {
     inner: r2d2::Pool<AnyManager>,
     queries: Arc<AtomicU64>,
+    health: Arc<Health>,
     backend: &'static str,
 }
+
+/// How long a request waits for a connection while the database answers.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(4);
+/// How long it waits once the database was found unavailable: requests fail fast
+/// (503) while the pool keeps reconnecting in the background.
+const CHECKOUT_TIMEOUT_DOWN: Duration = Duration::from_millis(250);
+/// How long opening a PostgreSQL connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Pool {
     /// Connect (failing fast when the database is unreachable) and apply pending migrations.
@@ -140,7 +236,8 @@ impl Pool {
         let url = DatabaseUrl::parse(url)?;
         let backend = url.backend();
         let queries = Arc::new(AtomicU64::new(0));
-        let manager = AnyManager { url, queries: queries.clone() };
+        let health = Arc::new(Health::default());
+        let manager = AnyManager { url, queries: queries.clone(), health: health.clone() };
         let mut first = manager.establish().map_err(|e| Error::operator(format!("cannot connect: {e}")))?;
         run_migrations(&mut first)?;
         drop(first);
@@ -151,17 +248,36 @@ impl Pool {
             // background thread after each checkout; a one-shot command (`import`)
             // that exits while libpq is connecting there can crash at exit.
             .min_idle(None)
-            .connection_timeout(Duration::from_secs(5))
-            // A `SELECT 1` before every checkout would double the statements of a
-            // request; a broken connection surfaces as an error instead.
-            .test_on_check_out(false)
+            // Also bounds the pause between reconnection attempts (half of it).
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            // Costs no round trip: see `AnyManager::is_valid`.
+            .test_on_check_out(true)
             .build(manager)
             .map_err(|e| Error::operator(format!("cannot open the connection pool: {e}")))?;
-        Ok(Self { inner, queries, backend })
+        Ok(Self { inner, queries, health, backend })
     }
 
+    /// A connection, or `Unavailable` when none can be had: at once while the
+    /// database is known to be down, after a short wait otherwise.
     pub fn get(&self) -> Result<PooledConn> {
-        self.inner.get().map_err(Error::internal)
+        let timeout = if self.health.is_down() { CHECKOUT_TIMEOUT_DOWN } else { CHECKOUT_TIMEOUT };
+        match self.inner.get_timeout(timeout) {
+            Ok(conn) => {
+                // Every connection handed out was opened since the last loss.
+                self.health.set_down(false);
+                Ok(conn)
+            }
+            Err(e) => {
+                self.health.set_down(true);
+                tracing::debug!(error = %e, "no database connection");
+                Err(unavailable())
+            }
+        }
+    }
+
+    /// Whether the database was unreachable the last time this process tried.
+    pub fn is_down(&self) -> bool {
+        self.health.is_down()
     }
 
     /// SQL statements run so far by this process.
@@ -216,11 +332,60 @@ impl From<TxError> for Error {
 
 pub(crate) type TxResult<T> = std::result::Result<T, TxError>;
 
+fn unavailable() -> Error {
+    Error::new(ErrorKind::Unavailable, "the database is unavailable; retry shortly")
+}
+
+/// Whether an error means the connection to the server is gone.
+fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error as D};
+    matches!(e, D::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _))
+}
+
+/// Whether an error is the database's condition rather than the request's: the
+/// server went away or is shutting down, or (SQLite) the file is locked for
+/// longer than the busy timeout, the disk is full or failing. Retrying later can
+/// succeed.
+fn database_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::Error as D;
+    if connection_lost(e) {
+        return true;
+    }
+    let D::DatabaseError(_, info) = e else { return false };
+    let message = info.message();
+    [
+        // PostgreSQL
+        "terminating connection",
+        "the database system is",
+        "server closed the connection",
+        "no connection to the server",
+        "could not receive data from server",
+        // SQLite
+        "database is locked",
+        "database table is locked",
+        "database or disk is full",
+        "disk I/O error",
+        "unable to open database file",
+        "attempt to write a readonly database",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
+
 /// Map a Diesel error to the domain vocabulary: the one place this happens.
 pub fn db_err(e: diesel::result::Error) -> Error {
     use diesel::result::{DatabaseErrorKind, Error as D};
+    if database_unavailable(&e) {
+        tracing::warn!(error = %e, "database unavailable");
+        return unavailable();
+    }
     match e {
         D::NotFound => Error::new(newsdesk_domain::ErrorKind::NotFound, "not found"),
+        // Text the validators let through (a path segment, say) that PostgreSQL
+        // cannot store or compare: NUL.
+        D::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+            Error::new(ErrorKind::BadInput, "the request contains a character that cannot be stored (NUL)")
+        }
         D::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             Error::conflict(format!("already exists: {}", info.message()))
         }

@@ -5,17 +5,18 @@
 mod admin;
 mod discovery;
 mod engagement;
+pub mod guard;
 mod loaders;
 mod scalars;
 mod types;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{EmptySubscription, Schema};
 use newsdesk_domain::engagement::Client;
 use serde::Deserialize;
@@ -30,15 +31,13 @@ pub use types::{Mutation, Query};
 
 pub type NewsdeskSchema = Schema<Query, Mutation, EmptySubscription>;
 
-pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Build the schema once; per-request data (loaders, state) is attached per request.
+/// Depth and the size of a document are bounded by [`guard`] before the engine
+/// sees it (its own depth limit would refuse the standard introspection query).
 pub fn schema() -> NewsdeskSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(MAX_COMPLEXITY).finish()
 }
 
 /// The SDL as committed in `schema.graphql`.
@@ -89,8 +88,8 @@ fn wants_graphql_response(req: &HttpRequest) -> bool {
     req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
 }
 
-fn is_mutation(query: &str, operation: Option<&str>) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(query) else { return false };
+fn is_mutation(doc: Option<&ExecutableDocument>, operation: Option<&str>) -> bool {
+    let Some(doc) = doc else { return false };
     doc.operations.iter().any(|(name, op)| {
         let selected = match (operation, name) {
             (Some(want), Some(name)) => want == name.as_str(),
@@ -101,7 +100,22 @@ fn is_mutation(query: &str, operation: Option<&str>) -> bool {
     })
 }
 
-async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, body: GraphQLBody) -> HttpResponse {
+/// The answer to a document refused by [`guard`]: 400 with a GraphQL error.
+fn refused(content_type: &'static str, e: guard::TooCostly) -> HttpResponse {
+    let response = async_graphql::Response::from_errors(vec![e.into_error()]);
+    HttpResponse::BadRequest()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(serde_json::to_vec(&response).unwrap_or_default())
+}
+
+async fn execute(
+    req: &HttpRequest,
+    schema: &NewsdeskSchema,
+    state: &AppState,
+    body: GraphQLBody,
+    method: Method,
+) -> HttpResponse {
     let graphql_response = wants_graphql_response(req);
     let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
     // Successful query responses are public reads like any other: reused for the
@@ -119,8 +133,22 @@ async fn execute(req: &HttpRequest, schema: &NewsdeskSchema, state: &AppState, b
     if !personal && let Some(stored) = state.responses.get(&key) {
         return stored.respond(None);
     }
-    let cacheable = !personal && !is_mutation(&body.query, body.operation_name.as_deref());
+    // Checked after the stored responses, which come from checked documents.
+    let doc = match guard::check(&body.query) {
+        Ok(doc) => doc,
+        Err(e) => return refused(content_type, e),
+    };
+    let mutation = is_mutation(doc.as_ref(), body.operation_name.as_deref());
+    if mutation && method == Method::GET {
+        let mut res = ApiError::http(StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    let cacheable = !personal && !mutation;
     let mut request = async_graphql::Request::new(body.query);
+    if let Some(doc) = doc {
+        request.set_parsed_query(doc);
+    }
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
     }
@@ -205,7 +233,7 @@ pub async fn graphql_post(
         Ok(b) => b,
         Err(e) => return ApiError::http(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {e}")),
     };
-    execute(&req, &schema, &state, body).await
+    execute(&req, &schema, &state, body, Method::POST).await
 }
 
 /// A JSON-encoded query parameter (`variables`, `extensions`).
@@ -245,16 +273,11 @@ pub async fn graphql_get(
         }
         return ApiError::http(StatusCode::BAD_REQUEST, "the `query` parameter is required");
     };
-    if is_mutation(&query, params.operation_name.as_deref()) {
-        let mut res = ApiError::http(StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
-        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return res;
-    }
     let (variables, extensions) =
         match (json_param("variables", params.variables), json_param("extensions", params.extensions)) {
             (Ok(v), Ok(e)) => (v, e),
             (Err(e), _) | (_, Err(e)) => return ApiError(e).response(),
         };
     let body = GraphQLBody { query, variables, operation_name: params.operation_name, extensions };
-    execute(&req, &schema, &state, body).await
+    execute(&req, &schema, &state, body, Method::GET).await
 }

@@ -179,9 +179,13 @@ pub async fn get(
             }
             Ok(res)
         }
+        // A preview key may be sent to a draft: that answer is its own.
         Found::Moved(to) => Ok(HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, format!("/v1/articles/{to}")))
-            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
+            .insert_header((
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(if preview { "private, no-store" } else { "public, max-age=300" }),
+            ))
             .finish()),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, web};
 
 use crate::error::ApiError;
@@ -16,20 +16,33 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// Readiness: 200 when the database answers, 503 otherwise.
+/// Readiness: 200 when the database answers, 503 (with `Retry-After`) otherwise.
+/// The body lists background workers that are failing and the search index
+/// while it is being built: the node serves without them, less well.
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "Ready to serve", body = String),
-        (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 200, description = "Ready to serve: `ready`, then a line per degraded part", body = String),
+        (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u32, description = "Seconds to wait")))
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.content(|c| c.ping()).await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(_) => ApiError::http(StatusCode::SERVICE_UNAVAILABLE, "the database is unreachable"),
+    if state.content(|c| c.ping()).await.is_err() {
+        let mut res = ApiError::http(StatusCode::SERVICE_UNAVAILABLE, "the database is unreachable");
+        res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return res;
     }
+    let mut body = String::from("ready\n");
+    if !state.search.is_ready() {
+        body.push_str("search: the index is being built\n");
+    }
+    for line in state.workers.failing() {
+        body.push_str(&line);
+        body.push('\n');
+    }
+    HttpResponse::Ok().content_type("text/plain").body(body)
 }
 
 /// Prometheus metrics.
@@ -62,5 +75,6 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         generated.map_or(0.0, |(at, _)| (newsdesk_domain::service::now() - at).as_seconds_f64()),
         generated.map_or(0.0, |(_, took)| took.as_secs_f64()),
     );
+    let body = body + &state.workers.metrics();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }
