@@ -811,6 +811,55 @@ mod tests {
         assert_eq!(p, "Ⱥ note: the <mark>Inflation</mark> report, <mark>inflation</mark> again");
     }
 
+    /// The shape that made the explicit merge race the merge policy: thousands
+    /// of articles of hundreds of words from a vocabulary of thousands, indexed
+    /// in batches (the policy merges between them), then compacted; several
+    /// rounds, each on an index that grew by another such build.
+    #[test]
+    fn a_large_build_compacts_while_the_merge_policy_runs() {
+        use newsdesk_domain::model::SectionId;
+        let dir = std::env::temp_dir().join(format!("newsdesk-search-compact-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let index = TantivyIndex::open(Some(&dir), "test").expect("open");
+        let vocabulary: Vec<String> = (0..4_000).map(|i| format!("w{i:x}q")).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut id = 0;
+        for round in 0..3 {
+            for _ in 0..10 {
+                let docs: Vec<SearchDoc> = (0..1_000)
+                    .map(|_| {
+                        id += 1;
+                        let body = (0..150)
+                            .map(|_| vocabulary[(next() % vocabulary.len() as u64) as usize].as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        SearchDoc {
+                            id: ArticleId(id),
+                            title: format!("title {id}"),
+                            summary: String::new(),
+                            body,
+                            section: SectionId(1),
+                            tags: Vec::new(),
+                            authors: Vec::new(),
+                            published_at: chrono::DateTime::from_timestamp(1_700_000_000 + id, 0).expect("time"),
+                        }
+                    })
+                    .collect();
+                let watermark = Watermark { updated_at: chrono::Utc::now(), id: ArticleId(id) };
+                index.apply(docs, Vec::new(), watermark).expect("apply");
+            }
+            index.compact().unwrap_or_else(|e| panic!("compaction of round {round}: {e}"));
+            assert_eq!(index.articles().expect("articles").len(), id as usize);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn pairs_are_consecutive_words_as_the_text_is_tokenized() {
         let index = Index::create_in_ram(schema().0);
