@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use hmac::{Hmac, Mac};
@@ -14,15 +14,15 @@ use sha2::Sha256;
 
 use crate::on_both_backends;
 use crate::support::fixtures::{Site, body_with_every_block};
-use crate::support::{Backend, Resp, TestApp, TestDb, cli, key};
+use crate::support::{Backend, Resp, TestApp, TestDb, cli, eventually, key};
 
 /// Keys of every scope on a fresh server over the standard site.
-struct Editorial {
-    app: TestApp,
-    read: String,
-    preview: String,
-    write: String,
-    admin: String,
+pub(crate) struct Editorial {
+    pub app: TestApp,
+    pub read: String,
+    pub preview: String,
+    pub write: String,
+    pub admin: String,
 }
 
 fn bearer(token: &str) -> String {
@@ -30,7 +30,7 @@ fn bearer(token: &str) -> String {
 }
 
 impl Editorial {
-    fn start(backend: Backend, args: &[&str]) -> Option<Self> {
+    pub fn start(backend: Backend, args: &[&str]) -> Option<Self> {
         let db = TestDb::new(backend)?;
         let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
         assert!(ok, "{err}");
@@ -41,24 +41,24 @@ impl Editorial {
         Some(Self { app: TestApp::serve(db, args), read, preview, write, admin })
     }
 
-    fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Resp {
+    pub fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Resp {
         let auth = bearer(token);
         let body = body.map(|b| b.to_string());
         self.app.send(method, path, body.as_deref(), &[("authorization", &auth)])
     }
 
     /// Create an article as `desk`; its JSON.
-    fn create(&self, slug: &str) -> Value {
+    pub fn create(&self, slug: &str) -> Value {
         let r = self.call("POST", "/v1/admin/articles", &self.write, Some(new_article(slug)));
         assert_eq!(r.status, 201, "{}", r.text);
         r.json()
     }
 
-    fn action(&self, id: &str, action: &str, body: Option<Value>) -> Resp {
+    pub fn action(&self, id: &str, action: &str, body: Option<Value>) -> Resp {
         self.call("POST", &format!("/v1/admin/articles/{id}/{action}"), &self.write, body)
     }
 
-    fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+    pub fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let body = json!({ "query": query, "variables": variables }).to_string();
         let auth = token.map(bearer);
         let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
@@ -68,7 +68,7 @@ impl Editorial {
     }
 }
 
-fn new_article(slug: &str) -> Value {
+pub(crate) fn new_article(slug: &str) -> Value {
     json!({
         "slug": slug,
         "title": format!("Title of {slug}"),
@@ -81,23 +81,12 @@ fn new_article(slug: &str) -> Value {
     })
 }
 
-fn id_of(a: &Value) -> String {
+pub(crate) fn id_of(a: &Value) -> String {
     a["id"].as_str().unwrap().to_owned()
 }
 
 fn code(v: &Value) -> &str {
     v["errors"][0]["extensions"]["code"].as_str().unwrap_or("none")
-}
-
-fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    loop {
-        if check() {
-            return start.elapsed();
-        }
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 on_both_backends! {

@@ -12,6 +12,7 @@ mod discovery;
 mod editorial;
 mod engagement;
 mod graphql;
+mod hardening;
 mod http;
 mod ops;
 mod taxonomy;

@@ -338,6 +338,18 @@ impl Resp {
     }
 }
 
+/// Wait until `check` holds, up to `limit`; how long it took.
+pub fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        if check() {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Slugs of a list response's `data`.
 pub fn slugs(v: &Value) -> Vec<String> {
     v["data"].as_array().expect("data").iter().map(|a| a["slug"].as_str().expect("slug").to_owned()).collect()
