@@ -15,5 +15,6 @@ mod graphql;
 mod hardening;
 mod http;
 mod ops;
+mod outage;
 mod taxonomy;
 mod transfer;

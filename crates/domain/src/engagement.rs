@@ -316,12 +316,12 @@ impl EngagementService {
     /// Accept a view beacon. It is counted at the next flush, if the rules allow.
     pub fn record_view(&self, slug: &str, session_id: &str, client: Client) -> Result<()> {
         check_session_id("sessionId", session_id)?;
-        let article = self.content.article(slug)?;
+        let article = self.content.article_id(slug)?;
         if client.crawler {
             return Ok(());
         }
         let mut buffer = self.buffer();
-        let key = (article.record.id, session_id.to_owned());
+        let key = (article, session_id.to_owned());
         if !buffer.views.contains_key(&key) {
             self.check_room(&buffer)?;
             buffer.views.insert(key, now());

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::cache::ReadCache;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Article, ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, SectionTree, Tag, TagId};
 use crate::query::{
     ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, decode_cursor, encode_cursor, paginate,
@@ -60,13 +60,47 @@ pub struct ContentService {
     repo: Arc<dyn ContentRepo>,
     tree: RwLock<Option<(Instant, Arc<SectionTree>)>>,
     cache: Option<ReadCache>,
+    /// The id of every published article looked up by slug, kept while the
+    /// database answers, so that beacons are still accepted when it does not.
+    known: RwLock<HashMap<String, ArticleId>>,
 }
+
+/// Slugs remembered in [`ContentService::known`] at most.
+const KNOWN_SLUGS: usize = 500_000;
 
 impl ContentService {
     /// A service whose assembled reads are cached for `cache_ttl` (zero: no cache).
     pub fn new(repo: Arc<dyn ContentRepo>, cache_ttl: Duration) -> Self {
         let cache = (!cache_ttl.is_zero()).then(|| ReadCache::new(cache_ttl));
-        Self { repo, tree: RwLock::new(None), cache }
+        Self { repo, tree: RwLock::new(None), cache, known: RwLock::new(HashMap::new()) }
+    }
+
+    /// The id of the published article at `slug`. While the database is
+    /// unavailable, the last id it gave for the slug: beacons then keep being
+    /// accepted (and written once it is back) for articles read before.
+    pub fn article_id(&self, slug: &str) -> Result<ArticleId> {
+        match self.article(slug) {
+            Ok(a) => {
+                let id = a.record.id;
+                if let Ok(mut known) = self.known.write()
+                    && (known.len() < KNOWN_SLUGS || known.contains_key(slug))
+                {
+                    known.insert(slug.to_owned(), id);
+                }
+                Ok(id)
+            }
+            Err(e) if e.kind == ErrorKind::Unavailable => {
+                self.known.read().ok().and_then(|k| k.get(slug).copied()).ok_or(e)
+            }
+            Err(e) => {
+                if e.kind == ErrorKind::NotFound
+                    && let Ok(mut known) = self.known.write()
+                {
+                    known.remove(slug);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// A published article from the read cache, without touching the database.

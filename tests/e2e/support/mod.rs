@@ -2,6 +2,7 @@
 //! PostgreSQL database when `TEST_DATABASE_URL` is set), the real `newsdesk`
 //! binary serving it on a free port, and a small HTTP client.
 
+pub mod cluster;
 pub mod fixtures;
 
 use std::io::{BufRead, BufReader, Write};
@@ -65,6 +66,15 @@ impl TestDb {
                 Some(Self { url, scratch, cleanup: Cleanup::PgDatabase { admin_url, name } })
             }
         }
+    }
+
+    /// A database that exists elsewhere (a test's own cluster), with a scratch
+    /// directory of this test's own.
+    pub fn at(url: String) -> Self {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let scratch = std::env::temp_dir().join(format!("newsdesk-test-{}_{n}_at", std::process::id()));
+        std::fs::create_dir_all(&scratch).expect("temp dir");
+        Self { url, scratch, cleanup: Cleanup::Dir }
     }
 
     /// The same database, for a second server; the first owner removes it.
