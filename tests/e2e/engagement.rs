@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::fixtures::Site;
-use crate::support::{Backend, Resp, TestApp, TestDb, cli};
+use crate::support::{Backend, Resp, TestApp, TestDb, cli, eventually};
 
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
@@ -31,18 +31,6 @@ fn reaction_counts(v: &Value) -> Vec<(String, i64)> {
         .iter()
         .map(|r| (r["kind"].as_str().unwrap().to_owned(), r["count"].as_i64().unwrap()))
         .collect()
-}
-
-/// Poll until `check` holds; the time it took.
-fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    loop {
-        if check() {
-            return start.elapsed();
-        }
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// Send `n` views from distinct sessions on 8 threads, each session three times.
@@ -303,6 +291,61 @@ on_both_backends! {
         let counts = reaction_counts(&app.json("/v1/articles/summit-opens")["reactions"]);
         assert!(counts.contains(&("sad".into(), 7)), "{counts:?}");
         assert_eq!(ranked(&app, "/v1/rankings/most-read?window=1h"), vec![("summit-opens".into(), 120.0)]);
+    }
+
+    fn sigkill_mid_burst_loses_nothing(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let mut app = TestApp::serve(db, &["--flush-ms", "1000"]);
+        let before = views_of(&app, "chip-boom");
+        let url = app.url("/v1/articles/chip-boom/views");
+        let accepted = std::sync::Mutex::new(Vec::<Instant>::new());
+        let killed = std::sync::atomic::AtomicBool::new(false);
+        let started = Instant::now();
+        let killed_at = std::thread::scope(|s| {
+            for t in 0..4 {
+                let (url, accepted, killed) = (&url, &accepted, &killed);
+                s.spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                    let mut i = 0;
+                    while !killed.load(std::sync::atomic::Ordering::SeqCst) {
+                        i += 1;
+                        let body = json!({ "sessionId": format!("crash-{t}-{i:06}") }).to_string();
+                        match agent.post(url).header("content-type", "application/json").send(body.as_bytes()) {
+                            Ok(r) if r.status() == 202 => accepted.lock().unwrap().push(Instant::now()),
+                            Ok(r) => panic!("{}", r.status()),
+                            Err(_) => break,
+                        }
+                    }
+                });
+            }
+            // Mid-burst, between two flushes.
+            std::thread::sleep(Duration::from_millis(3_500));
+            let at = Instant::now();
+            let status = app.stop("KILL");
+            killed.store(true, std::sync::atomic::Ordering::SeqCst);
+            assert!(!status.success());
+            at
+        });
+        let accepted = accepted.into_inner().unwrap();
+        let db = app.into_db();
+        let app = TestApp::serve(db, &[]);
+        // The journal is replayed at start and written with the first flush.
+        let expected = before + accepted.len() as i64;
+        eventually(Duration::from_secs(5), "replayed views written", || views_of(&app, "chip-boom") >= expected);
+        let written = views_of(&app, "chip-boom") - before;
+        let window = Duration::from_millis(1_000);
+        let recent = accepted.iter().filter(|t| killed_at.duration_since(**t) <= window).count();
+        eprintln!(
+            "SIGKILL after {:?}: {} views accepted ({recent} in the last second), {written} written",
+            killed_at - started,
+            accepted.len()
+        );
+        assert!(accepted.len() > 200, "a real burst: {}", accepted.len());
+        // Each sender may have had one more recorded whose answer the kill cut off.
+        let acknowledged = accepted.len() as i64;
+        assert!((acknowledged..=acknowledged + 4).contains(&written), "every acknowledged view is counted, once");
     }
 
     fn a_full_buffer_answers_503_and_keeps_what_it_accepted(backend: Backend) {

@@ -17,7 +17,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ArticleId, ReactionCount};
 use crate::record::check_session_id;
-use crate::repo::EngagementRepo;
+use crate::repo::{Beacon, BeaconJournal, EngagementRepo};
 use crate::service::{ContentService, now};
 
 /// A session's views of one article count once in this interval.
@@ -279,11 +279,46 @@ pub struct EngagementService {
     buffer: Mutex<Buffer>,
     /// One flush at a time.
     flushing: Mutex<()>,
+    /// Where beacons are recorded before they are acknowledged (none: in memory
+    /// only, lost if the process is killed).
+    journal: Option<Arc<dyn BeaconJournal>>,
 }
 
 impl EngagementService {
-    pub fn new(repo: Arc<dyn EngagementRepo>, content: Arc<ContentService>, config: EngagementConfig) -> Self {
-        Self { repo, content, config, buffer: Mutex::default(), flushing: Mutex::new(()) }
+    pub fn new(
+        repo: Arc<dyn EngagementRepo>,
+        content: Arc<ContentService>,
+        config: EngagementConfig,
+        journal: Option<Arc<dyn BeaconJournal>>,
+    ) -> Self {
+        Self { repo, content, config, buffer: Mutex::default(), flushing: Mutex::new(()), journal }
+    }
+
+    /// Take back the beacons a killed process accepted and did not write; they
+    /// are written with the next flush. The number taken back.
+    pub fn recover(&self) -> Result<usize> {
+        let Some(journal) = &self.journal else { return Ok(0) };
+        let beacons = journal.recover()?;
+        let mut buffer = self.buffer();
+        for b in &beacons {
+            match b {
+                Beacon::View(v) => {
+                    buffer.views.entry((v.article, v.session_id.clone())).or_insert(v.at);
+                }
+                Beacon::Reaction(r) => {
+                    buffer.reactions.entry((r.article, r.kind.clone(), r.session_id.clone())).or_insert(r.at);
+                }
+            }
+        }
+        Ok(beacons.len())
+    }
+
+    /// Record a beacon in the journal before it is acknowledged.
+    fn journal(&self, beacon: impl FnOnce() -> Beacon) -> Result<()> {
+        match &self.journal {
+            Some(j) => j.append(&beacon()),
+            None => Ok(()),
+        }
     }
 
     /// Beacons accepted and not yet written.
@@ -324,7 +359,9 @@ impl EngagementService {
         let key = (article, session_id.to_owned());
         if !buffer.views.contains_key(&key) {
             self.check_room(&buffer)?;
-            buffer.views.insert(key, now());
+            let at = now();
+            self.journal(|| Beacon::View(PendingView { article, session_id: key.1.clone(), at }))?;
+            buffer.views.insert(key, at);
         }
         Ok(())
     }
@@ -359,7 +396,12 @@ impl EngagementService {
             }
             if !reacted && !client.crawler && !buffer.has_reaction(&key) {
                 self.check_room(&buffer)?;
-                buffer.reactions.insert(key.clone(), now());
+                let at = now();
+                self.journal(|| {
+                    let (article, kind, session_id) = key.clone();
+                    Beacon::Reaction(PendingReaction { article, kind, session_id, at })
+                })?;
+                buffer.reactions.insert(key.clone(), at);
             }
             return Ok(merge_counts(stored, buffer.pending_reactions(article)));
         }
@@ -368,9 +410,10 @@ impl EngagementService {
 
     /// Write what was accepted since the last flush, in one transaction. On failure
     /// the beacons stay buffered for the next attempt: nothing accepted is dropped.
+    /// The journal forgets them once they are written.
     pub fn flush(&self) -> Result<Counted> {
         let _one_at_a_time = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
-        let batch = {
+        let (batch, mark) = {
             let mut buffer = self.buffer();
             let batch = Arc::new(buffer.take());
             if batch.is_empty() {
@@ -378,14 +421,21 @@ impl EngagementService {
             }
             buffer.in_flight = batch.clone();
             buffer.epoch += 1;
-            batch
+            // Sealed with the buffer held: the sealed part holds exactly this
+            // batch and what earlier failed flushes put back.
+            (batch, self.journal.as_ref().and_then(|j| j.seal()))
         };
         let outcome = self.repo.record_engagement(&batch, now());
         let mut buffer = self.buffer();
         buffer.in_flight = Arc::default();
         buffer.epoch += 1;
-        if outcome.is_err() {
-            buffer.restore(&batch);
+        match &outcome {
+            Ok(_) => {
+                if let (Some(j), Some(mark)) = (&self.journal, mark) {
+                    j.written(mark);
+                }
+            }
+            Err(_) => buffer.restore(&batch),
         }
         outcome
     }

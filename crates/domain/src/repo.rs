@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::body::Block;
-use crate::engagement::{Batch, Counted};
+use crate::engagement::{Batch, Counted, PendingReaction, PendingView};
 use crate::error::Result;
 use crate::model::{ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId};
 use crate::query::ArticleQuery;
@@ -105,4 +105,28 @@ pub trait TransferRepo: ContentRepo {
     fn reads_after(&self, after: Option<i64>, fetch: i64) -> Result<Vec<(i64, ViewRecord)>>;
     fn all_tags(&self) -> Result<Vec<Tag>>;
     fn all_authors(&self) -> Result<Vec<Author>>;
+}
+
+/// An accepted beacon, as a journal keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Beacon {
+    View(PendingView),
+    Reaction(PendingReaction),
+}
+
+/// Where accepted beacons are recorded before they are acknowledged, so that a
+/// process killed before it writes them to the database loses none: the next
+/// start replays them. The store crate keeps it in files on the node's disk.
+pub trait BeaconJournal: Send + Sync {
+    /// Record one accepted beacon. An error means it cannot be kept: the beacon
+    /// is refused rather than acknowledged.
+    fn append(&self, beacon: &Beacon) -> Result<()>;
+    /// Close the part recorded so far (a flush is about to write it); its mark,
+    /// or `None` when it could not be closed (then nothing is forgotten).
+    fn seal(&self) -> Option<u64>;
+    /// Every part sealed up to `mark` is in the database: forget it.
+    fn written(&self, mark: u64);
+    /// Beacons recorded by processes that stopped before writing them; they are
+    /// forgotten at the next [`Self::written`].
+    fn recover(&self) -> Result<Vec<Beacon>>;
 }

@@ -1,7 +1,8 @@
 //! Newsdesk persistence: one Diesel code path over SQLite and PostgreSQL.
 //!
 //! `conn` holds the connection enum, the pool and the migrations; `repo` and
-//! `transfer` implement the domain's repository traits. Backend-specific SQL is
+//! `transfer` implement the domain's repository traits; `journal` keeps accepted
+//! beacons on the node's disk until they are written. Backend-specific SQL is
 //! written through the [`per_backend!`] macro and the id-list condition of `ids`,
 //! and nowhere else.
 
@@ -10,6 +11,7 @@ mod discovery;
 mod editorial;
 mod engagement;
 mod ids;
+pub mod journal;
 mod repo;
 mod rows;
 mod schema;

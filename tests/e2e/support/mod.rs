@@ -181,6 +181,8 @@ impl TestApp {
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
             .arg("--search-index")
             .arg(db.scratch.join("search"))
+            .arg("--beacon-journal")
+            .arg(db.scratch.join("beacons"))
             .args(args)
             .env("NEWSDESK_DATABASE_URL", &db.url)
             .env("RUST_LOG", std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()))
@@ -216,6 +218,11 @@ impl TestApp {
     pub fn shutdown(mut self, signal: &str) -> (std::process::ExitStatus, TestDb) {
         let status = self.stop(signal);
         (status, self.db.take().expect("database"))
+    }
+
+    /// The database of a server stopped with [`Self::stop`], for another server.
+    pub fn into_db(mut self) -> TestDb {
+        self.db.take().expect("database")
     }
 
     pub fn url(&self, path: &str) -> String {
