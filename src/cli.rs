@@ -143,6 +143,11 @@ pub struct ServeArgs {
     /// or in the temporary directory for PostgreSQL).
     #[arg(long, env = "NEWSDESK_SEARCH_INDEX")]
     pub search_index: Option<std::path::PathBuf>,
+    /// Directory where accepted beacons are recorded until they are written, so
+    /// that a killed process loses none (default: next to a SQLite database, or
+    /// in the temporary directory for PostgreSQL).
+    #[arg(long, env = "NEWSDESK_BEACON_JOURNAL")]
+    pub beacon_journal: Option<std::path::PathBuf>,
     /// Public reads (REST and GraphQL) need an API key with `content:read`.
     #[arg(long, env = "NEWSDESK_REQUIRE_READ_KEY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub require_read_key: bool,
@@ -150,6 +155,11 @@ pub struct ServeArgs {
     /// it doubles with each attempt, up to an hour.
     #[arg(long, env = "NEWSDESK_WEBHOOK_RETRY_MS", default_value_t = 5_000)]
     pub webhook_retry_ms: u64,
+    /// Address ranges webhooks may reach besides the public internet (loopback,
+    /// private, link-local and metadata addresses are refused otherwise), comma-
+    /// separated: `10.0.0.0/8,fd00::/8`.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_ALLOW", value_delimiter = ',')]
+    pub webhook_allow: Vec<String>,
     /// How often rankings are refreshed, in milliseconds: recomputed when
     /// engagement, content or a window moved since the last computation.
     #[arg(long, env = "NEWSDESK_RANKING_REFRESH_MS", default_value_t = 5_000)]

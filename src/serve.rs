@@ -16,13 +16,15 @@ use newsdesk_domain::discovery::DiscoveryService;
 use newsdesk_domain::editorial::EditorialService;
 use newsdesk_domain::engagement::{EngagementConfig, EngagementService};
 use newsdesk_domain::ranking::RankingService;
-use newsdesk_domain::repo::{DiscoveryRepo, TransferRepo};
+use newsdesk_domain::repo::{BeaconJournal, DiscoveryRepo, TransferRepo};
 use newsdesk_domain::search::{SearchIndex, SearchService};
 use newsdesk_domain::service::ContentService;
+use newsdesk_domain::targets::{Cidr, Targets};
 use newsdesk_domain::webhook::WebhookService;
 use newsdesk_domain::{Slug, demo, transfer};
 use newsdesk_search::TantivyIndex;
 use newsdesk_store::DatabaseUrl;
+use newsdesk_store::journal::FileJournal;
 
 use crate::cli::{ServeArgs, today};
 use crate::webhooks::HttpTransport;
@@ -41,6 +43,11 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         let n = transfer::import_records(&store, records.into_iter().enumerate().map(|(i, r)| (i + 1, Ok(r))), |_| {})?;
         tracing::info!(records = n, seconds = t.elapsed().as_secs_f64(), "loaded the demo dataset");
     }
+    let targets = Targets::new(
+        (args.webhook_allow.iter())
+            .map(|c| Cidr::parse(c).map_err(|e| anyhow!("--webhook-allow: {e}")))
+            .collect::<Result<_>>()?,
+    );
     for kind in &args.reaction_kinds {
         Slug::parse(kind.as_str()).map_err(|e| anyhow!("reaction kind `{kind}`: {e}"))?;
     }
@@ -52,15 +59,23 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         EngagementConfig { reaction_kinds: args.reaction_kinds, max_pending: args.max_pending_beacons.max(1) };
     let rankings = Arc::new(RankingService::new(store.clone(), content.clone()));
     let index = open_search_index(database_url, args.search_index.as_deref(), &store.instance_id()?)?;
+    let journal = match node_dir(database_url, args.beacon_journal.as_deref(), "beacons") {
+        Some(dir) => Some(Arc::new(FileJournal::open(&dir)?) as Arc<dyn BeaconJournal>),
+        None => None,
+    };
     let state = AppState {
         content: content.clone(),
-        engagement: Arc::new(EngagementService::new(store.clone(), content.clone(), engagement_config)),
+        engagement: Arc::new(EngagementService::new(store.clone(), content.clone(), engagement_config, journal)),
         rankings: rankings.clone(),
         search: Arc::new(SearchService::new(index, store.clone(), content.clone())),
         discovery: Arc::new(DiscoveryService::new(store.clone(), content.clone(), rankings.clone())),
         keys: Arc::new(KeyService::new(store.clone())),
         editorial: Arc::new(EditorialService::new(store.clone(), content)),
-        webhooks: Arc::new(WebhookService::new(store.clone(), Duration::from_millis(args.webhook_retry_ms.max(1)))),
+        webhooks: Arc::new(WebhookService::new(
+            store.clone(),
+            Duration::from_millis(args.webhook_retry_ms.max(1)),
+            targets.clone(),
+        )),
         responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
         workers: Arc::new(WorkerHealth::default()),
@@ -70,6 +85,11 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
             require_read_key: args.require_read_key,
         }),
     };
+    match state.engagement.recover() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(beacons = n, "beacons accepted before a crash are written with the next flush"),
+        Err(e) => tracing::warn!(error = %e, "cannot read the beacon journal"),
+    }
     // What the workers keep up to date is prepared before serving: the search
     // index and the discovery models side by side. A failure here is the
     // workers' to retry; the node serves what it can meanwhile.
@@ -94,8 +114,12 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
             }
         }
     });
-    let workers =
-        Workers::start(&state, Duration::from_millis(args.flush_ms), Duration::from_millis(args.ranking_refresh_ms));
+    let workers = Workers::start(
+        &state,
+        Duration::from_millis(args.flush_ms),
+        Duration::from_millis(args.ranking_refresh_ms),
+        targets,
+    );
     let schema = newsdesk_api::graphql::schema();
     let served = serve_http(state.clone(), schema, &args.bind, args.workers, started);
     // Every request has been answered: write what they accepted before exiting.
@@ -142,7 +166,7 @@ struct Workers {
 type Round = Result<(), newsdesk_domain::Error>;
 
 impl Workers {
-    fn start(state: &AppState, flush_every: Duration, rank_every: Duration) -> Self {
+    fn start(state: &AppState, flush_every: Duration, rank_every: Duration, targets: Targets) -> Self {
         let mut workers = Workers { stop: Vec::new(), threads: Vec::new(), health: state.workers.clone() };
         let s = state.clone();
         let mut last_prune = Instant::now();
@@ -185,7 +209,7 @@ impl Workers {
             Ok(())
         });
         let s = state.clone();
-        let transport = HttpTransport::new();
+        let transport = HttpTransport::new(targets);
         workers.spawn("webhooks", WEBHOOKS_EVERY, move || s.webhooks.deliver_due(&transport).map(drop));
         // Writes through other nodes (and scheduled publication there) bump the
         // content version in the database: drop this node's cached reads.
@@ -262,20 +286,26 @@ const COHERENCE_EVERY: Duration = Duration::from_millis(500);
 const SEARCH_SYNC_EVERY: Duration = Duration::from_secs(1);
 const COREAD_EVERY: Duration = Duration::from_secs(300);
 
-/// This node's search index: `--search-index`, else next to a SQLite file, else
-/// (PostgreSQL) in the temporary directory under a name derived from the URL. In
-/// memory when the directory is held by another node on this machine.
-fn open_search_index(database_url: &str, dir: Option<&Path>, instance: &str) -> Result<Arc<dyn SearchIndex>> {
-    let dir: Option<PathBuf> = match (dir, DatabaseUrl::parse(database_url)) {
+/// A directory of this node's own (`what`: `search`, `beacons`): `dir` when
+/// given, else next to a SQLite file, else (PostgreSQL) in the temporary
+/// directory under a name derived from the URL; none for an in-memory database.
+fn node_dir(database_url: &str, dir: Option<&Path>, what: &str) -> Option<PathBuf> {
+    match (dir, DatabaseUrl::parse(database_url)) {
         (Some(dir), _) => Some(dir.to_owned()),
-        (None, Ok(DatabaseUrl::Sqlite(path))) if path != ":memory:" => Some(PathBuf::from(format!("{path}.search"))),
+        (None, Ok(DatabaseUrl::Sqlite(path))) if path != ":memory:" => Some(PathBuf::from(format!("{path}.{what}"))),
         (None, Ok(DatabaseUrl::Postgres(url))) => {
             let mut h = std::hash::DefaultHasher::new();
             url.hash(&mut h);
-            Some(std::env::temp_dir().join(format!("newsdesk-search-{:016x}", h.finish())))
+            Some(std::env::temp_dir().join(format!("newsdesk-{what}-{:016x}", h.finish())))
         }
         (None, _) => None,
-    };
+    }
+}
+
+/// This node's search index (see [`node_dir`]); in memory when the directory is
+/// held by another node on this machine.
+fn open_search_index(database_url: &str, dir: Option<&Path>, instance: &str) -> Result<Arc<dyn SearchIndex>> {
+    let dir = node_dir(database_url, dir, "search");
     let index = TantivyIndex::open(dir.as_deref(), instance).or_else(|e| {
         tracing::warn!(error = %e, dir = ?dir, "cannot use the search index directory; keeping the index in memory");
         TantivyIndex::open(None, instance)

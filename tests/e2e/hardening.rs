@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::editorial::{Editorial, id_of, new_article};
+use crate::editorial::{Editorial, Receiver, id_of, new_article};
 use crate::on_both_backends;
-use crate::support::{Backend, cli};
+use crate::support::{Backend, TestApp, cli, eventually};
 
 /// A document of about 1,000 bytes whose fragments each spread the next twice:
 /// 2^28 fields once expanded.
@@ -243,5 +243,44 @@ on_both_backends! {
         }
         let r = e.app.post("/v1/articles/%00/views", "application/json", r#"{"sessionId": "reader-12345678"}"#, &[]);
         assert!(r.status == 400 || r.status == 404, "{}: {}", r.status, r.text);
+    }
+
+    fn webhooks_cannot_reach_inside_the_network(backend: Backend) {
+        let Some(e) = Editorial::start(backend, &["--webhook-retry-ms", "200", "--webhook-allow", "127.0.0.1/32"]) else {
+            return;
+        };
+        for url in [
+            "http://10.0.0.1/hook",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://2130706434/",
+            "http://0x7f000002/",
+            "http://127.0.0.2/",
+            "http://[::1]:9/",
+            "http://[::ffff:a9fe:a9fe]/",
+            "http://[fd00:ec2::254]/",
+            "https://user:pass@example.com/hook",
+        ] {
+            let r = e.call("POST", "/v1/admin/webhooks", &e.admin, Some(json!({"url": url, "events": ["article.published"]})));
+            r.assert_problem(400, Some("url"));
+        }
+        // Opened by the allow-list: registered; once it is closed again, every
+        // delivery is checked on the resolved address and refused.
+        let receiver = Receiver::start(&[]);
+        let hook = json!({"url": receiver.url(), "events": ["article.published"]});
+        let created = e.call("POST", "/v1/admin/webhooks", &e.admin, Some(hook));
+        assert_eq!(created.status, 201, "{}", created.text);
+        let hook_id = created.json()["id"].as_str().unwrap().to_owned();
+        let Editorial { app, admin, write, .. } = e;
+        let (_, db) = app.shutdown("TERM");
+        let app = TestApp::serve(db, &["--webhook-retry-ms", "200"]);
+        let e = Editorial { app, read: String::new(), preview: String::new(), write, admin };
+        let a = e.create("not-announced");
+        e.action(&id_of(&a), "publish", None);
+        let log = || e.call("GET", &format!("/v1/admin/webhooks/{hook_id}/deliveries"), &e.admin, None).json();
+        eventually(Duration::from_secs(10), "an attempt", || log()["data"][0]["attempts"].as_i64() >= Some(1));
+        let d = log();
+        assert_eq!(d["data"][0]["lastError"], "not delivered", "{d}");
+        assert!(d["data"][0]["lastStatus"].is_null(), "{d}");
+        assert!(receiver.received().is_empty(), "nothing reached the receiver");
     }
 }

@@ -18,6 +18,7 @@ pub mod repo;
 pub mod search;
 pub mod service;
 pub mod slug;
+pub mod targets;
 pub mod transfer;
 pub mod webhook;
 
