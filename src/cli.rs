@@ -28,7 +28,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the REST and GraphQL APIs (applies migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations.
     Migrate,
     /// Import NDJSON records from FILE, or from stdin with `-`. Upserts by slug.
@@ -160,6 +160,31 @@ pub struct ServeArgs {
     /// separated: `10.0.0.0/8,fd00::/8`.
     #[arg(long, env = "NEWSDESK_WEBHOOK_ALLOW", value_delimiter = ',')]
     pub webhook_allow: Vec<String>,
+    /// How long a client may take to send a request body, in milliseconds (408 after).
+    #[arg(long, env = "NEWSDESK_BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
+    /// Requests per second from one client address (0: no limit). Health,
+    /// readiness and metrics are not limited.
+    #[arg(long, env = "NEWSDESK_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Requests per second with one API key (0: no limit).
+    #[arg(long, env = "NEWSDESK_KEY_RATE_LIMIT", default_value_t = 0)]
+    pub key_rate_limit: u32,
+    /// Searches per second from one client address, REST and GraphQL (0: no limit).
+    #[arg(long, env = "NEWSDESK_SEARCH_RATE_LIMIT", default_value_t = 20)]
+    pub search_rate_limit: u32,
+    /// Failed authentications per minute from one client address, after which
+    /// its tokens are not even checked until the minute allows another (0: no limit).
+    #[arg(long, env = "NEWSDESK_AUTH_FAILURE_LIMIT", default_value_t = 10)]
+    pub auth_failure_limit: u32,
+    /// Beacons counted per minute from one client address for one article;
+    /// beyond, they are accepted and not counted (0: no limit).
+    #[arg(long, env = "NEWSDESK_BEACON_LIMIT", default_value_t = 30)]
+    pub beacon_limit: u32,
+    /// Proxies (address ranges, comma-separated) whose `X-Forwarded-For` names
+    /// the client: set it behind a load balancer or CDN, or every client is the proxy.
+    #[arg(long, env = "NEWSDESK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
     /// How often rankings are refreshed, in milliseconds: recomputed when
     /// engagement, content or a window moved since the last computation.
     #[arg(long, env = "NEWSDESK_RANKING_REFRESH_MS", default_value_t = 5_000)]

@@ -58,7 +58,7 @@ pub fn redact(url: &str) -> String {
 fn run(cli: Cli) -> Result<()> {
     let db = cli.database_url;
     match cli.command {
-        Command::Serve(args) => serve::serve(&db, args),
+        Command::Serve(args) => serve::serve(&db, *args),
         Command::Migrate => {
             open_store(&db, 1)?;
             eprintln!("migrations applied to {}", redact(&db));

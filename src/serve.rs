@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DurationRound, TimeDelta, Utc};
 use newsdesk_api::http::ResponseCache;
+use newsdesk_api::limits::{LimitConfig, Limits};
 use newsdesk_api::workers::WorkerHealth;
 use newsdesk_api::{ApiConfig, AppState};
 use newsdesk_domain::auth::KeyService;
@@ -43,11 +44,18 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         let n = transfer::import_records(&store, records.into_iter().enumerate().map(|(i, r)| (i + 1, Ok(r))), |_| {})?;
         tracing::info!(records = n, seconds = t.elapsed().as_secs_f64(), "loaded the demo dataset");
     }
-    let targets = Targets::new(
-        (args.webhook_allow.iter())
-            .map(|c| Cidr::parse(c).map_err(|e| anyhow!("--webhook-allow: {e}")))
-            .collect::<Result<_>>()?,
-    );
+    let cidrs = |flag: &str, list: &[String]| -> Result<Vec<Cidr>> {
+        list.iter().map(|c| Cidr::parse(c).map_err(|e| anyhow!("{flag}: {e}"))).collect()
+    };
+    let targets = Targets::new(cidrs("--webhook-allow", &args.webhook_allow)?);
+    let limits = LimitConfig {
+        requests_per_second: args.rate_limit,
+        key_requests_per_second: args.key_rate_limit,
+        searches_per_second: args.search_rate_limit,
+        auth_failures_per_minute: args.auth_failure_limit,
+        beacons_per_minute: args.beacon_limit,
+        trusted_proxies: cidrs("--trusted-proxies", &args.trusted_proxies)?,
+    };
     for kind in &args.reaction_kinds {
         Slug::parse(kind.as_str()).map_err(|e| anyhow!("reaction kind `{kind}`: {e}"))?;
     }
@@ -79,10 +87,12 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         responses: Arc::new(ResponseCache::new(read_cache)),
         queries: Arc::new(move || pool.queries_executed()),
         workers: Arc::new(WorkerHealth::default()),
+        limits: Arc::new(Limits::new(&limits)),
         config: Arc::new(ApiConfig {
             cors_origins: args.cors_origins,
             cache_max_age: args.cache_max_age,
             require_read_key: args.require_read_key,
+            body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
         }),
     };
     match state.engagement.recover() {
@@ -225,6 +235,11 @@ impl Workers {
         });
         let s = state.clone();
         workers.spawn("rankings", rank_every, move || s.rankings.refresh());
+        let s = state.clone();
+        workers.spawn("rate-limits", LIMITS_FORGET_EVERY, move || {
+            s.limits.forget_idle();
+            Ok(())
+        });
         workers
     }
 
@@ -280,6 +295,7 @@ fn backoff(every: Duration, failing: u32) -> Duration {
 }
 
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const LIMITS_FORGET_EVERY: Duration = Duration::from_secs(60);
 const SCHEDULE_EVERY: Duration = Duration::from_millis(250);
 const WEBHOOKS_EVERY: Duration = Duration::from_millis(500);
 const COHERENCE_EVERY: Duration = Duration::from_millis(500);

@@ -283,4 +283,82 @@ on_both_backends! {
         assert!(d["data"][0]["lastStatus"].is_null(), "{d}");
         assert!(receiver.received().is_empty(), "nothing reached the receiver");
     }
+
+    fn clients_are_limited_per_address_and_key(backend: Backend) {
+        let args = [
+            "--rate-limit", "10", "--key-rate-limit", "4", "--search-rate-limit", "2", "--auth-failure-limit", "3",
+            "--beacon-limit", "3", "--trusted-proxies", "127.0.0.1", "--flush-ms", "200",
+        ];
+        let Some(e) = Editorial::start(backend, &args) else { return };
+        let from = |ip: &str, path: &str, extra: &[(&str, &str)]| {
+            let mut h = vec![("x-forwarded-for", ip)];
+            h.extend_from_slice(extra);
+            e.app.get_with(path, &h)
+        };
+        // Requests per address; another address and the operations routes are not held back.
+        let statuses: Vec<u16> = (0..14).map(|_| from("203.0.113.1", "/v1/sections", &[]).status).collect();
+        assert!(statuses.contains(&429), "{statuses:?}");
+        let limited = from("203.0.113.1", "/v1/sections", &[]);
+        limited.assert_problem(429, None);
+        assert_eq!(limited.json()["code"], "RATE_LIMITED");
+        for h in ["retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"] {
+            assert!(limited.header(h).is_some(), "{h}: {:?}", limited.headers);
+        }
+        assert_eq!(from("203.0.113.1", "/healthz", &[]).status, 200);
+        assert_eq!(from("203.0.113.2", "/v1/sections", &[]).status, 200);
+        // Token guessing: past 3 failures, even a valid token is not checked.
+        for i in 0..4 {
+            let r = from("203.0.113.3", "/v1/articles", &[("authorization", &format!("Bearer nd_1_guess{i}"))]);
+            r.assert_problem(if i < 3 { 401 } else { 429 }, None);
+        }
+        let valid = format!("Bearer {}", e.read);
+        from("203.0.113.3", "/v1/articles", &[("authorization", &valid)]).assert_problem(429, None);
+        assert_eq!(from("203.0.113.4", "/v1/articles", &[("authorization", &valid)]).status, 200);
+        // Per key, from any address.
+        let keyed: Vec<u16> =
+            (0..6).map(|i| from(&format!("203.0.113.{}", 10 + i), "/v1/tags", &[("authorization", &valid)]).status).collect();
+        assert!(keyed.contains(&429), "{keyed:?}");
+        // Searches that are not answered from the response cache, REST and GraphQL.
+        let searches: Vec<u16> =
+            ["rates", "oil", "vote"].iter().map(|q| from("203.0.113.5", &format!("/v1/search?q={q}"), &[]).status).collect();
+        assert_eq!(searches[2], 429, "{searches:?}");
+        let q = json!({"query": "{ search(query: \"rates\") { edges { cursor } } }"}).to_string();
+        let g = e.app.post("/graphql", "application/json", &q, &[("x-forwarded-for", "203.0.113.5")]).json();
+        assert_eq!(g["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{g}");
+        // Beacons: accepted, and past a reader's rate, not counted.
+        let views = |e: &Editorial| e.app.json("/v1/articles/vote-count")["views"].as_i64().unwrap();
+        let before = views(&e);
+        for i in 0..8 {
+            let body = json!({"sessionId": format!("scripted-{i:04}")}).to_string();
+            let r = e.app.post("/v1/articles/vote-count/views", "application/json", &body, &[("x-forwarded-for", "203.0.113.6")]);
+            assert_eq!(r.status, 202, "{}", r.text);
+        }
+        let body = json!({"sessionId": "honest-reader-1"}).to_string();
+        e.app.post("/v1/articles/vote-count/views", "application/json", &body, &[("x-forwarded-for", "203.0.113.7")]);
+        eventually(Duration::from_secs(5), "counted views", || views(&e) == before + 4);
+        std::thread::sleep(Duration::from_millis(600));
+        assert_eq!(views(&e), before + 4, "3 of the script's 8, and the reader's");
+    }
+
+    fn a_body_that_never_arrives_is_answered_408(backend: Backend) {
+        use std::io::{Read, Write};
+        let Some(e) = Editorial::start(backend, &["--body-timeout-ms", "1000"]) else { return };
+        let addr = e.app.base.trim_start_matches("http://").to_owned();
+        let started = Instant::now();
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let head = format!("POST /v1/articles/vote-count/views HTTP/1.1\r\nHost: {addr}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"sess");
+        conn.write_all(head.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = conn.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("application/problem+json"), "{answer}");
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(5), "{took:?}");
+        // The server goes on; a body too large is refused before it is read.
+        assert_eq!(e.app.get("/healthz").status, 200);
+        let huge = "x".repeat(5 << 20);
+        let r = e.app.post("/graphql", "application/json", &huge, &[]);
+        assert_eq!(r.status, 413, "{}", &r.text[..r.text.len().min(200)]);
+    }
 }

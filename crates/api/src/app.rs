@@ -116,6 +116,8 @@ pub fn build(
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
+        // Innermost: a request is authenticated before its body is read.
+        .wrap(from_fn(crate::body::read_within_deadline))
         .wrap(from_fn(crate::auth::authenticate))
         .wrap(Compress::default())
         .wrap(cors)

@@ -84,20 +84,44 @@ pub async fn authenticate(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let limits = &state.limits;
+    let client = limits.client(&req);
+    req.extensions_mut().insert(client);
+    let operations = matches!(req.match_info().as_str(), "/healthz" | "/readyz" | "/metrics");
+    if !operations && let Err(e) = limits.request(client) {
+        return Ok(req.into_response(e.response()));
+    }
     let caller = match bearer(&req) {
-        Err(e) => return Ok(req.into_response(ApiError(e).response())),
+        Err(e) => {
+            let res = limits.auth_failed(client).map_or_else(|e| e.response(), |()| ApiError(e).response());
+            return Ok(req.into_response(res));
+        }
         Ok(None) => None,
         Ok(Some(token)) => match state.keys.cached(&token) {
             Some(p) => Some(p),
             None => {
+                // Past its failures, an address learns nothing of a token.
+                if let Err(e) = limits.may_authenticate(client) {
+                    return Ok(req.into_response(e.response()));
+                }
                 let keys = state.keys.clone();
                 match blocking(move || keys.authenticate(&token)).await {
                     Ok(p) => Some(p),
-                    Err(e) => return Ok(req.into_response(ApiError(e).response())),
+                    Err(e) => {
+                        let limited =
+                            if e.kind == ErrorKind::Unauthenticated { limits.auth_failed(client) } else { Ok(()) };
+                        let res = limited.map_or_else(|e| e.response(), |()| ApiError(e).response());
+                        return Ok(req.into_response(res));
+                    }
                 }
             }
         },
     };
+    if let Some(p) = &caller
+        && let Err(e) = limits.key(&p.name)
+    {
+        return Ok(req.into_response(e.response()));
+    }
     // Preflight requests carry no credentials; CORS answers them.
     let needed = if req.method() == Method::OPTIONS {
         None

@@ -3,10 +3,12 @@
 
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod error;
 pub mod extract;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod openapi;
 pub mod rest;
 pub mod state;

@@ -104,11 +104,55 @@ pub enum BeaconErrors {
     Unavailable(Problem),
 }
 
+/// What every API operation may answer besides what it documents: 429 past a
+/// rate limit and 503 while the database is unavailable (both with
+/// `Retry-After`), and for a request body, 408 when it does not arrive in time
+/// and 413 when it is too large.
+fn add_common_responses(doc: &mut OpenApi) {
+    use utoipa::openapi::schema::{Object, Type};
+    use utoipa::openapi::{Content, Header, Ref, ResponseBuilder};
+    let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
+    let wait = || {
+        let mut h = Header::new(Object::with_type(Type::Integer));
+        h.description = Some("Seconds to wait before retrying".to_owned());
+        h
+    };
+    let response = |description: &str, retry: bool| {
+        let r = ResponseBuilder::new().description(description).content("application/problem+json", problem());
+        if retry { r.header("Retry-After", wait()).build() } else { r.build() }
+    };
+    let limited = response(
+        "A rate limit was reached (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` say which); \
+         retry after `Retry-After` seconds",
+        true,
+    );
+    let unavailable =
+        response("The database (or, for search, the index) is unavailable; retry after `Retry-After` seconds", true);
+    let timeout = response("The request body did not arrive in time", false);
+    let too_large = response("The request body is too large", false);
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !(path.starts_with("/v1/") || path == "/graphql") {
+            continue;
+        }
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head];
+        for op in ops.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            responses.entry("429".to_owned()).or_insert_with(|| limited.clone().into());
+            responses.entry("503".to_owned()).or_insert_with(|| unavailable.clone().into());
+            if op.request_body.is_some() {
+                responses.entry("408".to_owned()).or_insert_with(|| timeout.clone().into());
+                responses.entry("413".to_owned()).or_insert_with(|| too_large.clone().into());
+            }
+        }
+    }
+}
+
 /// The document, with the paths gathered from the router.
 pub fn document() -> OpenApi {
     let (_, paths) = crate::app::routes(actix_web::App::new().into_utoipa_app()).split_for_parts();
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
+    add_common_responses(&mut doc);
     doc
 }
 

@@ -13,6 +13,7 @@ use newsdesk_domain::service::ContentService;
 use newsdesk_domain::webhook::WebhookService;
 
 use crate::http::ResponseCache;
+use crate::limits::Limits;
 use crate::workers::WorkerHealth;
 use newsdesk_domain::{Error, Result};
 
@@ -32,6 +33,8 @@ pub struct AppState {
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,
+    /// Rate limits per client address and per key.
+    pub limits: Arc<Limits>,
     /// How the background workers fare (`/metrics`, `/readyz`).
     pub workers: Arc<WorkerHealth>,
     pub config: Arc<ApiConfig>,
@@ -46,6 +49,8 @@ pub struct ApiConfig {
     pub cache_max_age: u32,
     /// Public reads need a key with `content:read`.
     pub require_read_key: bool,
+    /// How long a client may take to send a request body.
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {

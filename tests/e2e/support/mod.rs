@@ -177,12 +177,21 @@ impl TestApp {
     }
 
     pub fn serve(db: TestDb, args: &[&str]) -> Self {
+        // Every test client is 127.0.0.1: the per-address limits that would
+        // stop its bursts are off unless a test sets them.
+        let mut unlimited = Vec::new();
+        for flag in ["--beacon-limit", "--search-rate-limit"] {
+            if !args.contains(&flag) {
+                unlimited.extend([flag, "0"]);
+            }
+        }
         let mut child = Command::new(BIN)
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
             .arg("--search-index")
             .arg(db.scratch.join("search"))
             .arg("--beacon-journal")
             .arg(db.scratch.join("beacons"))
+            .args(unlimited)
             .args(args)
             .env("NEWSDESK_DATABASE_URL", &db.url)
             .env("RUST_LOG", std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()))

@@ -7,6 +7,7 @@ use newsdesk_domain::search::SearchResult;
 
 use super::types::{Article, ArticleFilterInput, connection, first_arg};
 use crate::error::to_graphql;
+use crate::limits::ClientAddr;
 use crate::state::{AppState, blocking};
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -78,10 +79,12 @@ impl DiscoveryQuery {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, SearchHit>> {
+        let state = ctx.data::<AppState>()?;
+        state.limits.search(ctx.data_opt::<ClientAddr>().copied()).map_err(|e| e.to_graphql())?;
         let filter = filter.unwrap_or_default().parse()?;
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
-        let svc = ctx.data::<AppState>()?.search.clone();
+        let svc = state.search.clone();
         let page = blocking(move || svc.search(&query, &filter, after.as_deref(), limit, ("query", "after")))
             .await
             .map_err(to_graphql)?;

@@ -8,6 +8,7 @@ use newsdesk_domain::ranking::{self, RankingQuery};
 use super::scalars::DateTime;
 use super::types::Article;
 use crate::error::to_graphql;
+use crate::limits::ClientAddr;
 use crate::state::{AppState, blocking};
 use crate::views::{self, ReactionCount};
 
@@ -80,8 +81,9 @@ impl EngagementMutation {
     /// Count a view of a published article (once per session and article every 30
     /// minutes, within about a second). Always `true` once accepted.
     async fn record_view(&self, ctx: &Context<'_>, article: String, session_id: String) -> GqlResult<bool> {
-        let svc = ctx.data::<AppState>()?.engagement.clone();
-        let client = *ctx.data::<Client>()?;
+        let state = ctx.data::<AppState>()?;
+        let client = state.limits.beacon(ctx.data_opt::<ClientAddr>().copied(), &article, *ctx.data::<Client>()?);
+        let svc = state.engagement.clone();
         blocking(move || svc.record_view(&article, &session_id, client)).await.map_err(to_graphql)?;
         Ok(true)
     }
@@ -95,8 +97,9 @@ impl EngagementMutation {
         kind: String,
         session_id: String,
     ) -> GqlResult<Vec<ReactionCount>> {
-        let svc = ctx.data::<AppState>()?.engagement.clone();
-        let client = *ctx.data::<Client>()?;
+        let state = ctx.data::<AppState>()?;
+        let client = state.limits.beacon(ctx.data_opt::<ClientAddr>().copied(), &article, *ctx.data::<Client>()?);
+        let svc = state.engagement.clone();
         let counts = blocking(move || svc.react(&article, &kind, &session_id, client)).await.map_err(to_graphql)?;
         Ok(views::reactions(counts))
     }

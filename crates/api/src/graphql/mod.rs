@@ -26,6 +26,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{QueryParams, parse_query};
 use crate::http::{Stored, is_private};
+use crate::limits::ClientAddr;
 use crate::state::AppState;
 pub use types::{Mutation, Query};
 
@@ -172,6 +173,9 @@ async fn execute(
     }
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     request = request.data(Client::from_user_agent(user_agent)).data(caller);
+    if let Some(addr) = req.extensions().get::<ClientAddr>().copied() {
+        request = request.data(addr);
+    }
     let mut response = schema.execute(loaders::attach(request, state)).await;
     // A resolver marked the answer as one reader's own (recommendations for a session).
     let cacheable = cacheable && !is_private(response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()));

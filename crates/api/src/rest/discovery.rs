@@ -1,7 +1,7 @@
 //! Search (and, with it, the other discovery routes).
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::Validator;
 use newsdesk_domain::query::Limit;
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use super::articles::{SlugParam, parse_filter};
 use super::{json, json_page};
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
+use crate::limits::ClientAddr;
 use crate::openapi::NotFound;
 use crate::openapi::ReadErrors;
 use crate::state::{AppState, blocking};
@@ -68,6 +69,9 @@ pub async fn search(
     state: web::Data<AppState>,
     q: StrictQuery<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Err(e) = state.limits.search(req.extensions().get::<ClientAddr>().copied()) {
+        return Ok(e.response());
+    }
     let p = q.0;
     let mut v = Validator::default();
     let filter = parse_filter(&mut v, p.section, p.tag, p.author, p.published_after, p.published_before);

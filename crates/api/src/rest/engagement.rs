@@ -4,7 +4,7 @@ use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use newsdesk_domain::Error;
 use newsdesk_domain::engagement::Client;
 use newsdesk_domain::query::Limit;
@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::json;
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
+use crate::limits::ClientAddr;
 use crate::openapi::{BeaconErrors, ReadErrors};
 use crate::state::{AppState, blocking};
 use crate::views::{RankingView, ReactionCounts, reactions};
@@ -60,7 +61,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Beacon<T> {
             let bytes = bytes.await?;
             let body = parse(&req, &bytes)?;
             let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-            Ok(Beacon { body, client: Client::from_user_agent(user_agent) })
+            let mut client = Client::from_user_agent(user_agent);
+            if let Some(state) = req.app_data::<web::Data<AppState>>() {
+                let addr = req.extensions().get::<ClientAddr>().copied();
+                client = state.limits.beacon(addr, req.match_info().get("slug").unwrap_or(""), client);
+            }
+            Ok(Beacon { body, client })
         })
     }
 }
