@@ -362,3 +362,24 @@ on_both_backends! {
         assert_eq!(r.status, 413, "{}", &r.text[..r.text.len().min(200)]);
     }
 }
+
+/// SQLite locked past its busy timeout (another process holding the write
+/// lock): writes answer 503 with `Retry-After`, reads go on, and writes work
+/// again once the lock is gone.
+#[test]
+fn a_locked_sqlite_database_answers_503() {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    let Some(e) = Editorial::start(Backend::Sqlite, &[]) else { return };
+    let path = e.app.db().url.trim_start_matches("sqlite://").to_owned();
+    let mut holder = SqliteConnection::establish(&path).unwrap();
+    diesel::sql_query("BEGIN IMMEDIATE").execute(&mut holder).unwrap();
+    let started = Instant::now();
+    let r = e.call("POST", "/v1/admin/articles", &e.write, Some(new_article("while-locked")));
+    r.assert_problem(503, None);
+    assert!(r.header("retry-after").is_some(), "{:?}", r.headers);
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(e.app.get("/v1/articles?limit=3").status, 200, "reads go on");
+    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    let r = e.call("POST", "/v1/admin/articles", &e.write, Some(new_article("after-the-lock")));
+    assert_eq!(r.status, 201, "{}", r.text);
+}

@@ -395,3 +395,31 @@ pub fn db_err(e: diesel::result::Error) -> Error {
         other => Error::internal(other),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn healthy_connections_are_kept_and_a_lost_one_retires_its_generation() {
+        let dir = std::env::temp_dir().join(format!("newsdesk-conn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = DatabaseUrl::Sqlite(dir.join("db").display().to_string());
+        let manager = AnyManager { url, queries: Arc::default(), health: Arc::default() };
+        let mut old = manager.connect().expect("connect");
+        let mut lost = manager.connect().expect("connect");
+        assert!(monitor(&mut old).is_some(), "the monitor is found on the connection");
+        assert!(manager.is_valid(&mut old).is_ok() && !manager.has_broken(&mut old));
+        assert!(!manager.health.is_down());
+        if let Some(m) = monitor(&mut lost) {
+            m.lost = true;
+        }
+        assert!(manager.has_broken(&mut lost));
+        assert!(manager.health.is_down());
+        // Its sibling of the same generation is dropped at checkout, a new one kept.
+        assert!(manager.is_valid(&mut old).is_err());
+        let mut fresh = manager.connect().expect("connect");
+        assert!(manager.is_valid(&mut fresh).is_ok() && !manager.has_broken(&mut fresh));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
