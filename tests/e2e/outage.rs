@@ -150,7 +150,15 @@ fn postgres_outage_is_survived() {
         assert!(s.graphql_codes.iter().all(|c| c == "UNAVAILABLE"), "{s:?}");
     }
     assert!(during.iter().any(|s| s.status == 503 || !s.graphql_codes.is_empty()), "the outage was seen");
-    assert!(during.iter().any(|s| s.what == "view" && s.status == 202), "beacons are buffered during the outage");
+    let kept = during.iter().filter(|s| s.what == "view" && s.status == 202).count();
+    assert!(kept > 0, "beacons are buffered during the outage");
+    let refused = during.iter().filter(|s| s.status == 503).count();
+    let served = during.iter().filter(|s| s.what != "view" && s.status == 200 && s.graphql_codes.is_empty()).count();
+    let graphql_unavailable = during.iter().filter(|s| !s.graphql_codes.is_empty()).count();
+    eprintln!(
+        "outage: {} requests during it: {served} reads served, {refused} answered 503, {graphql_unavailable} GraphQL UNAVAILABLE, {kept} views kept",
+        during.len()
+    );
     let after: Vec<&Seen> = log.iter().rev().take(20).collect();
     assert!(after.iter().all(|s| s.status == 200 || s.status == 202), "recovered: {after:?}");
     let expected = before + accepted.load(Ordering::SeqCst) as i64;
