@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use newsdesk_domain::model::ArticleId;
 use newsdesk_domain::search::{Clause, IndexHit, SearchDoc, SearchFilter, SearchIndex, SearchText, Watermark};
-use newsdesk_domain::{Error, Result};
+use newsdesk_domain::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
@@ -159,8 +159,12 @@ struct Generation {
     latest: Option<DateTime>,
 }
 
+/// A failure of the index: the cause is logged; clients are told the search is
+/// unavailable for now (503), never an internal error, and the search worker
+/// retries whatever it was doing.
 fn err(e: impl std::fmt::Display) -> Error {
-    Error::internal(format!("search index: {e}"))
+    tracing::warn!(error = %e, "search index");
+    Error::new(ErrorKind::Unavailable, "the search index is unavailable; retry shortly")
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

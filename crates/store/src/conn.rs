@@ -343,15 +343,19 @@ fn connection_lost(e: &diesel::result::Error) -> bool {
 }
 
 /// Whether an error is the database's condition rather than the request's: the
-/// server went away or is shutting down, or (SQLite) the file is locked for
-/// longer than the busy timeout, the disk is full or failing. Retrying later can
-/// succeed.
+/// server went away or is shutting down, is a read-only standby (a failover in
+/// progress), aborted the transaction in a deadlock or serialization conflict,
+/// or ran out of room; or (SQLite) the file is locked for longer than the busy
+/// timeout, the disk is full or failing. Retrying later can succeed.
 fn database_unavailable(e: &diesel::result::Error) -> bool {
-    use diesel::result::Error as D;
+    use diesel::result::{DatabaseErrorKind, Error as D};
     if connection_lost(e) {
         return true;
     }
-    let D::DatabaseError(_, info) = e else { return false };
+    let D::DatabaseError(kind, info) = e else { return false };
+    if matches!(kind, DatabaseErrorKind::ReadOnlyTransaction | DatabaseErrorKind::SerializationFailure) {
+        return true;
+    }
     let message = info.message();
     [
         // PostgreSQL
@@ -360,6 +364,11 @@ fn database_unavailable(e: &diesel::result::Error) -> bool {
         "server closed the connection",
         "no connection to the server",
         "could not receive data from server",
+        "deadlock detected",
+        "canceling statement due to",
+        "too many clients",
+        "could not extend file",
+        "No space left on device",
         // SQLite
         "database is locked",
         "database table is locked",
