@@ -177,7 +177,20 @@ fn postgres_outage_is_survived() {
     }
     cluster.resume();
     let url = app.db().url.clone();
-    let (status, _db) = app.shutdown("TERM");
+    let (status, db) = app.shutdown("TERM");
     assert!(status.success(), "{status:?}");
     assert_eq!(stored_views(&url, "oil-jumps"), expected + more);
+
+    // A node started while its database is down waits for it instead of exiting.
+    cluster.stop();
+    let started = Instant::now();
+    let app = std::thread::scope(|s| {
+        let node = s.spawn(|| TestApp::serve(db, &[]));
+        std::thread::sleep(Duration::from_secs(3));
+        cluster.resume();
+        node.join().unwrap()
+    });
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert_eq!(app.get("/readyz").status, 200);
+    assert_eq!(app.json("/v1/articles/oil-jumps")["views"].as_i64(), Some(expected + more));
 }

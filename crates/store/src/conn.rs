@@ -140,7 +140,42 @@ pub struct AnyManager {
     health: Arc<Health>,
 }
 
+/// How long a starting process waits for a PostgreSQL server that is not up yet
+/// (started at the same time, or restarting) before giving up.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
+
 impl AnyManager {
+    /// The first connection of a process. A PostgreSQL server that is not up
+    /// (refusing connections, starting, unreachable for now) is waited for a
+    /// while: a node and its database often start together. A wrong URL, user
+    /// or password fails at once.
+    fn first_connection(&self) -> Result<AnyConnection> {
+        const NOT_UP: [&str; 7] = [
+            "Connection refused",
+            "starting up",
+            "shutting down",
+            "timeout expired",
+            "could not translate host name",
+            "No route to host",
+            "Network is unreachable",
+        ];
+        let started = std::time::Instant::now();
+        loop {
+            match self.establish() {
+                Ok(conn) => return Ok(conn),
+                Err(e)
+                    if matches!(self.url, DatabaseUrl::Postgres(_))
+                        && NOT_UP.iter().any(|m| e.to_string().contains(m))
+                        && started.elapsed() < STARTUP_PATIENCE =>
+                {
+                    tracing::warn!(error = %e, "the database is not reachable yet; retrying");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => return Err(Error::operator(format!("cannot connect: {e}"))),
+            }
+        }
+    }
+
     fn establish(&self) -> ConnectionResult<AnyConnection> {
         let generation = self.health.generation();
         let mut conn = match &self.url {
@@ -238,7 +273,7 @@ impl Pool {
         let queries = Arc::new(AtomicU64::new(0));
         let health = Arc::new(Health::default());
         let manager = AnyManager { url, queries: queries.clone(), health: health.clone() };
-        let mut first = manager.establish().map_err(|e| Error::operator(format!("cannot connect: {e}")))?;
+        let mut first = manager.first_connection()?;
         run_migrations(&mut first)?;
         drop(first);
         let inner = r2d2::Pool::builder()
