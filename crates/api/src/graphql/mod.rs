@@ -217,7 +217,7 @@ async fn execute(
     request_body(content = GraphQLBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The GraphQL response (`data`, `errors`)", content((Object = "application/json"), (Object = "application/graphql-response+json"))),
-        (status = 400, description = "Not a GraphQL request: bad JSON, or (with `application/graphql-response+json`) a document that does not parse or validate", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a GraphQL request (bad JSON: a problem), a document over a size limit (a GraphQL response whose error names the limit in `extensions.limit`), or (with `application/graphql-response+json`) a document that does not parse or validate", content((Problem = "application/problem+json"), (Object = "application/json"), (Object = "application/graphql-response+json"))),
         (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -253,7 +253,7 @@ fn json_param(name: &str, v: Option<String>) -> Result<Option<serde_json::Value>
     params(GraphQLParams),
     responses(
         (status = 200, description = "The GraphQL response, or the GraphiQL page for `Accept: text/html` without `query`", content((Object = "application/json"), (Object = "application/graphql-response+json"), (String = "text/html"))),
-        (status = 400, description = "Not a GraphQL request", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a GraphQL request (a problem), or a document over a size limit (a GraphQL response whose error names the limit in `extensions.limit`)", content((Problem = "application/problem+json"), (Object = "application/json"), (Object = "application/graphql-response+json"))),
         (status = 405, description = "Mutations must be sent with POST", body = Problem, content_type = "application/problem+json"),
     )
 )]
