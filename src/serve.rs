@@ -67,10 +67,16 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         EngagementConfig { reaction_kinds: args.reaction_kinds, max_pending: args.max_pending_beacons.max(1) };
     let rankings = Arc::new(RankingService::new(store.clone(), content.clone()));
     let index = open_search_index(database_url, args.search_index.as_deref(), &store.instance_id()?)?;
-    let journal = match node_dir(database_url, args.beacon_journal.as_deref(), "beacons") {
-        Some(dir) => Some(Arc::new(FileJournal::open(&dir)?) as Arc<dyn BeaconJournal>),
-        None => None,
-    };
+    // Without a usable directory the node still serves; beacons are then kept
+    // in memory only, as with an in-memory database.
+    let journal = node_dir(database_url, args.beacon_journal.as_deref(), "beacons").and_then(|dir| {
+        FileJournal::open(&dir)
+            .inspect_err(
+                |e| tracing::error!(error = %e, "no beacon journal: a killed process loses its unwritten beacons"),
+            )
+            .ok()
+            .map(|j| Arc::new(j) as Arc<dyn BeaconJournal>)
+    });
     let state = AppState {
         content: content.clone(),
         engagement: Arc::new(EngagementService::new(store.clone(), content.clone(), engagement_config, journal)),
