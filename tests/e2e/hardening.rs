@@ -323,7 +323,9 @@ on_both_backends! {
             ["rates", "oil", "vote"].iter().map(|q| from("203.0.113.5", &format!("/v1/search?q={q}"), &[]).status).collect();
         assert_eq!(searches[2], 429, "{searches:?}");
         let q = json!({"query": "{ search(query: \"rates\") { edges { cursor } } }"}).to_string();
-        let g = e.app.post("/graphql", "application/json", &q, &[("x-forwarded-for", "203.0.113.5")]).json();
+        let r = e.app.post("/graphql", "application/json", &q, &[("x-forwarded-for", "203.0.113.5")]);
+        assert!(r.header("retry-after").is_some(), "{:?}", r.headers);
+        let g = r.json();
         assert_eq!(g["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{g}");
         // Beacons: accepted, and past a reader's rate, not counted.
         let views = |e: &Editorial| e.app.json("/v1/articles/vote-count")["views"].as_i64().unwrap();

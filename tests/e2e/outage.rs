@@ -148,6 +148,7 @@ fn postgres_outage_is_survived() {
             assert!(s.retry_after && s.problem, "a 503 says when to retry, as a problem: {s:?}");
         }
         assert!(s.graphql_codes.iter().all(|c| c == "UNAVAILABLE"), "{s:?}");
+        assert!(s.graphql_codes.is_empty() || s.retry_after, "GraphQL says when to retry too: {s:?}");
     }
     assert!(during.iter().any(|s| s.status == 503 || !s.graphql_codes.is_empty()), "the outage was seen");
     let kept = during.iter().filter(|s| s.what == "view" && s.status == 202).count();

@@ -43,7 +43,10 @@ pub async fn request_span(
         let mut res = next.call(req).await?;
         let status = res.status().as_u16();
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if res.status().is_server_error() {
+        if res.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+            // Said clearly to the client, and the cause logged once where it arose.
+            tracing::warn!(status, elapsed_ms, "request refused for now");
+        } else if res.status().is_server_error() {
             tracing::error!(status, elapsed_ms, "request failed");
         } else {
             tracing::info!(status, elapsed_ms, "request done");

@@ -201,6 +201,24 @@ impl AnyManager {
     }
 }
 
+const STALE: &str = "opened before the database was lost";
+
+/// What the pool reports: failures to connect are worth a warning (the pool
+/// retries them), dropping a connection of a retired generation is routine.
+#[derive(Debug)]
+struct PoolErrors;
+
+impl r2d2::HandleError<r2d2::Error> for PoolErrors {
+    fn handle_error(&self, error: r2d2::Error) {
+        match &error {
+            r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(m)) if m == STALE => {
+                tracing::debug!("dropped a connection {STALE}")
+            }
+            _ => tracing::warn!(%error, "database connection"),
+        }
+    }
+}
+
 /// A PostgreSQL URL that gives up connecting after a few seconds (libpq waits
 /// for as long as the network does by default), unless it says otherwise.
 fn with_connect_timeout(url: &str) -> String {
@@ -226,7 +244,7 @@ impl ManageConnection for AnyManager {
         let current = self.health.generation();
         match monitor(conn) {
             Some(m) if m.generation == current && !m.lost => Ok(()),
-            _ => Err(r2d2::Error::QueryError(diesel::result::Error::BrokenTransactionManager)),
+            _ => Err(r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(STALE.to_owned()))),
         }
     }
 
@@ -287,6 +305,7 @@ impl Pool {
             .connection_timeout(CHECKOUT_TIMEOUT)
             // Costs no round trip: see `AnyManager::is_valid`.
             .test_on_check_out(true)
+            .error_handler(Box::new(PoolErrors))
             .build(manager)
             .map_err(|e| Error::operator(format!("cannot open the connection pool: {e}")))?;
         Ok(Self { inner, queries, health, backend })
@@ -420,7 +439,12 @@ fn database_unavailable(e: &diesel::result::Error) -> bool {
 pub fn db_err(e: diesel::result::Error) -> Error {
     use diesel::result::{DatabaseErrorKind, Error as D};
     if database_unavailable(&e) {
-        tracing::warn!(error = %e, "database unavailable");
+        // A lost server is logged once, when the pool notices; the rest each time.
+        if connection_lost(&e) {
+            tracing::debug!(error = %e, "database unavailable");
+        } else {
+            tracing::warn!(error = %e, "database unavailable");
+        }
         return unavailable();
     }
     match e {

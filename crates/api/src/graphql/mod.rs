@@ -200,6 +200,24 @@ async fn execute(
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Part of the answer is missing for now (the database unavailable, a rate
+    // limit): say when to retry, as REST does.
+    let retry = |e: &async_graphql::ServerError| {
+        let ext = e.extensions.as_ref()?;
+        match ext.get("code")? {
+            async_graphql::Value::String(c) if c == "UNAVAILABLE" => Some(1),
+            async_graphql::Value::String(c) if c == "RATE_LIMITED" => match ext.get("retryAfter") {
+                Some(async_graphql::Value::Number(n)) => n.as_u64(),
+                _ => Some(1),
+            },
+            _ => None,
+        }
+    };
+    if let Some(seconds) = response.errors.iter().filter_map(retry).max()
+        && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+    {
+        headers.insert(header::RETRY_AFTER, v);
+    }
     if status != StatusCode::OK || !response.errors.is_empty() || !cacheable {
         state.responses.remove(&key);
         let mut res = HttpResponse::with_body(status, bytes).map_into_boxed_body();
