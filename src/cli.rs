@@ -171,15 +171,15 @@ pub struct ServeArgs {
     #[arg(long, env = "NEWSDESK_KEY_RATE_LIMIT", default_value_t = 0)]
     pub key_rate_limit: u32,
     /// Searches per second from one client address, REST and GraphQL (0: no limit).
-    #[arg(long, env = "NEWSDESK_SEARCH_RATE_LIMIT", default_value_t = 20)]
+    #[arg(long, env = "NEWSDESK_SEARCH_RATE_LIMIT", default_value_t = 50)]
     pub search_rate_limit: u32,
     /// Failed authentications per minute from one client address, after which
     /// its tokens are not even checked until the minute allows another (0: no limit).
-    #[arg(long, env = "NEWSDESK_AUTH_FAILURE_LIMIT", default_value_t = 10)]
+    #[arg(long, env = "NEWSDESK_AUTH_FAILURE_LIMIT", default_value_t = 60)]
     pub auth_failure_limit: u32,
     /// Beacons counted per minute from one client address for one article;
     /// beyond, they are accepted and not counted (0: no limit).
-    #[arg(long, env = "NEWSDESK_BEACON_LIMIT", default_value_t = 30)]
+    #[arg(long, env = "NEWSDESK_BEACON_LIMIT", default_value_t = 120)]
     pub beacon_limit: u32,
     /// Proxies (address ranges, comma-separated) whose `X-Forwarded-For` names
     /// the client: set it behind a load balancer or CDN, or every client is the proxy.

@@ -127,11 +127,17 @@ struct Keyed<K: std::hash::Hash + Eq + Clone> {
 }
 
 impl<K: std::hash::Hash + Eq + Clone> Keyed<K> {
-    /// `n` a `window` (a second or a minute), as a burst of `n` refilled evenly.
+    /// `n` a `window`, refilled evenly: a minute's allowance may be spent at
+    /// once, a second's twice over (clients come in bursts).
     fn new(n: u32, window: Duration, limit: Limit) -> Option<Self> {
-        let burst = NonZeroU32::new(n)?;
-        let quota = if window >= Duration::from_secs(60) { Quota::per_minute(burst) } else { Quota::per_second(burst) };
-        Some(Self { limiter: DefaultKeyedRateLimiter::keyed(quota), burst: n, window, limit })
+        let rate = NonZeroU32::new(n)?;
+        let (quota, burst) = if window >= Duration::from_secs(60) {
+            (Quota::per_minute(rate), n)
+        } else {
+            let burst = n.saturating_mul(2);
+            (Quota::per_second(rate).allow_burst(NonZeroU32::new(burst)?), burst)
+        };
+        Some(Self { limiter: DefaultKeyedRateLimiter::keyed(quota), burst, window, limit })
     }
 
     fn check(&self, key: &K) -> Result<(), Exceeded> {
@@ -289,8 +295,10 @@ mod tests {
         let a = ClientAddr("2001:db8:1:2::1".parse().expect("ip"));
         let b = ClientAddr("2001:db8:1:2:ffff::9".parse().expect("ip"));
         let other = ClientAddr("2001:db8:1:3::1".parse().expect("ip"));
-        assert!(l.request(a).is_ok() && l.request(b).is_ok());
-        let e = l.request(a).expect_err("third from the same /64");
+        for _ in 0..2 {
+            assert!(l.request(a).is_ok() && l.request(b).is_ok(), "a burst of twice the rate");
+        }
+        let e = l.request(a).expect_err("fifth from the same /64");
         assert!(e.retry_after > Duration::ZERO && e.retry_after_seconds() >= 1);
         let res = e.response();
         assert_eq!(res.status().as_u16(), 429);
