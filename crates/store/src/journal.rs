@@ -60,6 +60,16 @@ impl FileJournal {
     }
 }
 
+/// A process that stops with everything written leaves no file behind.
+impl Drop for FileJournal {
+    fn drop(&mut self) {
+        let st = self.state();
+        if st.sealed.is_empty() && st.current.metadata().is_ok_and(|m| m.len() == 0) {
+            let _ = std::fs::remove_file(&st.current_path);
+        }
+    }
+}
+
 /// A new file of this process, locked.
 fn create(path: &Path) -> std::io::Result<File> {
     let file = OpenOptions::new().create_new(true).append(true).open(path)?;
@@ -216,6 +226,9 @@ mod tests {
         drop((second, third));
         let fourth = FileJournal::open(&dir).expect("open");
         assert!(fourth.recover().expect("recover").is_empty());
+        drop(fourth);
+        let left = std::fs::read_dir(&dir).expect("dir").count();
+        assert_eq!(left, 0, "journals that wrote everything leave no file");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
