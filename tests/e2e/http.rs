@@ -36,7 +36,10 @@ on_both_backends! {
         // CORS: any origin by default, preflight answered.
         let r = app.get_with("/v1/articles", &[("origin", "https://frontend.example")]);
         assert_eq!(r.header("access-control-allow-origin"), Some("https://frontend.example"));
-        assert!(r.header("access-control-expose-headers").unwrap().contains("etag"));
+        let exposed = r.header("access-control-expose-headers").unwrap().to_owned();
+        for h in ["etag", "retry-after", "ratelimit-remaining"] {
+            assert!(exposed.contains(h), "{h} in {exposed}");
+        }
         // Compression as the client asks.
         let plain = app.get("/v1/articles?limit=100");
         assert!(plain.header("content-encoding").is_none());

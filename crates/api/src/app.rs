@@ -87,7 +87,18 @@ fn cors(origins: &[String]) -> Cors {
     let cors = Cors::default()
         .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
         .allowed_headers(["authorization", "content-type", "accept", "if-none-match", "if-match", "x-request-id"])
-        .expose_headers(["etag", "link", "x-request-id", "location"])
+        // Browser clients read when to retry and how much of a limit is left.
+        .expose_headers([
+            "etag",
+            "link",
+            "x-request-id",
+            "location",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "ratelimit-policy",
+        ])
         .max_age(3600);
     if origins.is_empty() { cors.allow_any_origin() } else { origins.iter().fold(cors, |c, o| c.allowed_origin(o)) }
 }
