@@ -1,6 +1,6 @@
 //! What the GraphQL guard adds to a request: `guard::check` (scan, parse,
 //! measure) against parsing alone, which the engine would do anyway and is
-//! handed the guard's parse instead.
+//! handed the guard's parse instead; and how long refusing a fragment bomb takes.
 //!
 //!   cargo run --release -p newsdesk-api --example guard_cost -- bench/graphql-page.graphql
 
@@ -32,5 +32,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let (check, parse) = best;
     println!("guard::check {check:.2} us, parse alone {parse:.2} us, added by the guard {:.2} us", check - parse);
+    // A document whose 28 fragments each spread the next twice (2^28 fields).
+    let mut bomb = String::from("{...F0}");
+    for i in 0..28 {
+        bomb.push_str(&format!("fragment F{i} on Query{{...F{} ...F{}}}", i + 1, i + 1));
+    }
+    bomb.push_str("fragment F28 on Query{sections{slug name}}");
+    let refused = per_call(n / 10, || drop(black_box(guard::check(black_box(&bomb)))));
+    println!("a {}-byte fragment bomb refused in {refused:.2} us", bomb.len());
     Ok(())
 }

@@ -8,11 +8,12 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use newsdesk_domain::auth::{Principal, Scope, require};
 use newsdesk_domain::{Error, ErrorKind};
 
 use crate::error::ApiError;
+use crate::limits::{ClientAddr, Limits};
 use crate::state::{AppState, blocking};
 
 /// The key a request was made with, if any.
@@ -51,6 +52,16 @@ fn bearer(req: &ServiceRequest) -> Result<Option<String>, Error> {
     }
 }
 
+/// Health, readiness and metrics: always open, never rate limited.
+const OPERATIONS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// The answer to a token that failed: 401 (or 403), or 429 once the address
+/// is past its failures.
+fn refused(limits: &Limits, client: ClientAddr, e: Error) -> HttpResponse {
+    let limited = if e.kind == ErrorKind::Unauthenticated { limits.auth_failed(client) } else { Ok(()) };
+    limited.map_or_else(|exceeded| exceeded.response(), |()| ApiError(e).response())
+}
+
 /// The scope a request needs before anything else about it is looked at, or
 /// `None` when it is open. Decided on the path the router matches (percent-
 /// encoded spellings decoded as it decodes them), and closed by default: when
@@ -58,8 +69,8 @@ fn bearer(req: &ServiceRequest) -> Result<Option<String>, Error> {
 /// page stay open; admin routes always need a key. The services check the
 /// precise scope of each operation again.
 fn required_scope(method: &Method, path: &str, query: &str, require_read_key: bool) -> Option<Scope> {
-    const OPEN: [&str; 6] = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/schema.graphql", "/docs"];
-    if OPEN.contains(&path) || path.starts_with("/docs/") {
+    const CONTRACTS: [&str; 3] = ["/openapi.json", "/schema.graphql", "/docs"];
+    if OPERATIONS.contains(&path) || CONTRACTS.contains(&path) || path.starts_with("/docs/") {
         return None;
     }
     if let Some(rest) = path.strip_prefix("/v1/admin").filter(|r| r.is_empty() || r.starts_with('/')) {
@@ -87,15 +98,13 @@ pub async fn authenticate(
     let limits = &state.limits;
     let client = limits.client(&req);
     req.extensions_mut().insert(client);
-    let operations = matches!(req.match_info().as_str(), "/healthz" | "/readyz" | "/metrics");
-    if !operations && let Err(e) = limits.request(client) {
+    if !OPERATIONS.contains(&req.match_info().as_str())
+        && let Err(e) = limits.request(client)
+    {
         return Ok(req.into_response(e.response()));
     }
     let caller = match bearer(&req) {
-        Err(e) => {
-            let res = limits.auth_failed(client).map_or_else(|e| e.response(), |()| ApiError(e).response());
-            return Ok(req.into_response(res));
-        }
+        Err(e) => return Ok(req.into_response(refused(limits, client, e))),
         Ok(None) => None,
         Ok(Some(token)) => match state.keys.cached(&token) {
             Some(p) => Some(p),
@@ -107,12 +116,7 @@ pub async fn authenticate(
                 let keys = state.keys.clone();
                 match blocking(move || keys.authenticate(&token)).await {
                     Ok(p) => Some(p),
-                    Err(e) => {
-                        let limited =
-                            if e.kind == ErrorKind::Unauthenticated { limits.auth_failed(client) } else { Ok(()) };
-                        let res = limited.map_or_else(|e| e.response(), |()| ApiError(e).response());
-                        return Ok(req.into_response(res));
-                    }
+                    Err(e) => return Ok(req.into_response(refused(limits, client, e))),
                 }
             }
         },

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Validator};
 use crate::model::{Article, ArticleId, AuthorId, SectionId, Status, TagId};
 use crate::query::{ArticleFilter, Limit, Page, decode_cursor, encode_cursor, paginate};
 use crate::repo::DiscoveryRepo;
@@ -43,7 +43,7 @@ impl SearchText {
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(Error::field(field, format!("must be at most {MAX_QUERY_CHARS} characters")));
         }
-        let mut v = crate::error::Validator::default();
+        let mut v = Validator::default();
         v.text(field, q, q.len());
         v.finish()?;
         let mut clauses = Vec::new();

@@ -82,7 +82,10 @@ impl ContentService {
         match self.article(slug) {
             Ok(a) => {
                 let id = a.record.id;
-                if let Ok(mut known) = self.known.write()
+                // Written only when new: beacons arrive by the thousand a second.
+                let remembered = self.known.read().is_ok_and(|k| k.get(slug) == Some(&id));
+                if !remembered
+                    && let Ok(mut known) = self.known.write()
                     && (known.len() < KNOWN_SLUGS || known.contains_key(slug))
                 {
                     known.insert(slug.to_owned(), id);

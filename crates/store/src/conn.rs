@@ -121,8 +121,10 @@ impl Health {
         self.down.load(Ordering::Acquire)
     }
 
+    /// Called on every checkout: reads first, so that the flag's cache line is
+    /// written only when the state changes.
     fn set_down(&self, down: bool) {
-        if self.down.swap(down, Ordering::AcqRel) != down {
+        if self.down.load(Ordering::Acquire) != down && self.down.swap(down, Ordering::AcqRel) != down {
             if down {
                 tracing::warn!("the database is unavailable; answering 503 until it is back");
             } else {

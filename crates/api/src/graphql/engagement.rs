@@ -73,6 +73,12 @@ impl EngagementQuery {
     }
 }
 
+/// Who sent a beacon, as counting sees it (a robot, or an address past its rate).
+fn beacon_client(ctx: &Context<'_>, article: &str) -> GqlResult<Client> {
+    let state = ctx.data::<AppState>()?;
+    Ok(state.limits.beacon(ctx.data_opt::<ClientAddr>().copied(), article, *ctx.data::<Client>()?))
+}
+
 #[derive(Default)]
 pub struct EngagementMutation;
 
@@ -81,9 +87,8 @@ impl EngagementMutation {
     /// Count a view of a published article (once per session and article every 30
     /// minutes, within about a second). Always `true` once accepted.
     async fn record_view(&self, ctx: &Context<'_>, article: String, session_id: String) -> GqlResult<bool> {
-        let state = ctx.data::<AppState>()?;
-        let client = state.limits.beacon(ctx.data_opt::<ClientAddr>().copied(), &article, *ctx.data::<Client>()?);
-        let svc = state.engagement.clone();
+        let client = beacon_client(ctx, &article)?;
+        let svc = ctx.data::<AppState>()?.engagement.clone();
         blocking(move || svc.record_view(&article, &session_id, client)).await.map_err(to_graphql)?;
         Ok(true)
     }
@@ -97,9 +102,8 @@ impl EngagementMutation {
         kind: String,
         session_id: String,
     ) -> GqlResult<Vec<ReactionCount>> {
-        let state = ctx.data::<AppState>()?;
-        let client = state.limits.beacon(ctx.data_opt::<ClientAddr>().copied(), &article, *ctx.data::<Client>()?);
-        let svc = state.engagement.clone();
+        let client = beacon_client(ctx, &article)?;
+        let svc = ctx.data::<AppState>()?.engagement.clone();
         let counts = blocking(move || svc.react(&article, &kind, &session_id, client)).await.map_err(to_graphql)?;
         Ok(views::reactions(counts))
     }

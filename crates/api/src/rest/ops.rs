@@ -2,8 +2,8 @@
 
 use std::sync::atomic::Ordering;
 
-use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, web};
+use newsdesk_domain::{Error, ErrorKind};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,9 +30,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.content(|c| c.ping()).await.is_err() {
-        let mut res = ApiError::http(StatusCode::SERVICE_UNAVAILABLE, "the database is unreachable");
-        res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-        return res;
+        return ApiError(Error::new(ErrorKind::Unavailable, "the database is unreachable")).response();
     }
     let mut body = String::from("ready\n");
     if !state.search.is_ready() {
