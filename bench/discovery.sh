@@ -19,14 +19,15 @@ CONNECTIONS=${CONNECTIONS:-16}
 DURATION=${DURATION:-20s}
 source bench/lib.sh
 
-rm -rf "$DB.search"
+# On SQLite the node keeps its search index beside the file: start without it.
+if [ -n "${DB:-}" ]; then rm -rf "$DB.search"; fi
 started=$(date +%s.%N)
-start_server "$DB"
+start_server "$URL"
 for _ in $(seq 1 1200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 cold=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 kill $PID; wait $PID 2>/dev/null || true
 started=$(date +%s.%N)
-start_server "$DB"
+start_server "$URL"
 for _ in $(seq 1 1200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 warm=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 
@@ -64,7 +65,7 @@ echo
 echo "peak RSS: $(peak_rss)"
 kill $PID; wait $PID 2>/dev/null || true
 
-start_server "$DB" --read-cache-ms 0
+start_server "$URL" --read-cache-ms 0
 for _ in $(seq 1 1200); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 echo
 echo "### Read caches off (--read-cache-ms 0)"
@@ -73,6 +74,6 @@ echo
 echo "peak RSS: $(peak_rss)"
 kill $PID; wait $PID 2>/dev/null || true
 echo
-"$BIN" --database-url "sqlite://$DB" eval recommendations
+"$BIN" --database-url "$URL" eval recommendations
 echo
-"$BIN" --database-url "sqlite://$DB" eval related
+"$BIN" --database-url "$URL" eval related

@@ -14,7 +14,7 @@ cost=$(cargo run --release --locked -q -p newsdesk-api --example guard_cost -- b
 echo "$cost"
 added=$(sed -E 's/.*added by the guard ([0-9.]+) us.*/\1/' <<<"$cost")
 
-start_server "$DB" --read-cache-ms 0
+start_server "$URL" --read-cache-ms 0
 SLUG=$(curl -sf "$BASE/v1/articles?limit=1" | python3 -c 'import sys, json; print(json.load(sys.stdin)["data"][0]["slug"])')
 export SLUG
 CONNECTIONS=1

@@ -1,29 +1,52 @@
-# Shared by the benchmarks: wrk, a release build, the demo database, a server,
-# and one wrk run reduced to "name req/s p50 p99".
-# Environment: DURATION (default 10s), CONNECTIONS (64), ARTICLES (10000), PORT.
+# Shared by the benchmarks: wrk, a release build, a database, a server, and one
+# wrk run reduced to "name req/s p50 p99".
+#
+# The database: DATABASE_URL when set (any Newsdesk database, e.g. one filled by
+# `newsdesk import` from another site's export); else the demo generated at
+# ARTICLES articles with READERS readers (topical, popular or mixed, see
+# `newsdesk demo --help`), on BACKEND sqlite (a file under bench/.data) or
+# postgres (database bench_READERS_ARTICLES at PG_URL), built when missing.
+# Environment: DURATION (default 10s), CONNECTIONS (64), ARTICLES (10000),
+# READERS (topical), BACKEND (sqlite), PG_URL, PORT.
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 ARTICLES=${ARTICLES:-10000}
+READERS=${READERS:-topical}
+BACKEND=${BACKEND:-sqlite}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 DATA=bench/.data
-DB="$DATA/demo-$ARTICLES.db"
 BIN=target/release/newsdesk
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 cargo build --release --locked -q
 mkdir -p "$DATA"
-if [ ! -f "$DB" ]; then
-  echo "building $DB" >&2
-  "$BIN" demo --articles "$ARTICLES" --seed 1 | "$BIN" --database-url "sqlite://$DB" import - >&2
+demo() {
+  echo "generating the demo: $ARTICLES articles, $READERS readers" >&2
+  "$BIN" demo --articles "$ARTICLES" --seed 1 --readers "$READERS"
+}
+if [ -n "${DATABASE_URL:-}" ]; then
+  URL=$DATABASE_URL
+elif [ "$BACKEND" = postgres ]; then
+  name="bench_${READERS}_$ARTICLES"
+  URL="$PG_URL/$name"
+  if ! psql "$URL" -qAtc "SELECT 1 FROM articles LIMIT 1" 2>/dev/null | grep -q 1; then
+    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >&2
+    demo | "$BIN" --database-url "$URL" import - >&2
+  fi
+else
+  # The topical demo keeps its historic name: other benchmarks share it.
+  if [ "$READERS" = topical ]; then DB="$DATA/demo-$ARTICLES.db"; else DB="$DATA/demo-$READERS-$ARTICLES.db"; fi
+  URL="sqlite://$DB"
+  [ -f "$DB" ] || demo | "$BIN" --database-url "$URL" import - >&2
 fi
-
-# start_server DB_FILE [serve args…]: serves on $PORT, sets $PID and $BASE.
+# start_server DATABASE_URL [serve args…]: serves on $PORT, sets $PID and $BASE.
 start_server() {
-  local db=$1; shift
+  local url=$1; shift
   BASE="http://127.0.0.1:$PORT"
   # The load comes from one address: the per-address limits on searches and
   # counted beacons would stop it.
-  RUST_LOG=warn "$BIN" --database-url "sqlite://$db" serve --bind "127.0.0.1:$PORT" --workers 2 \
+  RUST_LOG=warn "$BIN" --database-url "$url" serve --bind "127.0.0.1:$PORT" --workers 2 \
     --search-rate-limit 0 --beacon-limit 0 "$@" >/dev/null &
   PID=$!
   trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT

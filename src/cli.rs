@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use newsdesk_domain::demo::Readers;
 use newsdesk_domain::engagement::DEFAULT_REACTION_KINDS;
 
 #[derive(Debug, Parser)]
@@ -44,6 +45,10 @@ pub enum Command {
         /// The instant the dataset is anchored to (RFC 3339); default: today, 00:00 UTC.
         #[arg(long)]
         now: Option<DateTime<Utc>>,
+        /// How the generated readers choose: `topical` (they follow topics),
+        /// `popular` (they read what is popular and recent) or `mixed`.
+        #[arg(long, default_value = "topical", value_parser = parse_readers)]
+        readers: Readers,
     },
     /// Manage API keys.
     Keys {
@@ -195,4 +200,8 @@ pub struct ServeArgs {
 /// identical for a seed all day long.
 pub fn today() -> DateTime<Utc> {
     Utc::now().date_naive().and_time(NaiveTime::MIN).and_utc()
+}
+
+fn parse_readers(s: &str) -> Result<Readers, String> {
+    Readers::parse(s).ok_or_else(|| "must be topical, popular or mixed".to_owned())
 }

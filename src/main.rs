@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use newsdesk_domain::auth::KeyService;
-use newsdesk_domain::discovery;
 use newsdesk_domain::service::ContentService;
 use newsdesk_domain::transfer;
+use newsdesk_domain::{discovery, recommend};
 use newsdesk_store::{Pool, Store};
 
 use crate::cli::{Cli, Command, EvalKind, KeysAction, LogFormat, SchemaKind};
@@ -94,11 +94,11 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("exported {n} records");
             Ok(())
         }
-        Command::Demo { articles, seed, now } => {
+        Command::Demo { articles, seed, now, readers } => {
             let now = now.unwrap_or_else(cli::today);
             let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             let mut failed = None;
-            newsdesk_domain::demo::generate(articles, seed, now, |r| {
+            newsdesk_domain::demo::generate(articles, seed, now, readers, |r| {
                 if failed.is_none()
                     && let Err(e) = serde_json::to_writer(&mut out, &r)
                         .map_err(std::io::Error::from)
@@ -147,12 +147,24 @@ fn run(cli: Cli) -> Result<()> {
             match what {
                 EvalKind::Recommendations { sessions } => {
                     let all = discovery::load_sessions(&store)?;
-                    let rows = discovery::evaluate_recommendations(&model, &all, sessions);
+                    let (tuning, rows) = recommend::evaluate_recommendations(&model, &all, sessions);
+                    let b = tuning.blend;
+                    let chosen = match tuning.sessions {
+                        0 => "default blend (too little history to tune)".to_owned(),
+                        n => format!("blend tuned on {n} other sessions"),
+                    };
                     writeln!(
                         out,
-                        "{} sessions evaluated (of {})\n",
+                        "{} sessions evaluated (of {})\n\n{chosen}: co-reading {:.2}, content {:.2}, \
+                         popularity {:.2}, freshness {:.2}, {}; popularity half-life {} h\n",
                         rows.first().map_or(0, |r| r.sessions),
-                        all.len()
+                        all.len(),
+                        b.coread,
+                        b.content,
+                        b.popularity,
+                        b.freshness,
+                        if b.diverse { "at most two per main tag" } else { "no tag limit" },
+                        tuning.half_life_hours,
                     )?;
                     writeln!(out, "| strategy | hit rate@10 | NDCG@10 |\n|---|---|---|")?;
                     for r in rows {

@@ -40,7 +40,7 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         // Anchored at this minute, so that the demo's reading history runs up to now
         // and every ranking window has data.
         let now = Utc::now().duration_trunc(TimeDelta::minutes(1)).unwrap_or_else(|_| today());
-        demo::generate(args.demo_articles, 1, now, |r| records.push(r));
+        demo::generate(args.demo_articles, 1, now, demo::Readers::Topical, |r| records.push(r));
         let n = transfer::import_records(&store, records.into_iter().enumerate().map(|(i, r)| (i + 1, Ok(r))), |_| {})?;
         tracing::info!(records = n, seconds = t.elapsed().as_secs_f64(), "loaded the demo dataset");
     }
@@ -214,7 +214,9 @@ impl Workers {
             Ok(())
         });
         let s = state.clone();
-        workers.spawn("co-reading", COREAD_EVERY, move || s.discovery.rebuild_coread().map(drop));
+        // The blend is chosen in the background, soon after the start (which
+        // learnt with the default one) and then with each rebuild.
+        workers.spawn_after("co-reading", TUNE_FIRST, COREAD_EVERY, move || s.discovery.retune().map(drop));
         let s = state.clone();
         workers.spawn("scheduler", SCHEDULE_EVERY, move || {
             let n = s.editorial.publish_due()?;
@@ -249,12 +251,23 @@ impl Workers {
         workers
     }
 
-    fn spawn(&mut self, name: &'static str, every: Duration, mut round: impl FnMut() -> Round + Send + 'static) {
+    fn spawn(&mut self, name: &'static str, every: Duration, round: impl FnMut() -> Round + Send + 'static) {
+        self.spawn_after(name, every, every, round);
+    }
+
+    /// As [`Workers::spawn`], with the first round after `first`.
+    fn spawn_after(
+        &mut self,
+        name: &'static str,
+        first: Duration,
+        every: Duration,
+        mut round: impl FnMut() -> Round + Send + 'static,
+    ) {
         let (tx, rx) = mpsc::channel::<()>();
         let health = self.health.clone();
         health.register(name);
         let spawned = thread::Builder::new().name(name.to_owned()).spawn(move || {
-            let mut wait = every;
+            let mut wait = first;
             while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(wait) {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut round))
                     .unwrap_or_else(|_| Err(newsdesk_domain::Error::operator("the round panicked")));
@@ -307,6 +320,7 @@ const WEBHOOKS_EVERY: Duration = Duration::from_millis(500);
 const COHERENCE_EVERY: Duration = Duration::from_millis(500);
 const SEARCH_SYNC_EVERY: Duration = Duration::from_secs(1);
 const COREAD_EVERY: Duration = Duration::from_secs(300);
+const TUNE_FIRST: Duration = Duration::from_secs(2);
 
 /// A directory of this node's own (`what`: `search`, `beacons`): `dir` when
 /// given, else next to a SQLite file, else (PostgreSQL) in the temporary

@@ -16,5 +16,6 @@ mod hardening;
 mod http;
 mod ops;
 mod outage;
+mod plans;
 mod taxonomy;
 mod transfer;

@@ -14,6 +14,10 @@ use crate::model::{ReactionCount, Status};
 use crate::record::{ArticleRecordIn, AuthorRecord, Record, SectionRecord, TagRecord, ViewRecord};
 use crate::slug::Slug;
 
+mod lexicon;
+
+use lexicon::Lexicon;
+
 /// SplitMix64: small, fast, and stable across platforms and releases.
 pub struct Rng(u64);
 
@@ -373,8 +377,16 @@ const WHY: &[&str] = &[
     "ahead of a crucial decision",
 ];
 
+/// What a generated article is about, and the words to write it with.
+struct Pen<'a> {
+    t: &'a Topic,
+    ti: usize,
+    lexicon: &'a Lexicon,
+}
+
 /// One sentence of plausible news prose about the topic.
-fn sentence(rng: &mut Rng, t: &Topic, words: &mut usize) -> String {
+fn sentence(rng: &mut Rng, pen: &Pen<'_>, words: &mut usize) -> String {
+    let t = pen.t;
     let noun = *rng.pick(t.nouns);
     let other = *rng.pick(t.nouns);
     let people = *rng.pick(t.people);
@@ -409,8 +421,12 @@ fn sentence(rng: &mut Rng, t: &Topic, words: &mut usize) -> String {
             rng.pick(ADJECTIVES)
         ),
     };
-    *words += s.split_whitespace().count();
     let mut s = capitalize(&s);
+    if rng.chance(0.8) {
+        s.push_str(", ");
+        s.push_str(&pen.lexicon.clause(rng, pen.ti));
+    }
+    *words += s.split_whitespace().count();
     s.push('.');
     s
 }
@@ -438,10 +454,11 @@ fn headline(rng: &mut Rng, t: &Topic) -> String {
     capitalize(&h)
 }
 
-fn paragraph(rng: &mut Rng, t: &Topic, words: &mut usize, links: &[(Slug, String)]) -> Block {
+fn paragraph(rng: &mut Rng, pen: &Pen<'_>, words: &mut usize, links: &[(Slug, String)]) -> Block {
+    let t = pen.t;
     let mut spans = Vec::new();
     for _ in 0..2 + rng.below(4) {
-        let text = sentence(rng, t, words) + " ";
+        let text = sentence(rng, pen, words) + " ";
         let roll = rng.below(12);
         let span = match roll {
             0 => Span { text, marks: vec![Mark::Bold], href: None, article: None },
@@ -463,7 +480,8 @@ fn paragraph(rng: &mut Rng, t: &Topic, words: &mut usize, links: &[(Slug, String
     Block::Paragraph { spans }
 }
 
-fn body(rng: &mut Rng, t: &Topic, target: usize, links: &[(Slug, String)]) -> Vec<Block> {
+fn body(rng: &mut Rng, pen: &Pen<'_>, target: usize, links: &[(Slug, String)]) -> Vec<Block> {
+    let t = pen.t;
     let mut words = 0;
     let mut blocks = Vec::new();
     let mut step = 0;
@@ -484,11 +502,11 @@ fn body(rng: &mut Rng, t: &Topic, target: usize, links: &[(Slug, String)]) -> Ve
                 blocks.push(Block::LinkList { title: Some("Read more".into()), items });
             }
             6 if !blocks.iter().any(|b| matches!(b, Block::Quote { .. })) => {
-                let text = sentence(rng, t, &mut words);
+                let text = sentence(rng, pen, &mut words);
                 blocks.push(Block::Quote { text, attribution: Some(format!("one of the {}", rng.pick(t.people))) });
             }
             0 if !blocks.iter().any(|b| matches!(b, Block::Image { .. })) => {
-                let caption = sentence(rng, t, &mut words);
+                let caption = sentence(rng, pen, &mut words);
                 blocks.push(Block::Image {
                     src: format!("https://images.example.org/{}/{}.jpg", t.slug, rng.below(10_000)),
                     alt: capitalize(rng.pick::<&str>(t.nouns)),
@@ -501,17 +519,43 @@ fn body(rng: &mut Rng, t: &Topic, target: usize, links: &[(Slug, String)]) -> Ve
                     url: format!("https://video.example.org/watch/{}", rng.below(1_000_000)),
                 });
             }
-            _ => blocks.push(paragraph(rng, t, &mut words, links)),
+            _ => blocks.push(paragraph(rng, pen, &mut words, links)),
         }
     }
     blocks
 }
 
+/// What the demo's readers choose to read: recommendations are judged on
+/// histories of each kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Readers {
+    /// Each follows one or two topics and reads mostly their newest articles.
+    #[default]
+    Topical,
+    /// Everyone reads what is popular and recent, whatever its topic: each
+    /// article has a Pareto-distributed appeal, fading with age.
+    Popular,
+    /// Each read is either of the two, at even odds.
+    Mixed,
+}
+
+impl Readers {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "topical" => Some(Self::Topical),
+            "popular" => Some(Self::Popular),
+            "mixed" => Some(Self::Mixed),
+            _ => None,
+        }
+    }
+}
+
 /// Generate the dataset, calling `emit` for each record in import order.
 /// `now` anchors every date: articles are spread over the 180 days before it.
-pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl FnMut(Record)) {
+pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, readers: Readers, mut emit: impl FnMut(Record)) {
     let mut rng = Rng::new(seed);
     let plan = plan(&mut rng);
+    let lexicon = Lexicon::new(seed, TOPICS.len(), FIRST, LAST);
 
     let mut roots_done: Vec<&str> = Vec::new();
     for t in TOPICS {
@@ -549,11 +593,12 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         let title = headline(&mut rng, t);
         let slug_i = slug(&format!("{title} {i}"));
         let mut words = 0;
-        let summary = sentence(&mut rng, t, &mut words);
+        let pen = Pen { t, ti, lexicon: &lexicon };
+        let summary = sentence(&mut rng, &pen, &mut words);
         let target = 300 + rng.below(900);
         let links = &recent_by_topic[ti];
         let window = &links[links.len().saturating_sub(20)..];
-        let body = body(&mut rng, t, target, window);
+        let body = body(&mut rng, &pen, target, window);
         let topic_tags = &plan.tags_by_topic[ti];
         let mut tag_idx: Vec<usize> = Vec::new();
         for _ in 0..2 + rng.below(4) {
@@ -625,10 +670,13 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         }
     }
 
-    // Readers: each follows one or two topics and reads mostly within them. More
-    // reading happens in the last days than a month ago, as on a news site.
+    // Readers (see [`Readers`]). More reading happens in the last days than a
+    // month ago, as on a news site.
     let sessions = (articles * 2).max(100);
     let newest_first = ZipfTable::new(200, 0.8);
+    let recent_first = ZipfTable::new(2_000, 0.7);
+    // Appeal: Pareto (α = 1.2), so that a few stories draw most of the reading.
+    let appeal: Vec<f64> = published.iter().map(|_| (1.0 - rng.unit()).max(1e-9).powf(-1.0 / 1.2)).collect();
     let mut by_topic: Vec<Vec<usize>> = vec![Vec::new(); TOPICS.len()];
     for (i, p) in published.iter().enumerate() {
         by_topic[p.2].push(i);
@@ -645,21 +693,37 @@ pub fn generate(articles: usize, seed: u64, now: DateTime<Utc>, mut emit: impl F
         let mut at = now - Duration::seconds(back as i64 + 60);
         let mut seen: Vec<usize> = Vec::new();
         for _ in 0..reads {
-            let pool = match rng.below(10) {
-                0..=6 => &by_topic[main],
-                7..=8 => &by_topic[second],
-                _ => &by_topic[rng.below(TOPICS.len())],
+            let popular = match readers {
+                Readers::Topical => false,
+                Readers::Popular => true,
+                Readers::Mixed => rng.chance(0.5),
             };
-            if pool.is_empty() {
-                continue;
-            }
-            // Readers follow the news: mostly the topic's newest articles as of
-            // the moment they read (pools are in publication order).
-            let upto = pool.partition_point(|&i| published[i].3 <= at);
-            if upto == 0 {
-                continue;
-            }
-            let idx = pool[upto - 1 - newest_first.sample(&mut rng, upto)];
+            let idx = if popular {
+                // The most appealing of a few recent articles, fading with age.
+                let upto = published.partition_point(|p| p.3 <= at);
+                if upto == 0 {
+                    continue;
+                }
+                let weight = |i: usize| {
+                    let age_days = (at - published[i].3).num_seconds() as f64 / 86_400.0;
+                    appeal[i] * (-age_days / 3.0).exp2()
+                };
+                let draws: Vec<usize> = (0..6).map(|_| upto - 1 - recent_first.sample(&mut rng, upto)).collect();
+                draws.into_iter().max_by(|a, b| weight(*a).total_cmp(&weight(*b))).unwrap_or(upto - 1)
+            } else {
+                let pool = match rng.below(10) {
+                    0..=6 => &by_topic[main],
+                    7..=8 => &by_topic[second],
+                    _ => &by_topic[rng.below(TOPICS.len())],
+                };
+                // Readers follow the news: mostly the topic's newest articles as
+                // of the moment they read (pools are in publication order).
+                let upto = pool.partition_point(|&i| published[i].3 <= at);
+                if upto == 0 {
+                    continue;
+                }
+                pool[upto - 1 - newest_first.sample(&mut rng, upto)]
+            };
             if seen.contains(&idx) {
                 continue;
             }
@@ -708,9 +772,9 @@ mod tests {
     fn deterministic_and_valid() {
         let now = DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
         let mut a = Vec::new();
-        generate(60, 7, now, |r| a.push(r));
+        generate(60, 7, now, Readers::Mixed, |r| a.push(r));
         let mut b = Vec::new();
-        generate(60, 7, now, |r| b.push(r));
+        generate(60, 7, now, Readers::Mixed, |r| b.push(r));
         assert_eq!(a, b);
         for r in &a {
             r.validate().expect("valid record");

@@ -5,13 +5,11 @@
 //!   time and the 24 terms of its title, summary and body with the highest TF-IDF
 //!   weight, plus inverted lists (term → articles, tag → articles) to find
 //!   candidates fast;
-//! - the **co-reading model**: per article, the articles most read by the same
-//!   sessions ("readers of X also read Y"), from the reading history.
+//! - the **reading models**: co-reading, popularity and the blend tuned on the
+//!   reading history (see [`crate::recommend`]).
 //!
 //! Related (content only): `0.45 · text cosine + 0.35 · shared tags (weighted by
-//! rarity) + 0.10 · same section + 0.10 · freshness`. Recommendations blend, for
-//! the session's recent reads, co-reading and content similarity, favour fresh
-//! articles, and keep at most two picks per main tag.
+//! rarity) + 0.10 · same section + 0.10 · freshness`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -25,6 +23,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::error::Result;
 use crate::model::{Article, ArticleId, SectionId, Status, TagId};
 use crate::ranking::{RankingKind, RankingQuery, RankingService, Window};
+use crate::recommend::{
+    CoReadModel, HISTORY, Popularity, ReadLog, Reads, Signals, TUNING_SESSIONS, Tuning, pick_sessions, recommend, tune,
+};
 use crate::record::check_session_id;
 use crate::repo::DiscoveryRepo;
 use crate::search::Watermark;
@@ -35,13 +36,8 @@ use crate::slug::Slug;
 const TERMS_PER_ARTICLE: usize = 24;
 /// Candidates read per term and per tag when looking for related articles.
 const POSTINGS_PER_KEY: usize = 120;
-/// Neighbours kept per article in the co-reading model.
+/// Related articles kept per article.
 const NEIGHBOURS: usize = 30;
-/// Reads of a session that feed its recommendations, most recent first.
-pub const HISTORY: usize = 20;
-/// Reads whose related articles feed recommendations (co-reading uses all of
-/// [`HISTORY`]).
-const CONTENT_HISTORY: usize = 8;
 /// Freshness: the weight of an article halves every this many days.
 const FRESH_HALF_LIFE_DAYS: f64 = 7.0;
 
@@ -266,12 +262,12 @@ impl ContentModel {
     }
 
     /// When article `id` is published (microseconds), if it is in the model.
-    fn published(&self, id: ArticleId) -> Option<i64> {
+    pub(crate) fn published(&self, id: ArticleId) -> Option<i64> {
         self.positions.get(id).map(|i| self.published[i as usize])
     }
 
     /// Whether article `id` is in the model and published at `now` (microseconds).
-    fn is_visible(&self, id: ArticleId, now: i64) -> bool {
+    pub(crate) fn is_visible(&self, id: ArticleId, now: i64) -> bool {
         self.published(id).is_some_and(|p| p <= now)
     }
 
@@ -384,7 +380,7 @@ thread_local! {
 }
 
 /// `2^(-age / half-life)`: 1 for an article published now.
-fn freshness(published: i64, now: i64) -> f32 {
+pub(crate) fn freshness(published: i64, now: i64) -> f32 {
     let days = (now - published).max(0) as f64 / 86_400_000_000.0;
     (-days / FRESH_HALF_LIFE_DAYS).exp2() as f32
 }
@@ -431,13 +427,13 @@ fn by_score(a: &(ArticleId, f32), b: &(ArticleId, f32)) -> std::cmp::Ordering {
     b.1.total_cmp(&a.1).then(b.0.cmp(&a.0))
 }
 
-fn sort_scored(v: &mut [(ArticleId, f32)]) {
+pub(crate) fn sort_scored(v: &mut [(ArticleId, f32)]) {
     v.sort_by(by_score);
 }
 
 /// Keep the best `k`, sorted, in a vector no larger than they need (lists are
 /// kept in caches: the capacity of thousands of candidates must not be).
-fn top(v: &mut Vec<(ArticleId, f32)>, k: usize) {
+pub(crate) fn top(v: &mut Vec<(ArticleId, f32)>, k: usize) {
     if k < v.len() {
         v.select_nth_unstable_by(k, by_score);
         v.truncate(k);
@@ -446,195 +442,20 @@ fn top(v: &mut Vec<(ArticleId, f32)>, k: usize) {
     v.shrink_to_fit();
 }
 
-/// "Readers of X also read Y": per article, its most co-read articles.
-#[derive(Debug, Default)]
-pub struct CoReadModel {
-    neighbours: HashMap<ArticleId, Vec<(ArticleId, f32)>>,
-    /// Reads per article, for the popularity baseline.
-    pub popularity: HashMap<ArticleId, u32>,
-}
-
-impl CoReadModel {
-    /// From sessions' reads (each a list of distinct articles). The weight of a
-    /// pair is its count over the geometric mean of the two articles' reads.
-    pub fn build(sessions: impl IntoIterator<Item = Vec<ArticleId>>) -> Self {
-        // Dense u32 numbers for articles, and each pair once as one u64: the
-        // pairs of a large history fit in a few hundred bytes per session.
-        let mut numbers: HashMap<ArticleId, u32> = HashMap::default();
-        let mut ids: Vec<ArticleId> = Vec::new();
-        let mut reads_of: Vec<u32> = Vec::new();
-        let mut pairs: Vec<u64> = Vec::new();
-        for reads in sessions {
-            let mut session: Vec<u32> = reads
-                .into_iter()
-                .map(|a| {
-                    *numbers.entry(a).or_insert_with(|| {
-                        ids.push(a);
-                        reads_of.push(0);
-                        (ids.len() - 1) as u32
-                    })
-                })
-                .collect();
-            session.sort_unstable();
-            session.dedup();
-            session.truncate(50);
-            for (i, a) in session.iter().enumerate() {
-                reads_of[*a as usize] += 1;
-                pairs.extend(session[i + 1..].iter().map(|b| (u64::from(*a) << 32) | u64::from(*b)));
-            }
-        }
-        pairs.sort_unstable();
-        let mut neighbours: HashMap<ArticleId, Vec<(ArticleId, f32)>> = HashMap::default();
-        for run in pairs.chunk_by(|x, y| x == y) {
-            let (a, b) = ((run[0] >> 32) as usize, (run[0] & 0xffff_ffff) as usize);
-            let weight = run.len() as f32 / (reads_of[a] as f32 * reads_of[b] as f32).sqrt();
-            neighbours.entry(ids[a]).or_default().push((ids[b], weight));
-            neighbours.entry(ids[b]).or_default().push((ids[a], weight));
-        }
-        drop(pairs);
-        for list in neighbours.values_mut() {
-            sort_scored(list);
-            list.truncate(NEIGHBOURS);
-            list.shrink_to_fit();
-        }
-        let popularity = ids.into_iter().zip(reads_of).collect();
-        Self { neighbours, popularity }
-    }
-
-    pub fn neighbours(&self, id: ArticleId) -> &[(ArticleId, f32)] {
-        self.neighbours.get(&id).map_or(&[], Vec::as_slice)
-    }
-}
-
-/// Which signals a recommendation uses: the shipped blend, or one part of it (for
-/// the offline evaluation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    Popularity,
-    ContentOnly,
-    CoReadOnly,
-    Blend,
-}
-
-impl Strategy {
-    pub const ALL: [Strategy; 4] = [Strategy::Popularity, Strategy::ContentOnly, Strategy::CoReadOnly, Strategy::Blend];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Popularity => "popularity baseline",
-            Strategy::ContentOnly => "content only",
-            Strategy::CoReadOnly => "co-reading only",
-            Strategy::Blend => "blend (shipped)",
-        }
-    }
-}
-
-/// A recommended article and the read that brought it (`None`: popularity).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pick {
-    pub article: ArticleId,
-    pub score: f32,
-    pub because: Option<ArticleId>,
-}
-
-/// A candidate's evidence: co-reading and content scores summed over the
-/// history, and the read that contributed most.
-#[derive(Debug, Default)]
-struct Candidate {
-    coread: f32,
-    content: f32,
-    because: Option<(ArticleId, f32)>,
-}
-
-/// A session's reads with their times.
-pub type Reads = Vec<(ArticleId, DateTime<Utc>)>;
-
-/// Recommend from a reading history (most recent first), excluding `seen`.
-pub fn recommend(
-    content: &ContentModel,
-    coread: &CoReadModel,
-    history: &[ArticleId],
-    seen: &HashSet<ArticleId>,
-    now: DateTime<Utc>,
-    limit: usize,
-    strategy: Strategy,
-) -> Vec<Pick> {
-    let at = now.timestamp_micros();
-    let visible = |id: &ArticleId| !seen.contains(id) && content.is_visible(*id, at);
-    let mut scores: HashMap<ArticleId, Candidate> =
-        HashMap::with_capacity_and_hasher(HISTORY * 2 * NEIGHBOURS, Default::default());
-    let mut add = |id: ArticleId, co: f32, ct: f32, from: ArticleId| {
-        let e = scores.entry(id).or_default();
-        e.coread += co;
-        e.content += ct;
-        let part = co + ct;
-        if e.because.is_none_or(|(_, best)| part > best) {
-            e.because = Some((from, part));
-        }
-    };
-    if strategy == Strategy::Popularity {
-        let mut popular: Vec<(ArticleId, f32)> =
-            coread.popularity.iter().filter(|(id, _)| visible(id)).map(|(id, n)| (*id, *n as f32)).collect();
-        top(&mut popular, limit);
-        return popular
-            .into_iter()
-            .take(limit)
-            .map(|(article, score)| Pick { article, score, because: None })
-            .collect();
-    }
-    for (rank, h) in history.iter().take(HISTORY).enumerate() {
-        let w = 0.85_f32.powi(rank as i32);
-        if strategy != Strategy::ContentOnly {
-            for (n, s) in coread.neighbours(*h) {
-                add(*n, w * s, 0.0, *h);
-            }
-        }
-        if strategy != Strategy::CoReadOnly && rank < CONTENT_HISTORY {
-            for (n, s) in content.neighbours(*h, now).iter() {
-                add(*n, 0.0, w * s, *h);
-            }
-        }
-    }
-    let max = |f: fn(&Candidate) -> f32| scores.values().map(f).fold(0.0_f32, f32::max).max(f32::EPSILON);
-    let (max_co, max_ct) = (max(|e| e.coread), max(|e| e.content));
-    let mut ranked: Vec<(ArticleId, f32)> = scores
-        .iter()
-        .filter(|(id, _)| !seen.contains(*id))
-        .filter_map(|(id, Candidate { coread: co, content: ct, .. })| {
-            let fresh = freshness(content.published(*id).filter(|p| *p <= at)?, at);
-            let score = match strategy {
-                Strategy::ContentOnly => ct / max_ct,
-                Strategy::CoReadOnly => co / max_co,
-                _ => 0.55 * co / max_co + 0.35 * ct / max_ct + 0.10 * fresh,
-            };
-            Some((*id, score))
-        })
-        .collect();
-    sort_scored(&mut ranked);
-    // Diversity: at most two picks per main tag.
-    let mut per_tag: HashMap<TagId, usize> = HashMap::default();
-    let mut picks = Vec::with_capacity(limit);
-    for (id, score) in ranked {
-        if picks.len() == limit {
-            break;
-        }
-        if let Some(tag) = content.doc(id).and_then(|d| d.tags.first()) {
-            let n = per_tag.entry(*tag).or_default();
-            if *n >= 2 {
-                continue;
-            }
-            *n += 1;
-        }
-        picks.push(Pick { article: id, score, because: scores.get(&id).and_then(|e| e.because).map(|(h, _)| h) });
-    }
-    picks
-}
-
-/// The two models, swapped in whole when rebuilt.
+/// The models, swapped in whole when rebuilt.
 #[derive(Default)]
 struct Models {
     content: Arc<ContentModel>,
-    coread: Arc<CoReadModel>,
+    reading: Arc<Reading>,
+}
+
+/// What the reading history teaches: co-reading, popularity, and the blend
+/// chosen for it.
+#[derive(Default)]
+struct Reading {
+    coread: CoReadModel,
+    popularity: Popularity,
+    tuning: Tuning,
 }
 
 /// A recommended article with a short reason for the reader.
@@ -658,9 +479,14 @@ impl DiscoveryService {
         Self { repo, content, rankings, models: RwLock::default(), source: Mutex::default() }
     }
 
-    fn models(&self) -> (Arc<ContentModel>, Arc<CoReadModel>) {
+    fn models(&self) -> (Arc<ContentModel>, Arc<Reading>) {
         let m = self.models.read().unwrap_or_else(|p| p.into_inner());
-        (m.content.clone(), m.coread.clone())
+        (m.content.clone(), m.reading.clone())
+    }
+
+    /// The blend recommendations use now, and how it was chosen.
+    pub fn tuning(&self) -> Tuning {
+        self.models().1.tuning
     }
 
     /// Bring the content model up to date with the database: the first time
@@ -692,13 +518,38 @@ impl DiscoveryService {
         Ok(n)
     }
 
-    /// Rebuild the co-reading model from the reading history.
+    /// Learn co-reading and popularity from the reading history again, with
+    /// the blend chosen last. The number of sessions.
     pub fn rebuild_coread(&self) -> Result<usize> {
         let sessions = load_sessions(self.repo.as_ref())?;
-        let n = sessions.len();
-        let model = Arc::new(CoReadModel::build(sessions.into_iter().map(|s| s.into_iter().map(|(a, _)| a).collect())));
-        self.models.write().unwrap_or_else(|p| p.into_inner()).coread = model;
-        Ok(n)
+        self.learn(&sessions, self.tuning());
+        Ok(sessions.len())
+    }
+
+    /// Choose the blend again ([`tune`]: the one that best finds the last read
+    /// of a slice of the sessions), then learn with it.
+    pub fn retune(&self) -> Result<Tuning> {
+        let started = std::time::Instant::now();
+        let sessions = load_sessions(self.repo.as_ref())?;
+        let (content, _) = self.models();
+        let tuning = tune(&content, &sessions, &pick_sessions(&sessions, TUNING_SESSIONS, &HashSet::default()));
+        self.learn(&sessions, tuning);
+        tracing::info!(
+            sessions = tuning.sessions,
+            blend = ?tuning.blend,
+            half_life_hours = tuning.half_life_hours,
+            hit_rate = tuning.hit_rate,
+            seconds = started.elapsed().as_secs_f64(),
+            "recommendation blend chosen"
+        );
+        Ok(tuning)
+    }
+
+    fn learn(&self, sessions: &[Reads], tuning: Tuning) {
+        let coread = CoReadModel::build(sessions.iter().map(|s| s.iter().map(|(a, _)| *a).collect()));
+        let popularity = ReadLog::new(sessions.iter().map(Vec::as_slice)).popularity(tuning.half_life_hours);
+        self.models.write().unwrap_or_else(|p| p.into_inner()).reading =
+            Arc::new(Reading { coread, popularity, tuning });
     }
 
     /// Published articles related to the article `slug`, best first.
@@ -740,7 +591,7 @@ impl DiscoveryService {
         if let Some(s) = session_id {
             check_session_id("sessionId", s)?;
         }
-        let (content, coread) = self.models();
+        let (content, reading) = self.models();
         let at = now();
         // The current article's id and section: from the model when it has it (no
         // database round trip), else from the database (404, or just published).
@@ -763,7 +614,8 @@ impl DiscoveryService {
         };
         let mut seen: HashSet<ArticleId> = history.iter().copied().collect();
         seen.extend(current.map(|(id, _)| id));
-        let picks = recommend(&content, &coread, &history, &seen, at, limit, Strategy::Blend);
+        let signals = Signals { content: &content, coread: &reading.coread, popularity: &reading.popularity };
+        let picks = recommend(&signals, &history, &seen, at, limit, &reading.tuning.blend);
         let ids: Vec<ArticleId> = picks.iter().map(|p| p.article).collect();
         let mut found: HashMap<ArticleId, Arc<Article>> =
             self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();
@@ -814,65 +666,6 @@ impl DiscoveryService {
         }
         Ok(out)
     }
-}
-
-/// One line of the offline evaluation of recommendations.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EvalRow {
-    pub strategy: Strategy,
-    pub sessions: usize,
-    /// Share of held-out reads found in the top 10.
-    pub hit_rate: f64,
-    /// Normalised discounted cumulative gain at 10 (one relevant item).
-    pub ndcg: f64,
-}
-
-/// Hide each evaluated session's last read, recommend 10 from the rest of its
-/// history (as of that read, co-reading learnt without the hidden reads), and
-/// score where the hidden read lands. Sessions with at least three distinct
-/// reads are evaluated, at most `max_sessions` of them, evenly spread.
-pub fn evaluate_recommendations(content: &ContentModel, sessions: &[Reads], max_sessions: usize) -> Vec<EvalRow> {
-    let eligible: Vec<usize> = (0..sessions.len())
-        .filter(|i| sessions[*i].iter().map(|(a, _)| a).collect::<HashSet<_>>().len() >= 3)
-        .collect();
-    let step = eligible.len().div_ceil(max_sessions.max(1)).max(1);
-    let held: HashSet<usize> = eligible.iter().step_by(step).copied().collect();
-    let training = sessions.iter().enumerate().map(|(i, reads)| {
-        let keep = if held.contains(&i) { reads.len() - 1 } else { reads.len() };
-        reads[..keep].iter().map(|(a, _)| *a).collect::<Vec<_>>()
-    });
-    let coread = CoReadModel::build(training);
-    let mut totals = Strategy::ALL.map(|s| (s, 0.0_f64, 0.0_f64));
-    let mut n = 0;
-    let mut held_sorted: Vec<usize> = held.into_iter().collect();
-    held_sorted.sort_unstable();
-    for i in held_sorted {
-        let reads = &sessions[i];
-        let Some(&(target, at)) = reads.last() else { continue };
-        let mut history: Vec<ArticleId> = Vec::new();
-        for (a, _) in reads[..reads.len() - 1].iter().rev() {
-            if !history.contains(a) {
-                history.push(*a);
-            }
-        }
-        if history.contains(&target) {
-            continue;
-        }
-        let seen: HashSet<ArticleId> = history.iter().copied().collect();
-        n += 1;
-        for (strategy, hits, gain) in &mut totals {
-            let picks = recommend(content, &coread, &history, &seen, at, 10, *strategy);
-            if let Some(rank) = picks.iter().position(|p| p.article == target) {
-                *hits += 1.0;
-                *gain += 1.0 / ((rank + 2) as f64).log2();
-            }
-        }
-    }
-    let n_f = n.max(1) as f64;
-    totals
-        .into_iter()
-        .map(|(strategy, hits, gain)| EvalRow { strategy, sessions: n, hit_rate: hits / n_f, ndcg: gain / n_f })
-        .collect()
 }
 
 /// How often related articles share the source's section (its main topic) and
@@ -1034,13 +827,5 @@ mod tests {
         assert!(related(&m).iter().all(|(id, _)| *id != ArticleId(4)));
         // Two of three articles changed: time to start again.
         assert!(b.is_stale());
-    }
-
-    #[test]
-    fn co_reading_pairs_articles_read_by_the_same_sessions() {
-        let (a, b, c) = (ArticleId(1), ArticleId(2), ArticleId(3));
-        let m = CoReadModel::build(vec![vec![a, b], vec![a, b], vec![a, c]]);
-        assert_eq!(m.neighbours(a)[0].0, b);
-        assert_eq!(m.popularity[&a], 3);
     }
 }

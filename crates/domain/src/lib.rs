@@ -13,6 +13,7 @@ pub mod error;
 pub mod model;
 pub mod query;
 pub mod ranking;
+pub mod recommend;
 pub mod record;
 pub mod repo;
 pub mod search;

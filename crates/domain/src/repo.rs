@@ -105,6 +105,8 @@ pub trait TransferRepo: ContentRepo {
     fn reads_after(&self, after: Option<i64>, fetch: i64) -> Result<Vec<(i64, ViewRecord)>>;
     fn all_tags(&self) -> Result<Vec<Tag>>;
     fn all_authors(&self) -> Result<Vec<Author>>;
+    /// After a bulk load: let the database's planner learn the new data.
+    fn refresh_statistics(&self) -> Result<()>;
 }
 
 /// An accepted beacon, as a journal keeps it.

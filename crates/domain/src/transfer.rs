@@ -76,6 +76,11 @@ pub fn import_records(
         }
     }
     flush(&mut batch, &mut lines)?;
+    // Everything is written: a planner left with stale statistics is slower,
+    // not wrong.
+    if let (true, Err(e)) = (written > 0, repo.refresh_statistics()) {
+        tracing::warn!(error = %e.detail, "the database's statistics were not refreshed after the import");
+    }
     Ok(written)
 }
 

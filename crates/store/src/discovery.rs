@@ -10,7 +10,7 @@ use newsdesk_domain::search::Watermark;
 use crate::conn::MultiBackend;
 use crate::repo::Store;
 use crate::rows::{ArticleRow, parse_body, to_naive, to_utc};
-use crate::schema::{article_reads, articles, instance};
+use crate::schema::{article_bodies, article_reads, articles, instance};
 
 impl DiscoveryRepo for Store {
     fn session_reads(&self, session_id: &str, limit: i64) -> Result<Vec<ArticleId>> {
@@ -63,7 +63,8 @@ impl DiscoveryRepo for Store {
     fn articles_changed_since(&self, after: Option<Watermark>, fetch: i64) -> Result<Vec<(ArticleRecord, Vec<Block>)>> {
         let rows: Vec<(ArticleRow, String)> = self.with(|c| {
             let mut q = articles::table
-                .select((ArticleRow::as_select(), articles::body))
+                .inner_join(article_bodies::table)
+                .select((ArticleRow::as_select(), article_bodies::body))
                 .order((articles::updated_at, articles::id))
                 .limit(fetch)
                 .into_boxed::<MultiBackend>();

@@ -15,10 +15,10 @@ use newsdesk_domain::{Error, ErrorKind, Result, Slug};
 use crate::conn::{AnyConnection, MultiBackend, TxError, TxResult};
 use crate::per_backend;
 use crate::repo::Store;
-use crate::rows::{ArticleChanges, ArticleRow, parse_body, parse_json, to_json, to_naive, to_utc};
+use crate::rows::{ArticleChanges, ArticleRow, parse_body, parse_json, to_json, to_naive, to_utc, write_body};
 use crate::schema::{
-    api_keys, article_authors, article_redirects, article_revisions, article_tags, articles, audit_log, authors,
-    content_version, sections, tags, webhook_deliveries, webhooks,
+    api_keys, article_authors, article_bodies, article_redirects, article_revisions, article_tags, articles, audit_log,
+    authors, content_version, sections, tags, webhook_deliveries, webhooks,
 };
 use crate::transfer::{Ids, resolve_refs, set_relations};
 
@@ -157,10 +157,10 @@ fn changes_of(
     conn: &mut AnyConnection,
     state: &ArticleState,
     at: DateTime<Utc>,
-) -> TxResult<(ArticleChanges, Vec<i64>, Vec<i64>)> {
+) -> TxResult<(ArticleChanges, String, Vec<i64>, Vec<i64>)> {
     let (section_id, tag_ids, author_ids) =
         resolve_refs(conn, &mut Ids::default(), &state.section, &state.tags, &state.authors)?;
-    let changes = ArticleChanges::new(
+    let (changes, body) = ArticleChanges::new(
         &state.slug,
         &state.title,
         &state.summary,
@@ -171,13 +171,17 @@ fn changes_of(
         state.published_at,
         at,
     )?;
-    Ok((changes, tag_ids, author_ids))
+    Ok((changes, body, tag_ids, author_ids))
 }
 
 /// The stored version of an article, or why the write cannot go on.
 fn current_version(conn: &mut AnyConnection, id: i64, expected: i64) -> TxResult<(String, ArticleState)> {
-    let row: Option<(ArticleRow, String)> =
-        articles::table.find(id).select((ArticleRow::as_select(), articles::body)).first(conn).optional()?;
+    let row: Option<(ArticleRow, String)> = articles::table
+        .find(id)
+        .inner_join(article_bodies::table)
+        .select((ArticleRow::as_select(), article_bodies::body))
+        .first(conn)
+        .optional()?;
     let Some((row, body)) = row else { return Err(Error::not_found(format!("article {id}")).into()) };
     let record = ArticleRecord::try_from(row)?;
     if record.version != expected {
@@ -264,7 +268,8 @@ impl EditorialRepo for Store {
         let c = &mut *conn;
         let row: Option<(ArticleRow, String)> = articles::table
             .find(id.0)
-            .select((ArticleRow::as_select(), articles::body))
+            .inner_join(article_bodies::table)
+            .select((ArticleRow::as_select(), article_bodies::body))
             .first(c)
             .optional()
             .map_err(crate::conn::db_err)?;
@@ -277,11 +282,12 @@ impl EditorialRepo for Store {
     fn create_article(&self, state: &ArticleState, change: &Change<'_>) -> Result<ArticleId> {
         self.change(|c| {
             check_slug_free(c, &state.slug, None)?;
-            let (changes, tag_ids, author_ids) = changes_of(c, state, change.at)?;
+            let (changes, body, tag_ids, author_ids) = changes_of(c, state, change.at)?;
             let id: i64 = per_backend!(&mut *c, |c| diesel::insert_into(articles::table)
                 .values((&changes, articles::created_at.eq(to_naive(change.at)), articles::version.eq(1_i64)))
                 .returning(articles::id)
                 .get_result(c))?;
+            write_body(c, id, &body)?;
             set_relations(c, id, &tag_ids, &author_ids)?;
             let fields: Vec<String> = ArticleState::FIELDS.iter().map(|f| (*f).to_owned()).collect();
             write_revision(c, id, 1, state, &fields, change)?;
@@ -309,7 +315,7 @@ impl EditorialRepo for Store {
                     .values((article_redirects::slug.eq(&old_slug), article_redirects::article_id.eq(id.0)))
                     .execute(c)?;
             }
-            let (changes, tag_ids, author_ids) = changes_of(c, state, change.at)?;
+            let (changes, body, tag_ids, author_ids) = changes_of(c, state, change.at)?;
             let version = expected + 1;
             let n =
                 diesel::update(articles::table.filter(articles::id.eq(id.0)).filter(articles::version.eq(expected)))
@@ -318,6 +324,7 @@ impl EditorialRepo for Store {
             if n == 0 {
                 return Err(Error::new(ErrorKind::PreconditionFailed, "the article changed during the write").into());
             }
+            write_body(c, id.0, &body)?;
             set_relations(c, id.0, &tag_ids, &author_ids)?;
             write_revision(c, id.0, version, state, changed, change)?;
             let detail = serde_json::json!({ "version": version, "changed": changed });

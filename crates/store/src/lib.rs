@@ -10,6 +10,7 @@ pub mod conn;
 mod discovery;
 mod editorial;
 mod engagement;
+mod explain;
 mod ids;
 pub mod journal;
 mod repo;

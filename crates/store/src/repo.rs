@@ -4,21 +4,26 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Timestamp};
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{
-    ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Status, Tag, TagId,
+    ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId,
 };
 use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort};
 use newsdesk_domain::repo::ContentRepo;
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, Pool, db_err};
+use crate::explain::Explains;
 use crate::ids::in_ids;
 use crate::per_backend;
 use crate::rows::{ArticleRow, AuthorRow, SectionRow, TagRow, parse_body, to_naive};
 use crate::schema::{
-    article_authors, article_reactions, article_redirects, article_tags, articles, authors, sections, tags,
+    article_authors, article_bodies, article_reactions, article_redirects, article_tags, articles, authors, sections,
+    tags,
 };
 
 /// The store: a pool plus the repository implementations.
@@ -62,6 +67,162 @@ fn raw_ids<T>(ids: &[T], f: impl Fn(&T) -> i64) -> Vec<i64> {
 }
 
 pub(crate) const PUBLISHED: &str = "published";
+
+/// The rest of a list query over `base`, whose listing keys are the columns
+/// `$listed` (publication time, NULL unless published; `$listed_sql` names it
+/// in SQL), `$id` and `$views`: visibility, filters, order, cursor and limit.
+/// Range conditions repeat the cursor's first key alone (`listed <= t AND
+/// (listed < t OR …)`) so that both planners start the index walk there.
+macro_rules! list {
+    ($base:expr, $q:expr, $sqlite:expr, $listed:expr, $listed_sql:literal, $id:expr, $views:expr) => {{
+        let q: &ArticleQuery = $q;
+        let mut query = $base.limit(q.fetch);
+        if let Some(ids) = &q.section_ids {
+            query = query.filter(articles::section_id.eq_any(ids.iter().map(|s| s.0).collect::<Vec<_>>()));
+        }
+        // The driving tag (or author) is the base; the others are checked per
+        // article on their link's primary key.
+        let linked = usize::from(!q.tag_ids.is_empty());
+        for tag in &q.tag_ids[linked..] {
+            query = query.filter(has_link("article_tags", "tag_id", tag.0));
+        }
+        if let (Some(author), true) = (q.author_id, linked == 1) {
+            query = query.filter(has_link("article_authors", "author_id", author.0));
+        }
+        match q.sort {
+            ArticleSort::ViewsDesc => {
+                // SQLite (which plans without statistics) takes any range on
+                // the publication time for selective, walks its index and sorts
+                // every row in the range by views: written as an expression, the
+                // range cannot use an index, and the views index (which holds
+                // the time) is walked in order. PostgreSQL knows from its
+                // statistics how much of the range a page needs.
+                query = if $sqlite {
+                    let listed = sql::<Nullable<Timestamp>>(concat!("coalesce(", $listed_sql, ", ", $listed_sql, ")"));
+                    dates!(query, q, listed)
+                } else {
+                    dates!(query, q, $listed)
+                };
+                query = query.order(($views.desc(), $id.desc()));
+                if let Some(ArticleKey::Views { v, id }) = q.after {
+                    query = query.filter($views.le(v)).filter($views.lt(v).or($views.eq(v).and($id.lt(id.0))));
+                }
+            }
+            ArticleSort::PublishedAtDesc => {
+                query = dates!(query, q, $listed).order(($listed.desc(), $id.desc()));
+                if let Some(ArticleKey::PublishedAt { t, id }) = q.after {
+                    let t = micros_to_naive(t);
+                    query = query.filter($listed.le(t)).filter($listed.lt(t).or($listed.eq(t).and($id.lt(id.0))));
+                }
+            }
+            ArticleSort::PublishedAtAsc => {
+                query = dates!(query, q, $listed).order(($listed.asc(), $id.asc()));
+                if let Some(ArticleKey::PublishedAt { t, id }) = q.after {
+                    let t = micros_to_naive(t);
+                    query = query.filter($listed.ge(t)).filter($listed.gt(t).or($listed.eq(t).and($id.gt(id.0))));
+                }
+            }
+        }
+        query
+    }};
+}
+
+/// Visibility (listed by now) and the date range, on the listing time `$listed`.
+macro_rules! dates {
+    ($sql:expr, $q:expr, $listed:expr) => {{
+        let mut query = $sql.filter($listed.clone().le(to_naive($q.now)));
+        if let Some(t) = $q.published_after {
+            query = query.filter($listed.clone().ge(to_naive(t)));
+        }
+        if let Some(t) = $q.published_before {
+            query = query.filter($listed.clone().lt(to_naive(t)));
+        }
+        query
+    }};
+}
+
+/// `EXISTS` a row of the link table `table` from the listed article to `other`,
+/// checked per listed article on the link's primary key. `OFFSET 0` keeps
+/// PostgreSQL from turning the check into a join, which it would then sort.
+/// (The id is a number: written inline.)
+fn has_link(table: &str, column: &str, other: i64) -> SqlLiteral<Bool> {
+    sql::<Bool>(&format!(
+        "EXISTS (SELECT 1 FROM {table} l WHERE l.article_id = articles.id AND l.{column} = {other} LIMIT 1 OFFSET 0)"
+    ))
+}
+
+/// The query of an article list, given to `$body` as `$query`. One query per
+/// list, shaped so that both planners walk an index in the list's order and stop
+/// after `fetch` matches, without a sort or a body read: a tag's or an author's
+/// list walks its link table (`listed_at`/`views` repeat the article's keys
+/// there), every other list the publication or views index, which also hold the
+/// section. [`Store::explain_list`] shows the plans.
+macro_rules! list_query {
+    ($q:expr, $sqlite:expr, |$query:ident| $body:expr) => {{
+        let q: &ArticleQuery = $q;
+        match (q.tag_ids.first(), q.author_id) {
+            (Some(tag), _) => {
+                let base = article_tags::table
+                    .inner_join(articles::table)
+                    .filter(article_tags::tag_id.eq(tag.0))
+                    .select(ArticleRow::as_select())
+                    .into_boxed();
+                let $query = list!(
+                    base,
+                    q,
+                    $sqlite,
+                    article_tags::listed_at,
+                    "article_tags.listed_at",
+                    article_tags::article_id,
+                    article_tags::views
+                );
+                $body
+            }
+            (None, Some(author)) => {
+                let base = article_authors::table
+                    .inner_join(articles::table)
+                    .filter(article_authors::author_id.eq(author.0))
+                    .select(ArticleRow::as_select())
+                    .into_boxed();
+                let $query = list!(
+                    base,
+                    q,
+                    $sqlite,
+                    article_authors::listed_at,
+                    "article_authors.listed_at",
+                    article_authors::article_id,
+                    article_authors::views
+                );
+                $body
+            }
+            (None, None) => {
+                let base =
+                    articles::table.filter(articles::status.eq(PUBLISHED)).select(ArticleRow::as_select()).into_boxed();
+                let $query = list!(
+                    base,
+                    q,
+                    $sqlite,
+                    articles::published_at,
+                    "articles.published_at",
+                    articles::id,
+                    articles::views
+                );
+                $body
+            }
+        }
+    }};
+}
+
+impl Store {
+    /// The plan each backend chooses for an article list (SQLite's `EXPLAIN
+    /// QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines).
+    pub fn explain_list(&self, q: &ArticleQuery) -> Result<Vec<String>> {
+        self.with(|c| {
+            let sqlite = matches!(c, AnyConnection::Sqlite(_));
+            per_backend!(c, |c| list_query!(q, sqlite, |query| c.plan(query)))
+        })
+    }
+}
 
 impl ContentRepo for Store {
     fn ping(&self) -> Result<()> {
@@ -126,10 +287,8 @@ impl ContentRepo for Store {
         let ids = raw_ids(ids, |t| t.0);
         let rows: Vec<(i64, i64)> = self.with(|c| {
             article_tags::table
-                .inner_join(articles::table)
                 .filter(article_tags::tag_id.eq_any(&ids))
-                .filter(articles::status.eq(PUBLISHED))
-                .filter(articles::published_at.le(to_naive(now)))
+                .filter(article_tags::listed_at.le(to_naive(now)))
                 .group_by(article_tags::tag_id)
                 .select((article_tags::tag_id, count_star()))
                 .load(c)
@@ -141,10 +300,8 @@ impl ContentRepo for Store {
         let ids = raw_ids(ids, |a| a.0);
         let rows: Vec<(i64, i64)> = self.with(|c| {
             article_authors::table
-                .inner_join(articles::table)
                 .filter(article_authors::author_id.eq_any(&ids))
-                .filter(articles::status.eq(PUBLISHED))
-                .filter(articles::published_at.le(to_naive(now)))
+                .filter(article_authors::listed_at.le(to_naive(now)))
                 .group_by(article_authors::author_id)
                 .select((article_authors::author_id, count_star()))
                 .load(c)
@@ -156,7 +313,8 @@ impl ContentRepo for Store {
         let row = self.with(|c| {
             articles::table
                 .filter(articles::slug.eq(slug))
-                .select((ArticleRow::as_select(), articles::body))
+                .inner_join(article_bodies::table)
+                .select((ArticleRow::as_select(), article_bodies::body))
                 .first::<(ArticleRow, String)>(c)
                 .optional()
         })?;
@@ -167,7 +325,8 @@ impl ContentRepo for Store {
         let row = self.with(|c| {
             articles::table
                 .find(id.0)
-                .select((ArticleRow::as_select(), articles::body))
+                .inner_join(article_bodies::table)
+                .select((ArticleRow::as_select(), article_bodies::body))
                 .first::<(ArticleRow, String)>(c)
                 .optional()
         })?;
@@ -187,59 +346,10 @@ impl ContentRepo for Store {
     }
 
     fn list_articles(&self, q: &ArticleQuery) -> Result<Vec<ArticleRecord>> {
-        let rows = self.with(|c| {
-            let mut sql = articles::table
-                .select(ArticleRow::as_select())
-                .filter(articles::status.eq(Status::Published.as_str()))
-                .filter(articles::published_at.le(to_naive(q.now)))
-                .limit(q.fetch)
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = &q.section_ids {
-                sql = sql.filter(articles::section_id.eq_any(ids.iter().map(|s| s.0).collect::<Vec<_>>()));
-            }
-            for tag in &q.tag_ids {
-                let tagged =
-                    article_tags::table.filter(article_tags::tag_id.eq(tag.0)).select(article_tags::article_id);
-                sql = sql.filter(articles::id.eq_any(tagged));
-            }
-            if let Some(author) = q.author_id {
-                let by = article_authors::table
-                    .filter(article_authors::author_id.eq(author.0))
-                    .select(article_authors::article_id);
-                sql = sql.filter(articles::id.eq_any(by));
-            }
-            if let Some(t) = q.published_after {
-                sql = sql.filter(articles::published_at.ge(to_naive(t)));
-            }
-            if let Some(t) = q.published_before {
-                sql = sql.filter(articles::published_at.lt(to_naive(t)));
-            }
-            sql = match q.sort {
-                ArticleSort::PublishedAtDesc => sql.order((articles::published_at.desc(), articles::id.desc())),
-                ArticleSort::PublishedAtAsc => sql.order((articles::published_at.asc(), articles::id.asc())),
-                ArticleSort::ViewsDesc => sql.order((articles::views.desc(), articles::id.desc())),
-            };
-            match (q.after, q.sort) {
-                (None, _) => {}
-                (Some(ArticleKey::PublishedAt { t, id }), ArticleSort::PublishedAtDesc) => {
-                    let t = micros_to_naive(t);
-                    sql = sql.filter(
-                        articles::published_at.lt(t).or(articles::published_at.eq(t).and(articles::id.lt(id.0))),
-                    );
-                }
-                (Some(ArticleKey::PublishedAt { t, id }), _) => {
-                    let t = micros_to_naive(t);
-                    sql = sql.filter(
-                        articles::published_at.gt(t).or(articles::published_at.eq(t).and(articles::id.gt(id.0))),
-                    );
-                }
-                (Some(ArticleKey::Views { v, id }), _) => {
-                    sql = sql.filter(articles::views.lt(v).or(articles::views.eq(v).and(articles::id.lt(id.0))));
-                }
-            }
-            sql.load::<ArticleRow>(c)
-        })?;
-        convert(rows)
+        convert(self.with(|c| {
+            let sqlite = matches!(c, AnyConnection::Sqlite(_));
+            list_query!(q, sqlite, |query| query.load::<ArticleRow>(c))
+        })?)
     }
 
     fn records_of(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>> {
@@ -255,9 +365,9 @@ impl ContentRepo for Store {
     fn bodies_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Block>>> {
         let ids = raw_ids(ids, |a| a.0);
         let rows: Vec<(i64, String)> = self.with(|c| {
-            per_backend!(c, |c| articles::table
-                .filter(in_ids(articles::id, &ids))
-                .select((articles::id, articles::body))
+            per_backend!(c, |c| article_bodies::table
+                .filter(in_ids(article_bodies::article_id, &ids))
+                .select((article_bodies::article_id, article_bodies::body))
                 .load(c))
         })?;
         rows.into_iter().map(|(id, b)| Ok((ArticleId(id), parse_body(&b)?))).collect()

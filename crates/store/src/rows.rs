@@ -7,7 +7,9 @@ use newsdesk_domain::body::{Block, Image};
 use newsdesk_domain::model::{ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, Status, Tag, TagId};
 use newsdesk_domain::{Error, Result, Slug};
 
-use crate::schema::{articles, authors, sections, tags};
+use crate::conn::AnyConnection;
+use crate::per_backend;
+use crate::schema::{article_bodies, articles, authors, sections, tags};
 
 pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -135,7 +137,8 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(Error::internal)
 }
 
-/// The editable columns of `articles` (counters and bookkeeping aside).
+/// The editable columns of `articles` (counters and bookkeeping aside); the
+/// body goes to `article_bodies` ([`write_body`]).
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = articles)]
 #[diesel(treat_none_as_null = true)]
@@ -143,7 +146,6 @@ pub struct ArticleChanges {
     pub slug: String,
     pub title: String,
     pub summary: String,
-    pub body: String,
     pub section_id: i64,
     pub hero_image: Option<String>,
     pub status: String,
@@ -153,7 +155,8 @@ pub struct ArticleChanges {
 }
 
 impl ArticleChanges {
-    /// The columns of an article's editable state, with the ids its slugs resolved to.
+    /// The columns of an article's editable state, with the ids its slugs
+    /// resolved to, and its body as stored.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         slug: &Slug,
@@ -165,18 +168,30 @@ impl ArticleChanges {
         status: Status,
         published_at: Option<DateTime<Utc>>,
         updated_at: DateTime<Utc>,
-    ) -> Result<Self> {
-        Ok(Self {
+    ) -> Result<(Self, String)> {
+        let columns = Self {
             slug: slug.as_str().to_owned(),
             title: title.to_owned(),
             summary: summary.to_owned(),
-            body: to_json(&body)?,
             section_id,
             hero_image: hero_image.map(to_json).transpose()?,
             status: status.as_str().to_owned(),
             published_at: published_at.map(to_naive),
             updated_at: to_naive(updated_at),
             reading_time_minutes: newsdesk_domain::body::reading_time_minutes(body),
-        })
+        };
+        Ok((columns, to_json(&body)?))
     }
+}
+
+/// Store an article's body (JSON blocks), replacing the one it had.
+pub fn write_body(conn: &mut AnyConnection, id: i64, body: &str) -> QueryResult<()> {
+    let row = (article_bodies::article_id.eq(id), article_bodies::body.eq(body));
+    per_backend!(conn, |c| diesel::insert_into(article_bodies::table)
+        .values(row)
+        .on_conflict(article_bodies::article_id)
+        .do_update()
+        .set(article_bodies::body.eq(body))
+        .execute(c))?;
+    Ok(())
 }

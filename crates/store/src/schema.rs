@@ -33,7 +33,6 @@ diesel::table! {
         slug -> Text,
         title -> Text,
         summary -> Text,
-        body -> Text,
         section_id -> BigInt,
         hero_image -> Nullable<Text>,
         status -> Text,
@@ -46,19 +45,34 @@ diesel::table! {
     }
 }
 
+// An article's body (JSON blocks), apart from the row lists read.
+diesel::table! {
+    article_bodies (article_id) {
+        article_id -> BigInt,
+        body -> Text,
+    }
+}
+
+// `listed_at` and `views` repeat the article's listing keys (set by triggers):
+// lists by tag walk this table in their order.
 diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> BigInt,
         tag_id -> BigInt,
         position -> Integer,
+        listed_at -> Nullable<Timestamp>,
+        views -> BigInt,
     }
 }
 
+// As `article_tags`, for lists by author.
 diesel::table! {
     article_authors (article_id, author_id) {
         article_id -> BigInt,
         author_id -> BigInt,
         position -> Integer,
+        listed_at -> Nullable<Timestamp>,
+        views -> BigInt,
     }
 }
 
@@ -200,6 +214,7 @@ diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(engagement_buckets -> articles (article_id));
 diesel::joinable!(view_sessions -> articles (article_id));
 diesel::joinable!(session_reactions -> articles (article_id));
+diesel::joinable!(article_bodies -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_authors -> articles (article_id));
@@ -215,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     authors,
     articles,
+    article_bodies,
     article_tags,
     article_authors,
     article_reactions,

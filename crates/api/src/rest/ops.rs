@@ -3,6 +3,7 @@
 use std::sync::atomic::Ordering;
 
 use actix_web::{HttpResponse, get, web};
+use newsdesk_domain::recommend::Tuning;
 use newsdesk_domain::{Error, ErrorKind};
 
 use crate::error::ApiError;
@@ -43,6 +44,38 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body(body)
 }
 
+/// The blend recommendations use, as chosen on the reading history.
+fn recommendation_metrics(t: &Tuning) -> String {
+    let b = &t.blend;
+    let mut out = String::from(
+        "# HELP newsdesk_recommendation_weight Weight of each signal in the recommendation blend.\n\
+         # TYPE newsdesk_recommendation_weight gauge\n",
+    );
+    for (signal, w) in
+        [("coread", b.coread), ("content", b.content), ("popularity", b.popularity), ("freshness", b.freshness)]
+    {
+        out += &format!("newsdesk_recommendation_weight{{signal=\"{signal}\"}} {w:.2}\n");
+    }
+    out + &format!(
+        "# HELP newsdesk_recommendation_diverse 1 when recommendations keep at most two per main tag.\n\
+         # TYPE newsdesk_recommendation_diverse gauge\n\
+         newsdesk_recommendation_diverse {}\n\
+         # HELP newsdesk_recommendation_popularity_half_life_hours Half-life of a read in popularity.\n\
+         # TYPE newsdesk_recommendation_popularity_half_life_hours gauge\n\
+         newsdesk_recommendation_popularity_half_life_hours {}\n\
+         # HELP newsdesk_recommendation_tuning_sessions Held-out sessions the blend was chosen on (0: default).\n\
+         # TYPE newsdesk_recommendation_tuning_sessions gauge\n\
+         newsdesk_recommendation_tuning_sessions {}\n\
+         # HELP newsdesk_recommendation_tuning_hit_rate Hit rate@10 of the chosen blend on those sessions.\n\
+         # TYPE newsdesk_recommendation_tuning_hit_rate gauge\n\
+         newsdesk_recommendation_tuning_hit_rate {:.4}\n",
+        u8::from(b.diverse),
+        t.half_life_hours,
+        t.sessions,
+        t.hit_rate,
+    )
+}
+
 /// Prometheus metrics.
 #[utoipa::path(
     tag = "operations",
@@ -73,6 +106,6 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         generated.map_or(0.0, |(at, _)| (newsdesk_domain::service::now() - at).as_seconds_f64()),
         generated.map_or(0.0, |(_, took)| took.as_secs_f64()),
     );
-    let body = body + &state.workers.metrics();
+    let body = body + &recommendation_metrics(&state.discovery.tuning()) + &state.workers.metrics();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }
