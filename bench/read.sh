@@ -29,7 +29,7 @@ shapes() {
   tag=$(field 'max(v["data"], key=lambda t: t["articleCount"])["slug"]' <<<"$tags")
   other=$(get "/v1/articles?tag=$tag&limit=1" | field "[t['slug'] for t in v['data'][0]['tags'] if t['slug'] != '$tag'][0]")
   author=$(get "/v1/authors?limit=100" | field 'max(v["data"], key=lambda a: a["articleCount"])["slug"]')
-  section=$(get "/v1/sections" | field '[s["slug"] for s in v["data"] if any(c.get("parent") == s["slug"] or (c.get("parent") or {}).get("slug") == s["slug"] for c in v["data"])][0]')
+  section=$(get "/v1/sections" | field '[s["slug"] for s in v["data"] if s["children"]][0]')
   cursor=""
   for _ in $(seq 1 25); do cursor=$(get "/v1/articles?limit=20${cursor:+&cursor=$cursor}" | field 'v["nextCursor"]'); done
   until=$(date -u +%Y-%m-%dT00:00:00Z)
@@ -57,7 +57,9 @@ long_tail_paths() {
     [ -n "$cursor" ] || break
   done
   local lists=("")
-  for s in $(get "/v1/sections" | field '" ".join(s["slug"] for s in v["data"])'); do lists+=("section=$s"); done
+  for s in $(get "/v1/sections" | field '" ".join(x for s in v["data"] for x in [s["slug"]] + [c["slug"] for c in s["children"]])'); do
+    lists+=("section=$s")
+  done
   for t in $(get "/v1/tags?limit=100" | field '" ".join(t["slug"] for t in v["data"])'); do lists+=("tag=$t"); done
   for a in $(get "/v1/authors?limit=100" | field '" ".join(a["slug"] for a in v["data"])'); do lists+=("author=$a"); done
   for l in "${lists[@]}"; do

@@ -97,18 +97,29 @@ impl CoReadModel {
     }
 }
 
-/// Reads per article as of one instant, each weighing `2^(-age / half-life)`,
+/// Reads per article as of one instant, each weighing `2^(-age / half-life)`.
+/// Sums are kept relative to a fixed instant (see [`ReadLog`]); scores are
 /// scaled so that the most read article has 1.
 #[derive(Debug, Default)]
 pub struct Popularity {
-    score: HashMap<ArticleId, f32>,
+    sums: HashMap<ArticleId, f64>,
+    best: f64,
     /// The [`POPULAR`] best, best first.
     top: Vec<(ArticleId, f32)>,
 }
 
 impl Popularity {
     fn score(&self, id: ArticleId) -> f32 {
-        self.score.get(&id).copied().unwrap_or(0.0)
+        self.sums.get(&id).map_or(0.0, |s| (s / self.best) as f32)
+    }
+
+    /// Take the best and the top list again after reads were added.
+    fn rank(&mut self) {
+        self.best = self.sums.values().copied().fold(f64::MIN_POSITIVE, f64::max);
+        let mut popular: Vec<(ArticleId, f32)> =
+            self.sums.iter().map(|(a, s)| (*a, (s / self.best) as f32)).filter(|(_, s)| *s > 1e-6).collect();
+        top(&mut popular, POPULAR);
+        self.top = popular;
     }
 }
 
@@ -133,7 +144,8 @@ impl ReadLog {
     pub fn popularity(&self, half_life_hours: u32) -> Popularity {
         let mut sweep = Sweep::new(self, half_life_hours);
         sweep.advance(i64::MAX);
-        sweep.popularity()
+        sweep.popularity.rank();
+        sweep.popularity
     }
 }
 
@@ -143,34 +155,22 @@ struct Sweep<'a> {
     next: usize,
     half_life: f64,
     t0: i64,
-    sums: HashMap<ArticleId, f64>,
+    popularity: Popularity,
 }
 
 impl<'a> Sweep<'a> {
     fn new(log: &'a ReadLog, half_life_hours: u32) -> Self {
         let t0 = log.reads.last().map_or(0, |r| r.0);
         let half_life = f64::from(half_life_hours) * HOUR_MICROS as f64;
-        Self { log, next: 0, half_life, t0, sums: HashMap::default() }
+        Self { log, next: 0, half_life, t0, popularity: Popularity::default() }
     }
 
     /// Count the reads up to `at` (inclusive).
     fn advance(&mut self, at: i64) {
         while let Some(&(t, a)) = self.log.reads.get(self.next).filter(|r| r.0 <= at) {
-            *self.sums.entry(a).or_default() += ((t - self.t0) as f64 / self.half_life).exp2();
+            *self.popularity.sums.entry(a).or_default() += ((t - self.t0) as f64 / self.half_life).exp2();
             self.next += 1;
         }
-    }
-
-    fn popularity(&self) -> Popularity {
-        let best = self.sums.values().copied().fold(0.0_f64, f64::max);
-        if best <= 0.0 {
-            return Popularity::default();
-        }
-        let score: HashMap<ArticleId, f32> =
-            self.sums.iter().map(|(a, s)| (*a, (s / best) as f32)).filter(|(_, s)| *s > 1e-6).collect();
-        let mut popular: Vec<(ArticleId, f32)> = score.iter().map(|(a, s)| (*a, *s)).collect();
-        top(&mut popular, POPULAR);
-        Popularity { score, top: popular }
     }
 }
 
@@ -448,7 +448,6 @@ fn score_blends(
 ) -> Vec<(f64, f64)> {
     let mut totals = vec![(0.0_f64, 0.0_f64); blends.len()];
     let mut sweep = Sweep::new(log, half_life_hours);
-    let mut popularity = Popularity::default();
     let mut hour = i64::MIN;
     let from = blends.iter().fold(0, |m, b| m | sources(b));
     for case in cases {
@@ -457,9 +456,9 @@ fn score_blends(
             hour = at / HOUR_MICROS;
             // Reads strictly before the hidden one.
             sweep.advance(at - 1);
-            popularity = sweep.popularity();
+            sweep.popularity.rank();
         }
-        let signals = Signals { content, coread, popularity: &popularity };
+        let signals = Signals { content, coread, popularity: &sweep.popularity };
         let seen: HashSet<ArticleId> = case.history.iter().copied().collect();
         let found = candidates(&signals, &case.history, &seen, case.at, from);
         for (blend, (hits, gain)) in blends.iter().zip(&mut totals) {
@@ -590,6 +589,55 @@ mod tests {
         let log = ReadLog::new(sessions.iter().map(Vec::as_slice));
         assert_eq!(log.popularity(6).top[0].0, new, "a 6-hour half-life forgets two days");
         assert_eq!(log.popularity(336).top[0].0, old, "a two-week half-life does not");
+    }
+
+    /// 60 articles over 60 hours in three topics; each session reads three of
+    /// its topic, then (half of them) what was most read that hour.
+    fn history() -> (ContentModel, Vec<Reads>) {
+        use crate::discovery::DocSource;
+        use crate::model::SectionId;
+        let t = |h: i64| DateTime::from_timestamp(1_700_000_000 + h * 3_600, 0).expect("time");
+        let topics = ["rates inflation bank", "match league goal", "film festival screen"];
+        let content = ContentModel::build((0..60).map(|i| DocSource {
+            id: ArticleId(i),
+            title: format!("story {i}"),
+            slug: None,
+            section: SectionId(i % 3),
+            tags: vec![TagId(i % 3)],
+            published_at: t(i),
+            text: format!("{} story{i}", topics[(i % 3) as usize]),
+        }));
+        let mut rng = crate::demo::Rng::new(5);
+        let sessions = (0..600)
+            .map(|s| {
+                let start = 10 + rng.below(48) as i64;
+                let topic = rng.below(3) as i64;
+                let mut reads: Reads = (0..3)
+                    .map(|k| (ArticleId((start - 3 * k) / 3 * 3 + topic), t(start) + chrono::Duration::minutes(k)))
+                    .collect();
+                if s % 2 == 0 {
+                    reads.push((ArticleId(start + 1), t(start) + chrono::Duration::minutes(30)));
+                }
+                reads
+            })
+            .collect();
+        (content, sessions)
+    }
+
+    #[test]
+    fn the_chosen_blend_finds_as_many_hidden_reads_as_the_best_signal_alone() {
+        let (content, sessions) = history();
+        let held = pick_sessions(&sessions, TUNING_SESSIONS, &HashSet::default());
+        let tuning = tune(&content, &sessions, &held);
+        assert!(tuning.sessions >= 20, "{tuning:?}");
+        let (cases, training) = cases(&sessions, &held);
+        let coread = CoReadModel::build(training.iter().map(|r| r.iter().map(|(a, _)| *a).collect()));
+        let log = ReadLog::new(training.iter().map(Vec::as_slice));
+        let corners = [Blend::POPULARITY, Blend::CONTENT, Blend::COREAD];
+        let alone = score_blends(&content, &coread, &log, &cases, tuning.half_life_hours, &corners);
+        for (corner, (hit_rate, _)) in corners.iter().zip(alone) {
+            assert!(tuning.hit_rate >= hit_rate, "{tuning:?} finds fewer than {corner:?} ({hit_rate})");
+        }
     }
 
     #[test]

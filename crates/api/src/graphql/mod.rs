@@ -3,6 +3,7 @@
 //! `application/json` and `application/graphql-response+json` responses.
 
 mod admin;
+mod body;
 mod discovery;
 mod engagement;
 pub mod guard;

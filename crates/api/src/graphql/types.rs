@@ -11,12 +11,13 @@ use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, Page};
 use newsdesk_domain::service::Found;
 use newsdesk_domain::{Error, Slug, Validator};
 
+use super::body::Body;
 use super::loaders::Load;
 use super::scalars::DateTime;
 use crate::auth::Caller;
 use crate::error::to_graphql;
 use crate::state::{AppState, blocking};
-use crate::views::{self, Block, ImageView, ReactionCount};
+use crate::views::{self, ImageView, ReactionCount};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -231,12 +232,12 @@ impl Article {
         &self.record.summary
     }
     /// The body blocks, in order.
-    async fn body(&self, ctx: &Context<'_>) -> GqlResult<Vec<Block>> {
+    async fn body(&self, ctx: &Context<'_>) -> GqlResult<Body> {
         let body = match self.full.as_ref().and_then(|f| f.body.clone()) {
             Some(b) => b,
             None => load::<ArticleId, Vec<newsdesk_domain::Block>>(ctx, self.article_id()).await?.unwrap_or_default(),
         };
-        Ok(views::blocks(body))
+        Ok(Body(body))
     }
     async fn section(&self, ctx: &Context<'_>) -> GqlResult<Section> {
         let id = self.record.section_id;
