@@ -50,7 +50,9 @@ start_server() {
     --search-rate-limit 0 --beacon-limit 0 "$@" >/dev/null &
   PID=$!
   trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+  # A node serves once its search index and models are built: minutes for a
+  # large database seen for the first time.
+  for _ in $(seq 1 3000); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 }
 
 # run NAME URL [wrk args…] -> "name req/s p50 p99"; non-2xx answers are reported.

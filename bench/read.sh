@@ -92,12 +92,12 @@ long-tail)
   start_server "$URL"
   long_tail_paths >"$URLS_FILE"
   results=("$(run healthz "$BASE/healthz")")
-  results+=("$(run "long-tail ($(wc -l <"$URLS_FILE") pages)" "$BASE" -s bench/read.lua)")
+  results+=("$(run "long-tail-$(wc -l <"$URLS_FILE")-pages" "$BASE" -s bench/read.lua)")
   report "shipped configuration" "${results[@]}"
   kill "$PID"; wait "$PID" 2>/dev/null || true
   start_server "$URL" --read-cache-ms 0
   results=("$(run healthz "$BASE/healthz")")
-  results+=("$(run "long-tail ($(wc -l <"$URLS_FILE") pages)" "$BASE" -s bench/read.lua)")
+  results+=("$(run "long-tail-$(wc -l <"$URLS_FILE")-pages" "$BASE" -s bench/read.lua)")
   report "caches off" "${results[@]}"
   ;;
 *)

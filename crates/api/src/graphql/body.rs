@@ -56,6 +56,10 @@ fn opt(s: &Option<String>) -> Node<'_> {
     s.as_deref().map_or(Node::Null, Node::Text)
 }
 
+fn slug(s: &Option<newsdesk_domain::Slug>) -> Node<'_> {
+    s.as_ref().map_or(Node::Null, |a| Node::Text(a.as_str()))
+}
+
 fn node_of(b: &Block) -> Node<'_> {
     match b {
         Block::Paragraph { spans } => {
@@ -92,16 +96,19 @@ fn span(s: &Span) -> Node<'_> {
             })
         })
         .collect();
-    let article = s.article.as_ref().map_or(Node::Null, |a| Node::Text(a.as_str()));
     Node::Object(
         "Span",
-        vec![("text", Node::Text(&s.text)), ("marks", Node::List(marks)), ("href", opt(&s.href)), ("article", article)],
+        vec![
+            ("text", Node::Text(&s.text)),
+            ("marks", Node::List(marks)),
+            ("href", opt(&s.href)),
+            ("article", slug(&s.article)),
+        ],
     )
 }
 
 fn link_item(i: &LinkItem) -> Node<'_> {
-    let article = i.article.as_ref().map_or(Node::Null, |a| Node::Text(a.as_str()));
-    Node::Object("LinkItem", vec![("text", Node::Text(&i.text)), ("article", article), ("url", opt(&i.url))])
+    Node::Object("LinkItem", vec![("text", Node::Text(&i.text)), ("article", slug(&i.article)), ("url", opt(&i.url))])
 }
 
 /// The abstract type whose fragments apply to every block.

@@ -462,6 +462,12 @@ impl Lexicon {
 /// A stem with a suffix, with the commonest English spelling rules.
 fn inflect(stem: &str, suffix: &str) -> String {
     let vowel = |c: char| "aeiou".contains(c);
+    if let (Some(base), Some(rest)) = (stem.strip_suffix('e'), suffix.strip_prefix("at"))
+        && base.ends_with("at")
+    {
+        // regulate + ation: regulation
+        return format!("{base}{rest}");
+    }
     match (stem.strip_suffix('e'), suffix.chars().next()) {
         (Some(base), Some(c)) if vowel(c) => format!("{base}{suffix}"),
         _ => format!("{stem}{suffix}"),
