@@ -184,7 +184,51 @@ fn two_topics() -> Site {
     s
 }
 
+/// A gauge of `/metrics`, by its name with labels.
+fn gauge(app: &TestApp, name: &str) -> Option<f64> {
+    let text = app.get("/metrics").text;
+    text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
 on_both_backends! {
+    fn the_recommendation_blend_is_chosen_from_the_history(backend: Backend) {
+        // Readers who read what is popular: a node chooses its blend on their
+        // held-out reads soon after it starts, and shows it.
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, demo, err) = cli(&db, &["demo", "--articles", "300", "--seed", "2", "--readers", "popular"], None);
+        assert!(ok, "{err}");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(&demo));
+        assert!(ok, "{err}");
+        let app = TestApp::serve(db, &[]);
+        assert_eq!(gauge(&app, "newsdesk_recommendation_tuning_sessions"), Some(0.0), "the default blend at first");
+        crate::support::eventually(Duration::from_secs(60), "a blend chosen", || {
+            gauge(&app, "newsdesk_recommendation_tuning_sessions").is_some_and(|n| n >= 20.0)
+        });
+        let weights: Vec<f64> = ["coread", "content", "popularity", "freshness"]
+            .iter()
+            .map(|s| gauge(&app, &format!("newsdesk_recommendation_weight{{signal=\"{s}\"}}")).expect("weight"))
+            .collect();
+        assert!((weights.iter().sum::<f64>() - 1.0).abs() < 0.02, "{weights:?}");
+        let hit_rate = gauge(&app, "newsdesk_recommendation_tuning_hit_rate").expect("hit rate");
+        assert!(hit_rate > 0.0 && hit_rate <= 1.0, "{hit_rate}");
+        assert!(gauge(&app, "newsdesk_recommendation_popularity_half_life_hours").is_some_and(|h| h >= 1.0));
+        // Recommendations follow the chosen blend and stay well formed.
+        let r = app.json("/v1/recommendations?sessionId=demo-reader-000001&limit=5");
+        assert_eq!(r["data"].as_array().expect("data").len(), 5, "{r}");
+        // The evaluation chooses the same way, on sessions it does not evaluate,
+        // and the blend is at least as good as the best signal alone (within noise).
+        let (ok, out, err) = cli(app.db(), &["eval", "recommendations"], None);
+        assert!(ok, "{err}");
+        let out = String::from_utf8(out).expect("utf-8");
+        assert!(out.contains("blend tuned on"), "{out}");
+        let rate = |name: &str| -> f64 {
+            let row = out.lines().find(|l| l.starts_with(&format!("| {name} |"))).unwrap_or_else(|| panic!("{out}"));
+            row.split('|').nth(2).and_then(|c| c.trim().parse().ok()).unwrap_or_else(|| panic!("{row}"))
+        };
+        let best = ["popularity (recent reads)", "content only", "co-reading only"].map(rate).into_iter().fold(0.0, f64::max);
+        assert!(rate("blend (shipped, tuned)") >= best - 0.03, "{out}");
+    }
+
     fn search_ranks_matches_phrases_prefixes_and_typos(backend: Backend) {
         let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
         // A title match ranks above a body match; drafts and future articles never show.

@@ -24,7 +24,7 @@ use crate::error::Result;
 use crate::model::{Article, ArticleId, SectionId, Status, TagId};
 use crate::ranking::{RankingKind, RankingQuery, RankingService, Window};
 use crate::recommend::{
-    CoReadModel, HISTORY, Popularity, ReadLog, Reads, Signals, TUNING_SESSIONS, Tuning, pick_sessions, recommend, tune,
+    self, CoReadModel, HISTORY, Popularity, Reads, Signals, TUNING_SESSIONS, Tuning, pick_sessions, recommend, tune,
 };
 use crate::record::check_session_id;
 use crate::repo::DiscoveryRepo;
@@ -546,8 +546,8 @@ impl DiscoveryService {
     }
 
     fn learn(&self, sessions: &[Reads], tuning: Tuning) {
-        let coread = CoReadModel::build(sessions.iter().map(|s| s.iter().map(|(a, _)| *a).collect()));
-        let popularity = ReadLog::new(sessions.iter().map(Vec::as_slice)).popularity(tuning.half_life_hours);
+        let (coread, log) = recommend::learn(sessions);
+        let popularity = log.popularity(tuning.half_life_hours);
         self.models.write().unwrap_or_else(|p| p.into_inner()).reading =
             Arc::new(Reading { coread, popularity, tuning });
     }

@@ -34,6 +34,8 @@ const POPULAR: usize = 100;
 const HALF_LIVES: [u32; 5] = [2, 6, 24, 72, 336];
 /// Sessions whose last read tuning hides, at most.
 pub const TUNING_SESSIONS: usize = 800;
+/// Hidden reads needed to choose a blend; with fewer, the default stays.
+const MIN_TUNING_CASES: usize = 20;
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 
@@ -425,6 +427,13 @@ fn cases(sessions: &[Reads], held: &HashSet<usize>) -> (Vec<Case>, Vec<Reads>) {
     (out, training)
 }
 
+/// What a reading history teaches: co-reading, and reads in time order for
+/// popularity.
+pub fn learn(sessions: &[Reads]) -> (CoReadModel, ReadLog) {
+    let coread = CoReadModel::build(sessions.iter().map(|r| r.iter().map(|(a, _)| *a).collect()));
+    (coread, ReadLog::new(sessions.iter().map(Vec::as_slice)))
+}
+
 /// Sessions with at least three distinct reads, at most `n` of them evenly
 /// spread, skipping those in `skip`.
 pub fn pick_sessions(sessions: &[Reads], n: usize, skip: &HashSet<usize>) -> HashSet<usize> {
@@ -478,11 +487,10 @@ fn score_blends(
 /// reads (ties: the better ranking, then the first of [`Blend::grid`]).
 pub fn tune(content: &ContentModel, sessions: &[Reads], held: &HashSet<usize>) -> Tuning {
     let (cases, training) = cases(sessions, held);
-    if cases.len() < 20 {
+    if cases.len() < MIN_TUNING_CASES {
         return Tuning::default();
     }
-    let coread = CoReadModel::build(training.iter().map(|r| r.iter().map(|(a, _)| *a).collect()));
-    let log = ReadLog::new(training.iter().map(Vec::as_slice));
+    let (coread, log) = learn(&training);
     let best_of = |scores: &[(f64, f64)]| {
         let mut best = 0;
         for (i, s) in scores.iter().enumerate() {
@@ -536,7 +544,8 @@ pub struct EvalRow {
 }
 
 /// The offline evaluation: hide the last read of at most `max_sessions`
-/// sessions (evenly spread), tune the blend as the service does on other
+/// sessions (evenly spread; when there are enough to tune on, at most half of
+/// those with three distinct reads), tune the blend as the service does on other
 /// sessions, learn from the history without the hidden reads, and score where
 /// each hidden read lands among 10 recommendations made as of that read.
 pub fn evaluate_recommendations(
@@ -544,12 +553,15 @@ pub fn evaluate_recommendations(
     sessions: &[Reads],
     max_sessions: usize,
 ) -> (Tuning, Vec<EvalRow>) {
-    let held = pick_sessions(sessions, max_sessions, &HashSet::default());
+    // When there are enough to choose a blend on, at most half the usable
+    // sessions are evaluated: the blend is chosen on the others.
+    let usable = pick_sessions(sessions, usize::MAX, &HashSet::default()).len();
+    let evaluated = if usable >= 2 * MIN_TUNING_CASES { max_sessions.min(usable / 2) } else { max_sessions };
+    let held = pick_sessions(sessions, evaluated, &HashSet::default());
     let (cases, training) = cases(sessions, &held);
     // Tuned on other sessions, without the evaluated ones' hidden reads.
     let tuning = tune(content, &training, &pick_sessions(&training, TUNING_SESSIONS, &held));
-    let coread = CoReadModel::build(training.iter().map(|r| r.iter().map(|(a, _)| *a).collect()));
-    let log = ReadLog::new(training.iter().map(Vec::as_slice));
+    let (coread, log) = learn(&training);
     let blends: Vec<Blend> = Strategy::ALL
         .iter()
         .map(|s| match s {
@@ -631,8 +643,7 @@ mod tests {
         let tuning = tune(&content, &sessions, &held);
         assert!(tuning.sessions >= 20, "{tuning:?}");
         let (cases, training) = cases(&sessions, &held);
-        let coread = CoReadModel::build(training.iter().map(|r| r.iter().map(|(a, _)| *a).collect()));
-        let log = ReadLog::new(training.iter().map(Vec::as_slice));
+        let (coread, log) = learn(&training);
         let corners = [Blend::POPULARITY, Blend::CONTENT, Blend::COREAD];
         let alone = score_blends(&content, &coread, &log, &cases, tuning.half_life_hours, &corners);
         for (corner, (hit_rate, _)) in corners.iter().zip(alone) {

@@ -259,11 +259,14 @@ impl TransferRepo for Store {
     }
 
     /// PostgreSQL plans from statistics, which a bulk load leaves stale until
-    /// autovacuum comes by. SQLite gets none: its list plans do not depend on
-    /// them (see the `list_plans` test).
+    /// autovacuum comes by: the tables lists and rankings read are analysed
+    /// (a sample of each, whatever its size). SQLite gets none: its list plans
+    /// do not depend on them (see the `plans` test).
     fn refresh_statistics(&self) -> Result<()> {
+        const TABLES: &str = "ANALYZE articles, article_tags, article_authors, article_reactions, article_reads, \
+                              engagement_buckets";
         self.with(|c| match c {
-            AnyConnection::Postgresql(c) => diesel::sql_query("ANALYZE").execute(c).map(drop),
+            AnyConnection::Postgresql(c) => diesel::sql_query(TABLES).execute(c).map(drop),
             AnyConnection::Sqlite(_) => Ok(()),
         })
     }
