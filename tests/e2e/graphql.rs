@@ -229,9 +229,10 @@ on_both_backends! {
             };
             cost.push((0..3).map(attempt).min().unwrap());
         }
-        // One statement for the page and one per relation: bodies, tags, authors,
-        // reactions, tag counts and author counts (N+1 would cost over 400 here).
-        assert_eq!(cost, [7, 7], "statements per page of 10 and of 100");
+        // One statement for the page of cards (with their tags, authors and
+        // reactions), then one each for bodies, tag counts and author counts
+        // (N+1 would cost over 400 here).
+        assert_eq!(cost, [4, 4], "statements per page of 10 and of 100");
         // Tags with their counts: the page and the counts, nothing per tag.
         let attempt = |i| {
             let before = app.queries();

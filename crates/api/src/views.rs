@@ -210,7 +210,7 @@ pub struct ArticleView {
 
 impl From<&Article> for ArticleView {
     fn from(a: &Article) -> Self {
-        let Article { record, body, section_path, tags, authors, reactions: r } = a;
+        let Article { record, body, section_path, tags, authors } = a;
         let (slug, name) = section_path.last().map(|s| (s.slug.to_string(), s.name.clone())).unwrap_or_default();
         Self {
             id: record.id.to_string(),
@@ -227,7 +227,7 @@ impl From<&Article> for ArticleView {
             updated_at: record.updated_at,
             reading_time_minutes: record.reading_time_minutes,
             views: record.views,
-            reactions: reactions(r.clone()),
+            reactions: reactions(record.reactions.clone()),
             version: record.version,
         }
     }

@@ -5,12 +5,16 @@
 //! once per `ttl` instead of once per request takes the database off the hot path.
 //! Entries live at most `ttl` (one second by default), so counters and edits show
 //! within that bound; [`ReadCache::clear`] drops everything at once after a write.
+//! [`Known`] holds small reference data (tags and authors by id) the same way.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
+use crate::error::Result;
 use crate::model::{Article, ArticleId};
 
 pub struct ReadCache {
@@ -49,5 +53,94 @@ impl ReadCache {
     pub fn clear(&self) {
         self.articles.invalidate_all();
         self.cards.invalidate_all();
+    }
+}
+
+/// Values by id held in memory for a short while, like the section tree: the
+/// tags and authors every card names, which change rarely. Everything is
+/// trusted for `ttl` from the first fill, dropped by [`Known::clear`] after a
+/// local write, and ids not held are fetched together, once per call.
+pub struct Known<K, V> {
+    ttl: Duration,
+    held: RwLock<(Instant, HashMap<K, V>)>,
+}
+
+impl<K: Copy + Eq + Hash + Ord, V: Clone> Known<K, V> {
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, held: RwLock::new((Instant::now(), HashMap::new())) }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut held) = self.held.write() {
+            held.1.clear();
+        }
+    }
+
+    /// The values of `ids` that exist: from memory, the others from one call of
+    /// `fetch` (which may leave out ids it does not know); `key` is a value's id.
+    pub fn get(
+        &self,
+        ids: impl IntoIterator<Item = K>,
+        fetch: impl FnOnce(&[K]) -> Result<Vec<V>>,
+        key: impl Fn(&V) -> K,
+    ) -> Result<HashMap<K, V>> {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        let held = self.held.read().ok().filter(|h| h.0.elapsed() < self.ttl);
+        for id in ids {
+            match held.as_ref().and_then(|h| h.1.get(&id)) {
+                Some(v) => {
+                    found.entry(id).or_insert_with(|| v.clone());
+                }
+                None => missing.push(id),
+            }
+        }
+        drop(held);
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let fetched = fetch(&missing)?;
+        if let Ok(mut held) = self.held.write() {
+            if held.0.elapsed() >= self.ttl {
+                *held = (Instant::now(), HashMap::new());
+            }
+            for v in &fetched {
+                held.1.insert(key(v), v.clone());
+            }
+        }
+        found.extend(fetched.into_iter().map(|v| (key(&v), v)));
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    #[test]
+    fn known_values_are_fetched_once_until_cleared_or_stale() {
+        let known: Known<i64, (i64, &str)> = Known::new(Duration::from_secs(60));
+        let calls = Cell::new(0);
+        let fetch = |ids: &[i64]| {
+            calls.set(calls.get() + 1);
+            // The database knows every id but 9.
+            Ok(ids.iter().filter(|&&i| i != 9).map(|&i| (i, "name")).collect())
+        };
+        let got = known.get([3, 1, 3, 9], fetch, |v| v.0).expect("get");
+        assert_eq!(got.len(), 2);
+        assert_eq!(calls.get(), 1);
+        known.get([1, 3], fetch, |v| v.0).expect("get");
+        assert_eq!(calls.get(), 1, "held ids are answered from memory");
+        known.clear();
+        known.get([1], fetch, |v| v.0).expect("get");
+        assert_eq!(calls.get(), 2, "a clear drops what was held");
+        let stale: Known<i64, (i64, &str)> = Known::new(Duration::ZERO);
+        stale.get([1], fetch, |v| v.0).expect("get");
+        stale.get([1], fetch, |v| v.0).expect("get");
+        assert_eq!(calls.get(), 4, "nothing is trusted past the ttl");
     }
 }

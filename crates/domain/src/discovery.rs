@@ -502,7 +502,7 @@ impl DiscoveryService {
             *watermark = None;
         }
         let first = watermark.is_none();
-        *watermark = read_changes(self.repo.as_ref(), self.content.as_ref(), builder, *watermark)?;
+        *watermark = read_changes(self.repo.as_ref(), builder, *watermark)?;
         if !first {
             builder.retain(&self.repo.article_ids()?.into_iter().collect());
         }
@@ -688,9 +688,9 @@ pub fn evaluate_related(content: &ContentModel, max_articles: usize, limit: usiz
 }
 
 /// The content model of every published article, read in pages.
-pub fn build_content_model(repo: &dyn DiscoveryRepo, content: &ContentService) -> Result<ContentModel> {
+pub fn build_content_model(repo: &dyn DiscoveryRepo) -> Result<ContentModel> {
     let mut builder = ContentModelBuilder::default();
-    read_changes(repo, content, &mut builder, None)?;
+    read_changes(repo, &mut builder, None)?;
     Ok(builder.model())
 }
 
@@ -698,7 +698,6 @@ pub fn build_content_model(repo: &dyn DiscoveryRepo, content: &ContentService) -
 /// ones are added or replaced, the others removed. The watermark reached.
 fn read_changes(
     repo: &dyn DiscoveryRepo,
-    content: &ContentService,
     builder: &mut ContentModelBuilder,
     mut after: Option<Watermark>,
 ) -> Result<Option<Watermark>> {
@@ -706,8 +705,6 @@ fn read_changes(
         let page = repo.articles_changed_since(after, 2_000)?;
         let Some(last) = page.last() else { break };
         after = Some(Watermark { updated_at: last.0.updated_at, id: last.0.id });
-        let ids: Vec<ArticleId> = page.iter().map(|(r, _)| r.id).collect();
-        let mut tags = content.repo().tags_of(&ids)?;
         let full = page.len() == 2_000;
         for (r, body) in page {
             let (Status::Published, Some(published_at)) = (r.status, r.published_at) else {
@@ -717,8 +714,7 @@ fn read_changes(
             // The title counts three times: it says what the story is about.
             let mut text = format!("{t} {t} {t} {}", r.summary, t = r.title);
             body.iter().for_each(|b| b.plain_text(&mut text));
-            let tags = tags.remove(&r.id).unwrap_or_default().into_iter().map(|t| t.id).collect();
-            let (id, title, slug, section) = (r.id, r.title, Some(r.slug), r.section_id);
+            let (id, title, slug, section, tags) = (r.id, r.title, Some(r.slug), r.section_id, r.tag_ids);
             builder.add(DocSource { id, title, slug, section, tags, published_at, text });
         }
         if !full {

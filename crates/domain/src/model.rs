@@ -96,7 +96,7 @@ pub struct ReactionCount {
     pub count: i64,
 }
 
-/// An article's own columns, without its body or relations.
+/// An article's own columns and its relations by id, without its body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleRecord {
     pub id: ArticleId,
@@ -112,6 +112,12 @@ pub struct ArticleRecord {
     pub reading_time_minutes: i32,
     pub views: i64,
     pub version: i64,
+    /// Tags in the article's order.
+    pub tag_ids: Vec<TagId>,
+    /// Authors in byline order.
+    pub author_ids: Vec<AuthorId>,
+    /// Stored reaction counts, by kind.
+    pub reactions: Vec<ReactionCount>,
 }
 
 impl ArticleRecord {
@@ -130,7 +136,6 @@ pub struct Article {
     pub section_path: Vec<Section>,
     pub tags: Vec<Tag>,
     pub authors: Vec<Author>,
-    pub reactions: Vec<ReactionCount>,
 }
 
 /// The whole section tree, held in memory: it is small and read on every request.

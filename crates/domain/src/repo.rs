@@ -22,6 +22,10 @@ pub trait ContentRepo: Send + Sync {
     fn sections(&self) -> Result<Vec<Section>>;
     fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>>;
     fn author_by_slug(&self, slug: &str) -> Result<Option<Author>>;
+    /// Tags by id, in no particular order; unknown ids are skipped.
+    fn tags_by_ids(&self, ids: &[TagId]) -> Result<Vec<Tag>>;
+    /// Authors by id, in no particular order; unknown ids are skipped.
+    fn authors_by_ids(&self, ids: &[AuthorId]) -> Result<Vec<Author>>;
     /// Tags ordered by slug, starting after `after`.
     fn tags_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Tag>>;
     /// Authors ordered by slug, starting after `after`.

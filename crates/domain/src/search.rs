@@ -187,9 +187,6 @@ impl SearchService {
             let Some(last) = changed.last() else { break };
             let watermark = Watermark { updated_at: last.0.updated_at, id: last.0.id };
             let n = changed.len();
-            let ids: Vec<ArticleId> = changed.iter().map(|(r, _)| r.id).collect();
-            let mut tags = self.content.repo().tags_of(&ids)?;
-            let mut authors = self.content.repo().authors_of(&ids)?;
             let (mut upserts, mut removals) = (Vec::new(), Vec::new());
             for (record, body) in changed {
                 match (record.status, record.published_at) {
@@ -202,8 +199,8 @@ impl SearchService {
                             summary: record.summary,
                             body: text,
                             section: record.section_id,
-                            tags: tags.remove(&record.id).unwrap_or_default().into_iter().map(|t| t.id).collect(),
-                            authors: authors.remove(&record.id).unwrap_or_default().into_iter().map(|a| a.id).collect(),
+                            tags: record.tag_ids,
+                            authors: record.author_ids,
                             published_at,
                         });
                     }

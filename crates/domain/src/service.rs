@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::cache::ReadCache;
+use crate::cache::{Known, ReadCache};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Article, ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, SectionTree, Tag, TagId};
 use crate::query::{
@@ -16,8 +16,9 @@ use crate::query::{
 use crate::repo::ContentRepo;
 use crate::slug::Slug;
 
-/// How long the in-memory section tree is trusted before it is read again.
-const SECTION_TREE_TTL: Duration = Duration::from_secs(2);
+/// How long the in-memory section tree, tags and authors are trusted before
+/// they are read again (other nodes' changes show within this bound).
+const TAXONOMY_TTL: Duration = Duration::from_secs(2);
 
 /// A section with its place in the tree and the number of visible articles in it
 /// and all its sub-sections.
@@ -59,6 +60,8 @@ pub enum Found {
 pub struct ContentService {
     repo: Arc<dyn ContentRepo>,
     tree: RwLock<Option<(Instant, Arc<SectionTree>)>>,
+    tags: Known<TagId, Tag>,
+    authors: Known<AuthorId, Author>,
     cache: Option<ReadCache>,
     /// The id of every published article looked up by slug, kept while the
     /// database answers, so that beacons are still accepted when it does not.
@@ -72,7 +75,14 @@ impl ContentService {
     /// A service whose assembled reads are cached for `cache_ttl` (zero: no cache).
     pub fn new(repo: Arc<dyn ContentRepo>, cache_ttl: Duration) -> Self {
         let cache = (!cache_ttl.is_zero()).then(|| ReadCache::new(cache_ttl));
-        Self { repo, tree: RwLock::new(None), cache, known: RwLock::new(HashMap::new()) }
+        Self {
+            repo,
+            tree: RwLock::new(None),
+            tags: Known::new(TAXONOMY_TTL),
+            authors: Known::new(TAXONOMY_TTL),
+            cache,
+            known: RwLock::new(HashMap::new()),
+        }
     }
 
     /// The id of the published article at `slug`. While the database is
@@ -115,7 +125,7 @@ impl ContentService {
     pub fn cached_section_tree(&self) -> Option<Arc<SectionTree>> {
         let guard = self.tree.read().ok()?;
         let (at, tree) = guard.as_ref()?;
-        (at.elapsed() < SECTION_TREE_TTL).then(|| tree.clone())
+        (at.elapsed() < TAXONOMY_TTL).then(|| tree.clone())
     }
 
     /// Drop every cached read (after content changed).
@@ -126,6 +136,8 @@ impl ContentService {
         if let Ok(mut t) = self.tree.write() {
             *t = None;
         }
+        self.tags.clear();
+        self.authors.clear();
     }
 
     pub fn ping(&self) -> Result<()> {
@@ -207,14 +219,16 @@ impl ContentService {
 
     /// A page of published articles, without bodies and relations (GraphQL resolves
     /// those lazily through loaders).
-    pub fn list_records(
+    /// A page of published articles with their relations (no bodies); a bad
+    /// cursor is reported under `cursor_field`.
+    pub fn list_articles(
         &self,
         filter: &ArticleFilter,
         sort: ArticleSort,
         after: Option<&str>,
         limit: Limit,
         cursor_field: &str,
-    ) -> Result<Page<ArticleRecord>> {
+    ) -> Result<Page<Article>> {
         let after = after.map(|c| decode_cursor::<ArticleKey>(cursor_field, c)).transpose()?;
         let key_matches_sort = matches!(
             (after, sort),
@@ -228,19 +242,7 @@ impl ContentService {
         let Some(query) = self.resolve_filter(filter, sort, after, limit)? else {
             return Ok(Page::empty());
         };
-        let rows = self.repo.list_articles(&query)?;
-        Ok(paginate(rows, limit, |r| encode_cursor(&article_key(r, sort))))
-    }
-
-    /// A page of published articles with their relations (no bodies): the REST list.
-    pub fn list_articles(
-        &self,
-        filter: &ArticleFilter,
-        sort: ArticleSort,
-        after: Option<&str>,
-        limit: Limit,
-    ) -> Result<Page<Article>> {
-        let mut page = self.list_records(filter, sort, after, limit, "cursor")?;
+        let mut page = paginate(self.repo.list_articles(&query)?, limit, |r| encode_cursor(&article_key(r, sort)));
         let items = self.hydrate(std::mem::take(&mut page.items))?;
         Ok(page.with_items(items))
     }
@@ -324,21 +326,20 @@ impl ContentService {
         }))
     }
 
-    /// Attach sections, tags, authors and reactions to records: three batched queries
-    /// whatever the number of records.
+    /// Name the sections, tags and authors of records: from memory, with at
+    /// most one query each for tags and authors not seen in the last seconds.
     pub fn hydrate(&self, records: Vec<ArticleRecord>) -> Result<Vec<Article>> {
-        let ids: Vec<ArticleId> = records.iter().map(|r| r.id).collect();
         let tree = self.section_tree()?;
-        let mut tags = self.repo.tags_of(&ids)?;
-        let mut authors = self.repo.authors_of(&ids)?;
-        let mut reactions = self.repo.reactions_of(&ids)?;
+        let tag_ids = records.iter().flat_map(|r| r.tag_ids.iter().copied());
+        let tags = self.tags.get(tag_ids, |ids| self.repo.tags_by_ids(ids), |t| t.id)?;
+        let author_ids = records.iter().flat_map(|r| r.author_ids.iter().copied());
+        let authors = self.authors.get(author_ids, |ids| self.repo.authors_by_ids(ids), |a| a.id)?;
         Ok(records
             .into_iter()
             .map(|record| Article {
                 section_path: tree.path(record.section_id),
-                tags: tags.remove(&record.id).unwrap_or_default(),
-                authors: authors.remove(&record.id).unwrap_or_default(),
-                reactions: reactions.remove(&record.id).unwrap_or_default(),
+                tags: record.tag_ids.iter().filter_map(|id| tags.get(id).cloned()).collect(),
+                authors: record.author_ids.iter().filter_map(|id| authors.get(id).cloned()).collect(),
                 body: None,
                 record,
             })

@@ -113,7 +113,6 @@ pub fn export(repo: &dyn TransferRepo, out: &mut dyn Write) -> Result<usize> {
         let ids: Vec<_> = page.iter().map(|(r, _)| r.id).collect();
         let mut tags = repo.tags_of(&ids)?;
         let mut authors = repo.authors_of(&ids)?;
-        let mut reactions = repo.reactions_of(&ids)?;
         for (r, body) in page {
             let section = tree
                 .get(r.section_id)
@@ -131,7 +130,7 @@ pub fn export(repo: &dyn TransferRepo, out: &mut dyn Write) -> Result<usize> {
                 status: r.status,
                 published_at: r.published_at,
                 views: r.views,
-                reactions: reactions.remove(&r.id).unwrap_or_default(),
+                reactions: r.reactions,
             };
             emit(Record::Article(Box::new(record)), out)?;
         }

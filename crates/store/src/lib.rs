@@ -4,13 +4,14 @@
 //! `transfer` implement the domain's repository traits; `journal` keeps accepted
 //! beacons on the node's disk until they are written. Backend-specific SQL is
 //! written through the [`per_backend!`] macro and the id-list condition of `ids`,
-//! and nowhere else.
+//! and nowhere else; `fixed` holds SQL text that both backends read alike.
 
 pub mod conn;
 mod discovery;
 mod editorial;
 mod engagement;
 mod explain;
+mod fixed;
 mod ids;
 pub mod journal;
 mod repo;

@@ -4,10 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
-use diesel::dsl::sql;
-use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Timestamp};
+use diesel::sql_types::{Nullable, Timestamp};
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{
     ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId,
@@ -18,6 +16,7 @@ use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, Pool, db_err};
 use crate::explain::Explains;
+use crate::fixed::{FixedWithId, fixed, fixed_with_id};
 use crate::ids::in_ids;
 use crate::per_backend;
 use crate::rows::{ArticleRow, AuthorRow, SectionRow, TagRow, parse_body, to_naive};
@@ -84,10 +83,10 @@ macro_rules! list {
         // article on their link's primary key.
         let linked = usize::from(!q.tag_ids.is_empty());
         for tag in &q.tag_ids[linked..] {
-            query = query.filter(has_link("article_tags", "tag_id", tag.0));
+            query = query.filter(has_tag(tag.0));
         }
         if let (Some(author), true) = (q.author_id, linked == 1) {
-            query = query.filter(has_link("article_authors", "author_id", author.0));
+            query = query.filter(has_author(author.0));
         }
         match q.sort {
             ArticleSort::ViewsDesc => {
@@ -98,7 +97,8 @@ macro_rules! list {
                 // the time) is walked in order. PostgreSQL knows from its
                 // statistics how much of the range a page needs.
                 query = if $sqlite {
-                    let listed = sql::<Nullable<Timestamp>>(concat!("coalesce(", $listed_sql, ", ", $listed_sql, ")"));
+                    let listed =
+                        fixed::<Nullable<Timestamp>>(concat!("coalesce(", $listed_sql, ", ", $listed_sql, ")"));
                     dates!(query, q, listed)
                 } else {
                     dates!(query, q, $listed)
@@ -141,14 +141,24 @@ macro_rules! dates {
     }};
 }
 
-/// `EXISTS` a row of the link table `table` from the listed article to `other`,
-/// checked per listed article on the link's primary key. `OFFSET 0` keeps
-/// PostgreSQL from turning the check into a join, which it would then sort.
-/// (The id is a number: written inline.)
-fn has_link(table: &str, column: &str, other: i64) -> SqlLiteral<Bool> {
-    sql::<Bool>(&format!(
-        "EXISTS (SELECT 1 FROM {table} l WHERE l.article_id = articles.id AND l.{column} = {other} LIMIT 1 OFFSET 0)"
-    ))
+/// `EXISTS` a link from the listed article to another tag, checked per listed
+/// article on the link's primary key. `OFFSET 0` keeps PostgreSQL from turning
+/// the check into a join, which it would then sort.
+fn has_tag(tag: i64) -> FixedWithId {
+    fixed_with_id(
+        "EXISTS (SELECT 1 FROM article_tags l WHERE l.article_id = articles.id AND l.tag_id = ",
+        tag,
+        " LIMIT 1 OFFSET 0)",
+    )
+}
+
+/// `EXISTS` a link from the listed article to an author, as [`has_tag`].
+fn has_author(author: i64) -> FixedWithId {
+    fixed_with_id(
+        "EXISTS (SELECT 1 FROM article_authors l WHERE l.article_id = articles.id AND l.author_id = ",
+        author,
+        " LIMIT 1 OFFSET 0)",
+    )
 }
 
 /// The query of an article list, given to `$body` as `$query`. One query per
@@ -244,6 +254,20 @@ impl ContentRepo for Store {
             authors::table.filter(authors::slug.eq(slug)).select(AuthorRow::as_select()).first(c).optional()
         })?;
         row.map(Author::try_from).transpose()
+    }
+
+    fn tags_by_ids(&self, ids: &[TagId]) -> Result<Vec<Tag>> {
+        let ids = raw_ids(ids, |t| t.0);
+        convert(self.with(|c| {
+            per_backend!(c, |c| tags::table.filter(in_ids(tags::id, &ids)).select(TagRow::as_select()).load(c))
+        })?)
+    }
+
+    fn authors_by_ids(&self, ids: &[AuthorId]) -> Result<Vec<Author>> {
+        let ids = raw_ids(ids, |a| a.0);
+        convert(self.with(|c| {
+            per_backend!(c, |c| authors::table.filter(in_ids(authors::id, &ids)).select(AuthorRow::as_select()).load(c))
+        })?)
     }
 
     fn tags_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Tag>> {

@@ -3,11 +3,15 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 use newsdesk_domain::body::{Block, Image};
-use newsdesk_domain::model::{ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, Status, Tag, TagId};
+use newsdesk_domain::model::{
+    ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Status, Tag, TagId,
+};
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::AnyConnection;
+use crate::fixed::{Fixed, fixed};
 use crate::per_backend;
 use crate::schema::{article_bodies, articles, authors, sections, tags};
 
@@ -70,7 +74,25 @@ impl TryFrom<AuthorRow> for Author {
     }
 }
 
-/// An article's columns except the body.
+// An article's relations, aggregated in the statement that reads it: a page of
+// cards is one statement, and names come from memory. Each is a comma-separated
+// list (NULL when empty) of `position:id`, or `kind:count` for reactions (kinds
+// are slugs), in no order: sorting the few entries here keeps a temporary sort
+// per article out of the plan.
+const TAG_IDS: Fixed<Nullable<Text>> = fixed(
+    "(SELECT string_agg(CAST(l.position AS TEXT) || ':' || CAST(l.tag_id AS TEXT), ',') \
+     FROM article_tags l WHERE l.article_id = articles.id)",
+);
+const AUTHOR_IDS: Fixed<Nullable<Text>> = fixed(
+    "(SELECT string_agg(CAST(l.position AS TEXT) || ':' || CAST(l.author_id AS TEXT), ',') \
+     FROM article_authors l WHERE l.article_id = articles.id)",
+);
+const REACTIONS: Fixed<Nullable<Text>> = fixed(
+    "(SELECT string_agg(r.kind || ':' || CAST(r.count AS TEXT), ',') \
+     FROM article_reactions r WHERE r.article_id = articles.id)",
+);
+
+/// An article's columns except the body, with its relations by id.
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = articles)]
 pub struct ArticleRow {
@@ -87,6 +109,47 @@ pub struct ArticleRow {
     pub reading_time_minutes: i32,
     pub views: i64,
     pub version: i64,
+    #[diesel(select_expression = TAG_IDS, select_expression_type = Fixed<Nullable<Text>>)]
+    pub tag_ids: Option<String>,
+    #[diesel(select_expression = AUTHOR_IDS, select_expression_type = Fixed<Nullable<Text>>)]
+    pub author_ids: Option<String>,
+    #[diesel(select_expression = REACTIONS, select_expression_type = Fixed<Nullable<Text>>)]
+    pub reactions: Option<String>,
+}
+
+/// The `a:b` pairs of an aggregated list.
+fn pairs(list: &Option<String>) -> impl Iterator<Item = Result<(&str, i64)>> {
+    let invalid = move || Error::internal(format!("stored relation list is invalid: {list:?}"));
+    list.iter().flat_map(|l| l.split(',')).map(move |pair| {
+        let (a, b) = pair.rsplit_once(':').ok_or_else(invalid)?;
+        Ok((a, b.parse().map_err(|_| invalid())?))
+    })
+}
+
+/// Ids from `position:id` pairs, in position order.
+fn parse_ids<T>(list: Option<String>, id: impl Fn(i64) -> T) -> Result<Vec<T>> {
+    let mut linked = pairs(&list)
+        .map(|p| {
+            let (position, id) = p?;
+            Ok((
+                position
+                    .parse::<i64>()
+                    .map_err(|_| Error::internal(format!("stored position is invalid: {list:?}")))?,
+                id,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    linked.sort_unstable();
+    Ok(linked.into_iter().map(|(_, i)| id(i)).collect())
+}
+
+/// Reaction counts from `kind:count` pairs, by kind.
+fn parse_reactions(list: Option<String>) -> Result<Vec<ReactionCount>> {
+    let mut counts = pairs(&list)
+        .map(|p| p.map(|(kind, count)| ReactionCount { kind: kind.to_owned(), count }))
+        .collect::<Result<Vec<_>>>()?;
+    counts.sort_unstable_by(|a, b| a.kind.cmp(&b.kind));
+    Ok(counts)
 }
 
 impl TryFrom<ArticleRow> for ArticleRecord {
@@ -106,6 +169,9 @@ impl TryFrom<ArticleRow> for ArticleRecord {
             reading_time_minutes,
             views,
             version,
+            tag_ids,
+            author_ids,
+            reactions,
         } = r;
         Ok(ArticleRecord {
             id: ArticleId(id),
@@ -121,6 +187,9 @@ impl TryFrom<ArticleRow> for ArticleRecord {
             reading_time_minutes,
             views,
             version,
+            tag_ids: parse_ids(tag_ids, TagId)?,
+            author_ids: parse_ids(author_ids, AuthorId)?,
+            reactions: parse_reactions(reactions)?,
         })
     }
 }
@@ -194,4 +263,21 @@ pub fn write_body(conn: &mut AnyConnection, id: i64, body: &str) -> QueryResult<
         .set(article_bodies::body.eq(body))
         .execute(c))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregated_relations_come_back_in_their_order() {
+        let ids = parse_ids(Some("2:30,0:10,1:20".to_owned()), TagId).expect("ids");
+        assert_eq!(ids, [TagId(10), TagId(20), TagId(30)]);
+        assert_eq!(parse_ids(None, TagId).expect("none"), []);
+        let counts = parse_reactions(Some("very-good:3,angry:0,like:12".to_owned())).expect("counts");
+        let kinds: Vec<_> = counts.iter().map(|r| (r.kind.as_str(), r.count)).collect();
+        assert_eq!(kinds, [("angry", 0), ("like", 12), ("very-good", 3)]);
+        assert!(parse_ids(Some("1:x".to_owned()), TagId).is_err());
+        assert!(parse_reactions(Some("like".to_owned())).is_err());
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use newsdesk_domain::body::Block;
-use newsdesk_domain::model::{ArticleId, Author, AuthorId, ReactionCount, SectionId, Tag, TagId};
+use newsdesk_domain::model::{ArticleId, AuthorId, SectionId, TagId};
 use newsdesk_domain::service::{ContentService, now};
 use newsdesk_domain::{Error, Result};
 
@@ -51,9 +51,6 @@ where
 /// Attach every loader to a request.
 pub fn attach(req: async_graphql::Request, state: &AppState) -> async_graphql::Request {
     req.data(loader::<ArticleId, Vec<Block>>(state, |c, ids| c.repo().bodies_of(ids)))
-        .data(loader::<ArticleId, Vec<Tag>>(state, |c, ids| c.repo().tags_of(ids)))
-        .data(loader::<ArticleId, Vec<Author>>(state, |c, ids| c.repo().authors_of(ids)))
-        .data(loader::<ArticleId, Vec<ReactionCount>>(state, |c, ids| c.repo().reactions_of(ids)))
         .data(loader::<TagId, i64>(state, |c, ids| c.repo().tag_article_counts(ids, now())))
         .data(loader::<AuthorId, i64>(state, |c, ids| c.repo().author_article_counts(ids, now())))
         .data(loader::<SectionId, i64>(state, |c, _| c.section_counts()))

@@ -64,32 +64,24 @@ where
     Ok(())
 }
 
-/// Load, in one batch per relation, the relations that the selection asks of the
-/// articles of a page. The loaders keep the results, so each node's own lookup is
-/// answered from memory: a page costs the same few statements whatever its size
-/// and however the nodes' resolution interleaves.
-async fn prefetch(ctx: &Context<'_>, records: &[ArticleRecord]) -> GqlResult<()> {
+/// Load, in one batch each, what the selection asks of the articles of a page
+/// beyond their cards (bodies, tag and author counts). The loaders keep the
+/// results, so each node's own lookup is answered from memory: a page costs the
+/// same few statements whatever its size and however the nodes' resolution
+/// interleaves.
+async fn prefetch(ctx: &Context<'_>, articles: &[model::Article]) -> GqlResult<()> {
     let node = ctx.look_ahead().field("edges").field("node");
-    let ids: Vec<ArticleId> = records.iter().map(|r| r.id).collect();
     if node.field("body").exists() {
-        load_many::<ArticleId, Vec<newsdesk_domain::Block>>(ctx, ids.clone()).await?;
+        let ids = articles.iter().map(|a| a.record.id).collect();
+        load_many::<ArticleId, Vec<newsdesk_domain::Block>>(ctx, ids).await?;
     }
-    if node.field("reactions").exists() {
-        load_many::<ArticleId, Vec<model::ReactionCount>>(ctx, ids.clone()).await?;
+    if node.field("tags").field("articleCount").exists() {
+        let ids = articles.iter().flat_map(|a| a.record.tag_ids.iter().copied()).collect();
+        load_many::<model::TagId, i64>(ctx, ids).await?;
     }
-    if node.field("tags").exists() {
-        let tags = load_many::<ArticleId, Vec<model::Tag>>(ctx, ids.clone()).await?;
-        if node.field("tags").field("articleCount").exists() {
-            let tag_ids = tags.iter().flatten().map(|t| t.id).collect();
-            load_many::<model::TagId, i64>(ctx, tag_ids).await?;
-        }
-    }
-    if node.field("authors").exists() {
-        let authors = load_many::<ArticleId, Vec<model::Author>>(ctx, ids).await?;
-        if node.field("authors").field("articleCount").exists() {
-            let author_ids = authors.iter().flatten().map(|a| a.id).collect();
-            load_many::<model::AuthorId, i64>(ctx, author_ids).await?;
-        }
+    if node.field("authors").field("articleCount").exists() {
+        let ids = articles.iter().flat_map(|a| a.record.author_ids.iter().copied()).collect();
+        load_many::<model::AuthorId, i64>(ctx, ids).await?;
     }
     Ok(())
 }
@@ -119,9 +111,9 @@ async fn articles_connection(
 ) -> GqlResult<Connection<String, Article>> {
     let limit = first_arg(first)?;
     let has_previous = after.is_some();
-    let page = call(ctx, move |c| c.list_records(&filter, sort, after.as_deref(), limit, "after")).await?;
+    let page = call(ctx, move |c| c.list_articles(&filter, sort, after.as_deref(), limit, "after")).await?;
     prefetch(ctx, &page.items).await?;
-    Ok(connection(page, has_previous, Article::from_record))
+    Ok(connection(page, has_previous, |a| Article::from_full(Arc::new(a))))
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -196,104 +188,85 @@ impl From<model::Status> for ArticleStatus {
     }
 }
 
-/// An article. Relations are loaded in batches across a whole response.
-pub struct Article {
-    record: ArticleRecord,
-    /// Relations already loaded with the article (single-article reads).
-    full: Option<Arc<model::Article>>,
-}
+/// An article with its relations; list items come without their body, which is
+/// then loaded in one batch across the whole response.
+pub struct Article(Arc<model::Article>);
 
 impl Article {
-    fn from_record(record: ArticleRecord) -> Self {
-        Self { record, full: None }
-    }
-
     pub(super) fn from_full(a: Arc<model::Article>) -> Self {
-        Self { record: a.record.clone(), full: Some(a) }
+        Self(a)
     }
 
-    fn article_id(&self) -> ArticleId {
-        self.record.id
+    fn record(&self) -> &ArticleRecord {
+        &self.0.record
     }
 }
 
 #[Object]
 impl Article {
     async fn id(&self) -> ID {
-        ID(self.record.id.to_string())
+        ID(self.record().id.to_string())
     }
     async fn slug(&self) -> &str {
-        self.record.slug.as_str()
+        self.record().slug.as_str()
     }
     async fn title(&self) -> &str {
-        &self.record.title
+        &self.record().title
     }
     async fn summary(&self) -> &str {
-        &self.record.summary
+        &self.record().summary
     }
     /// The body blocks, in order.
     async fn body(&self, ctx: &Context<'_>) -> GqlResult<Body> {
-        let body = match self.full.as_ref().and_then(|f| f.body.clone()) {
-            Some(b) => b,
-            None => load::<ArticleId, Vec<newsdesk_domain::Block>>(ctx, self.article_id()).await?.unwrap_or_default(),
+        let body = match &self.0.body {
+            Some(b) => b.clone(),
+            None => load::<ArticleId, Vec<newsdesk_domain::Block>>(ctx, self.record().id).await?.unwrap_or_default(),
         };
         Ok(Body(body))
     }
     async fn section(&self, ctx: &Context<'_>) -> GqlResult<Section> {
-        let id = self.record.section_id;
+        let id = self.record().section_id;
         let tree = tree(ctx).await?;
         tree.get(id).cloned().map(Section).ok_or_else(|| to_graphql(Error::internal(format!("section {id} missing"))))
     }
-    async fn tags(&self, ctx: &Context<'_>) -> GqlResult<Vec<Tag>> {
-        let tags = match &self.full {
-            Some(f) => f.tags.clone(),
-            None => load::<ArticleId, Vec<model::Tag>>(ctx, self.article_id()).await?.unwrap_or_default(),
-        };
-        Ok(tags.into_iter().map(Tag).collect())
+    async fn tags(&self) -> Vec<Tag> {
+        self.0.tags.iter().cloned().map(Tag).collect()
     }
-    async fn authors(&self, ctx: &Context<'_>) -> GqlResult<Vec<Author>> {
-        let authors = match &self.full {
-            Some(f) => f.authors.clone(),
-            None => load::<ArticleId, Vec<model::Author>>(ctx, self.article_id()).await?.unwrap_or_default(),
-        };
-        Ok(authors.into_iter().map(Author).collect())
+    async fn authors(&self) -> Vec<Author> {
+        self.0.authors.iter().cloned().map(Author).collect()
     }
     async fn hero_image(&self) -> Option<ImageView> {
-        self.record.hero_image.clone().map(ImageView::from)
+        self.record().hero_image.clone().map(ImageView::from)
     }
     async fn status(&self) -> ArticleStatus {
-        self.record.status.into()
+        self.record().status.into()
     }
     async fn published_at(&self) -> Option<DateTime> {
-        self.record.published_at.map(DateTime)
+        self.record().published_at.map(DateTime)
     }
     async fn updated_at(&self) -> DateTime {
-        DateTime(self.record.updated_at)
+        DateTime(self.record().updated_at)
     }
     async fn reading_time_minutes(&self) -> i32 {
-        self.record.reading_time_minutes
+        self.record().reading_time_minutes
     }
     /// Lifetime reads.
     async fn views(&self) -> i64 {
-        self.record.views
+        self.record().views
     }
     /// Reaction counts by kind.
-    async fn reactions(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReactionCount>> {
-        let r = match &self.full {
-            Some(f) => f.reactions.clone(),
-            None => load::<ArticleId, Vec<model::ReactionCount>>(ctx, self.article_id()).await?.unwrap_or_default(),
-        };
-        Ok(views::reactions(r))
+    async fn reactions(&self) -> Vec<ReactionCount> {
+        views::reactions(self.record().reactions.clone())
     }
     /// Increases with every change; used for optimistic concurrency.
     async fn version(&self) -> i64 {
-        self.record.version
+        self.record().version
     }
     /// Articles on the same subject, best first (1 to 20; see `GET /v1/articles/{slug}/related`).
     async fn related(&self, ctx: &Context<'_>, #[graphql(default = 5)] first: Option<i32>) -> GqlResult<Vec<Article>> {
         let limit = Limit::new("first", i64::from(first.unwrap_or(5)), 20).map_err(to_graphql)?;
         let svc = state(ctx)?.discovery.clone();
-        let id = self.record.id;
+        let id = self.record().id;
         let related = blocking(move || svc.related_to(id, limit.as_usize())).await.map_err(to_graphql)?;
         Ok(related.into_iter().map(Article::from_full).collect())
     }
