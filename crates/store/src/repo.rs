@@ -77,7 +77,7 @@ macro_rules! list {
         let q: &ArticleQuery = $q;
         let mut query = $base.limit(q.fetch);
         if let Some(ids) = &q.section_ids {
-            query = query.filter(articles::section_id.eq_any(ids.iter().map(|s| s.0).collect::<Vec<_>>()));
+            query = query.filter(in_ids(articles::section_id, &raw_ids(ids, |s| s.0)));
         }
         // The driving tag (or author) is the base; the others are checked per
         // article on their link's primary key.
@@ -372,7 +372,7 @@ impl ContentRepo for Store {
     fn list_articles(&self, q: &ArticleQuery) -> Result<Vec<ArticleRecord>> {
         convert(self.with(|c| {
             let sqlite = matches!(c, AnyConnection::Sqlite(_));
-            list_query!(q, sqlite, |query| query.load::<ArticleRow>(c))
+            per_backend!(c, |c| list_query!(q, sqlite, |query| query.load::<ArticleRow>(c)))
         })?)
     }
 

@@ -12,10 +12,12 @@
 //! than any page needs, and costs little.
 
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
 use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::parser::{Positioned, parse_query};
 use async_graphql::{Name, ServerError};
+use moka::sync::Cache;
 
 /// Bytes in a document.
 pub const MAX_BYTES: usize = 32 << 10;
@@ -57,9 +59,31 @@ impl TooCostly {
     }
 }
 
+/// Documents that passed the check, by their text: clients send the same few
+/// documents again and again, and parsing one costs as much as resolving a
+/// small query. Bounded by the documents' size (a parsed document takes a few
+/// times its text).
+static CHECKED: LazyLock<Cache<String, Arc<ExecutableDocument>>> = LazyLock::new(|| {
+    Cache::builder()
+        .weigher(|text: &String, _| u32::try_from(text.len().saturating_mul(8)).unwrap_or(u32::MAX))
+        .max_capacity(32 << 20)
+        .build()
+});
+
 /// Check `query`; the parsed document when it parses (`None` when it does not:
 /// the engine then reports the syntax error as usual).
 pub fn check(query: &str) -> Result<Option<ExecutableDocument>, TooCostly> {
+    if let Some(doc) = CHECKED.get(query) {
+        return Ok(Some(ExecutableDocument::clone(&doc)));
+    }
+    let doc = check_text(query)?;
+    if let Some(doc) = &doc {
+        CHECKED.insert(query.to_owned(), Arc::new(doc.clone()));
+    }
+    Ok(doc)
+}
+
+fn check_text(query: &str) -> Result<Option<ExecutableDocument>, TooCostly> {
     if query.len() > MAX_BYTES {
         return Err(TooCostly::new(
             "bytes",
@@ -285,6 +309,19 @@ mod tests {
         assert_eq!(check(&" ".repeat(MAX_BYTES + 1)).expect_err("bytes").limit, "bytes");
         let cycle = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
         assert_eq!(check(cycle).expect_err("cycle").limit, "fragments");
+    }
+
+    #[test]
+    fn a_checked_document_is_parsed_once_and_a_refused_one_stays_refused() {
+        let q = "query Checked { sections { slug name } }";
+        let first = check(q).expect("accepted").expect("parsed");
+        assert!(CHECKED.contains_key(q));
+        assert_eq!(format!("{:?}", check(q).expect("accepted").expect("parsed")), format!("{first:?}"));
+        let deep = format!("{{ {} }}", "a { ".repeat(13) + "b" + &" }".repeat(13));
+        for _ in 0..2 {
+            assert_eq!(check(&deep).expect_err("deep").limit, "depth");
+        }
+        assert!(!CHECKED.contains_key(&deep));
     }
 
     #[test]
