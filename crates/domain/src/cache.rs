@@ -65,7 +65,7 @@ pub struct Known<K, V> {
     held: RwLock<(Instant, HashMap<K, V>)>,
 }
 
-impl<K: Copy + Eq + Hash + Ord, V: Clone> Known<K, V> {
+impl<K: Clone + Eq + Hash + Ord, V: Clone> Known<K, V> {
     pub fn new(ttl: Duration) -> Self {
         Self { ttl, held: RwLock::new((Instant::now(), HashMap::new())) }
     }

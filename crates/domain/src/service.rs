@@ -62,6 +62,9 @@ pub struct ContentService {
     tree: RwLock<Option<(Instant, Arc<SectionTree>)>>,
     tags: Known<TagId, Tag>,
     authors: Known<AuthorId, Author>,
+    /// The same, by slug: for filters.
+    tags_by_slug: Known<Slug, Tag>,
+    authors_by_slug: Known<Slug, Author>,
     cache: Option<ReadCache>,
     /// The id of every published article looked up by slug, kept while the
     /// database answers, so that beacons are still accepted when it does not.
@@ -80,6 +83,8 @@ impl ContentService {
             tree: RwLock::new(None),
             tags: Known::new(TAXONOMY_TTL),
             authors: Known::new(TAXONOMY_TTL),
+            tags_by_slug: Known::new(TAXONOMY_TTL),
+            authors_by_slug: Known::new(TAXONOMY_TTL),
             cache,
             known: RwLock::new(HashMap::new()),
         }
@@ -138,6 +143,8 @@ impl ContentService {
         }
         self.tags.clear();
         self.authors.clear();
+        self.tags_by_slug.clear();
+        self.authors_by_slug.clear();
     }
 
     pub fn ping(&self) -> Result<()> {
@@ -288,19 +295,27 @@ impl ContentService {
                 }
             }
         };
-        let mut tags = Vec::with_capacity(f.tags.len());
-        for slug in &f.tags {
-            match self.repo.tag_by_slug(slug.as_str())? {
-                Some(t) => tags.push(t.id),
-                None => return Ok(None),
-            }
-        }
+        let known = self.tags_by_slug.get(
+            f.tags.iter().cloned(),
+            |slugs| slugs.iter().filter_map(|s| self.repo.tag_by_slug(s.as_str()).transpose()).collect(),
+            |t| t.slug.clone(),
+        )?;
+        let Some(tags) = f.tags.iter().map(|slug| known.get(slug).map(|t| t.id)).collect() else {
+            return Ok(None);
+        };
         let author = match &f.author {
             None => None,
-            Some(slug) => match self.repo.author_by_slug(slug.as_str())? {
-                Some(a) => Some(a.id),
-                None => return Ok(None),
-            },
+            Some(slug) => {
+                let known = self.authors_by_slug.get(
+                    [slug.clone()],
+                    |slugs| slugs.iter().filter_map(|s| self.repo.author_by_slug(s.as_str()).transpose()).collect(),
+                    |a| a.slug.clone(),
+                )?;
+                match known.get(slug) {
+                    Some(a) => Some(a.id),
+                    None => return Ok(None),
+                }
+            }
         };
         Ok(Some(FilterIds { sections, tags, author }))
     }
