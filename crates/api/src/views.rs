@@ -10,29 +10,45 @@ use newsdesk_domain::ranking::Ranking;
 use newsdesk_domain::search::SearchResult;
 use newsdesk_domain::service::{Counted, SectionInfo};
 use newsdesk_domain::webhook::{Delivery, Webhook};
+use std::borrow::Cow;
+
+use newsdesk_domain::Slug;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+// Views borrow from what they show where they can: a page of articles is
+// serialized straight from the service's articles, without copying their text.
+
 /// A reference to a section, tag or author.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Ref {
-    pub slug: String,
-    pub name: String,
+pub struct Ref<'a> {
+    pub slug: Cow<'a, str>,
+    pub name: Cow<'a, str>,
 }
 
-impl From<&Section> for Ref {
-    fn from(s: &Section) -> Self {
-        Self { slug: s.slug.to_string(), name: s.name.clone() }
+impl<'a> Ref<'a> {
+    fn to(slug: &'a Slug, name: &'a str) -> Self {
+        Self { slug: Cow::Borrowed(slug.as_str()), name: Cow::Borrowed(name) }
+    }
+
+    fn owned(s: &Section) -> Ref<'static> {
+        Ref { slug: Cow::Owned(s.slug.to_string()), name: Cow::Owned(s.name.clone()) }
+    }
+}
+
+impl<'a> From<&'a Section> for Ref<'a> {
+    fn from(s: &'a Section) -> Self {
+        Self::to(&s.slug, &s.name)
     }
 }
 
 /// An article's section with its path of ancestors, root first (the breadcrumb).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArticleSection {
-    pub slug: String,
-    pub name: String,
+pub struct ArticleSection<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
     /// From the root section down to this one, inclusive.
-    pub path: Vec<Ref>,
+    pub path: Vec<Ref<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
@@ -184,20 +200,20 @@ pub fn reactions(r: Vec<model::ReactionCount>) -> Vec<ReactionCount> {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Article)]
-pub struct ArticleView {
+pub struct ArticleView<'a> {
     pub id: String,
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
     /// The body blocks; absent in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Vec<Block>>,
-    pub section: ArticleSection,
-    pub tags: Vec<Ref>,
-    pub authors: Vec<Ref>,
+    pub section: ArticleSection<'a>,
+    pub tags: Vec<Ref<'a>>,
+    pub authors: Vec<Ref<'a>>,
     pub hero_image: Option<ImageView>,
     /// `published` on every public route.
-    pub status: String,
+    pub status: &'static str,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub reading_time_minutes: i32,
@@ -208,21 +224,21 @@ pub struct ArticleView {
     pub version: i64,
 }
 
-impl From<&Article> for ArticleView {
-    fn from(a: &Article) -> Self {
+impl<'a> From<&'a Article> for ArticleView<'a> {
+    fn from(a: &'a Article) -> Self {
         let Article { record, body, section_path, tags, authors } = a;
-        let (slug, name) = section_path.last().map(|s| (s.slug.to_string(), s.name.clone())).unwrap_or_default();
+        let (slug, name) = section_path.last().map(|s| (s.slug.as_str(), s.name.as_str())).unwrap_or_default();
         Self {
             id: record.id.to_string(),
-            slug: record.slug.to_string(),
-            title: record.title.clone(),
-            summary: record.summary.clone(),
+            slug: record.slug.as_str(),
+            title: &record.title,
+            summary: &record.summary,
             body: body.clone().map(blocks),
             section: ArticleSection { slug, name, path: section_path.iter().map(Ref::from).collect() },
-            tags: tags.iter().map(|t| Ref { slug: t.slug.to_string(), name: t.name.clone() }).collect(),
-            authors: authors.iter().map(|a| Ref { slug: a.slug.to_string(), name: a.name.clone() }).collect(),
+            tags: tags.iter().map(|t| Ref::to(&t.slug, &t.name)).collect(),
+            authors: authors.iter().map(|a| Ref::to(&a.slug, &a.name)).collect(),
             hero_image: record.hero_image.clone().map(ImageView::from),
-            status: record.status.as_str().to_owned(),
+            status: record.status.as_str(),
             published_at: record.published_at,
             updated_at: record.updated_at,
             reading_time_minutes: record.reading_time_minutes,
@@ -236,8 +252,8 @@ impl From<&Article> for ArticleView {
 /// A page of articles.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ArticleList {
-    pub data: Vec<ArticleView>,
+pub struct ArticleList<'a> {
+    pub data: Vec<ArticleView<'a>>,
     /// Pass as `cursor` to read the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
@@ -250,7 +266,7 @@ pub struct SectionView {
     pub slug: String,
     pub name: String,
     /// From the root section down to this one, inclusive.
-    pub path: Vec<Ref>,
+    pub path: Vec<Ref<'static>>,
     pub article_count: i64,
     #[schema(no_recursion)]
     pub children: Vec<SectionView>,
@@ -261,7 +277,7 @@ impl From<SectionInfo> for SectionView {
         Self {
             slug: section.slug.to_string(),
             name: section.name,
-            path: path.iter().map(Ref::from).collect(),
+            path: path.iter().map(Ref::owned).collect(),
             article_count,
             children: children.into_iter().map(SectionView::from).collect(),
         }
@@ -330,32 +346,32 @@ pub struct ReactionCounts {
 
 /// One place in a ranking.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RankingEntryView {
+pub struct RankingEntryView<'a> {
     /// 1 for the first place.
     pub rank: u32,
     /// Views in the window (`most-read`), reactions in the window (`most-reacted`),
     /// or the trending score (see the API guide), to three decimals.
     pub score: f64,
     /// The article, without `body`.
-    pub article: ArticleView,
+    pub article: ArticleView<'a>,
 }
 
 /// A ranking of published articles.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Ranking)]
-pub struct RankingView {
+pub struct RankingView<'a> {
     /// `most-read`, `trending` or `most-reacted`.
     pub kind: String,
     /// `1h`, `24h`, `7d` or `30d`.
     pub window: String,
     /// When the ranking was computed; never more than a few seconds ago.
     pub generated_at: DateTime<Utc>,
-    pub data: Vec<RankingEntryView>,
+    pub data: Vec<RankingEntryView<'a>>,
 }
 
-impl From<&Ranking> for RankingView {
-    fn from(r: &Ranking) -> Self {
+impl<'a> From<&'a Ranking> for RankingView<'a> {
+    fn from(r: &'a Ranking) -> Self {
         Self {
             kind: r.kind.as_str().to_owned(),
             window: r.window.as_str().to_owned(),
@@ -371,9 +387,9 @@ impl From<&Ranking> for RankingView {
 
 /// One search result.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SearchHitView {
+pub struct SearchHitView<'a> {
     /// The article, without `body`.
-    pub article: ArticleView,
+    pub article: ArticleView<'a>,
     /// Relevance (BM25 with title matches weighted up); higher is better.
     pub score: f32,
     /// Passages of the title, summary and body that match, HTML-escaped, each
@@ -381,8 +397,8 @@ pub struct SearchHitView {
     pub highlights: Vec<String>,
 }
 
-impl From<&SearchResult> for SearchHitView {
-    fn from(r: &SearchResult) -> Self {
+impl<'a> From<&'a SearchResult> for SearchHitView<'a> {
+    fn from(r: &'a SearchResult) -> Self {
         Self { article: ArticleView::from(&*r.article), score: r.score, highlights: r.highlights.clone() }
     }
 }
@@ -390,24 +406,24 @@ impl From<&SearchResult> for SearchHitView {
 /// A page of search results, best first.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SearchList {
-    pub data: Vec<SearchHitView>,
+pub struct SearchList<'a> {
+    pub data: Vec<SearchHitView<'a>>,
     /// Pass as `cursor` to read the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
 /// Articles related to one article, best first.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RelatedList {
+pub struct RelatedList<'a> {
     /// Articles without `body`.
-    pub data: Vec<ArticleView>,
+    pub data: Vec<ArticleView<'a>>,
 }
 
 /// A recommended article and why.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecommendationView {
+pub struct RecommendationView<'a> {
     /// The article, without `body`.
-    pub article: ArticleView,
+    pub article: ArticleView<'a>,
     /// A short explanation for the reader, e.g. "Because you read “…”" or
     /// "Trending in Invest".
     pub reason: String,
@@ -415,8 +431,8 @@ pub struct RecommendationView {
 
 /// Recommendations, best first.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecommendationList {
-    pub data: Vec<RecommendationView>,
+pub struct RecommendationList<'a> {
+    pub data: Vec<RecommendationView<'a>>,
 }
 
 /// One stored state of an article.
