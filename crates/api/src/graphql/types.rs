@@ -1,5 +1,6 @@
 //! GraphQL object types and the query root. Resolvers are thin: they call the same
-//! service methods as REST, and resolve relations through the loaders.
+//! service methods as REST, whose articles come with their section, tags, authors
+//! and reactions; bodies of list items and article counts come through the loaders.
 
 use std::hash::Hash;
 use std::sync::Arc;
