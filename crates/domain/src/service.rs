@@ -224,8 +224,6 @@ impl ContentService {
         }
     }
 
-    /// A page of published articles, without bodies and relations (GraphQL resolves
-    /// those lazily through loaders).
     /// A page of published articles with their relations (no bodies); a bad
     /// cursor is reported under `cursor_field`.
     pub fn list_articles(
