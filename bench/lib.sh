@@ -49,6 +49,9 @@ start_server() {
   RUST_LOG=warn "$BIN" --database-url "$url" serve --bind "127.0.0.1:$PORT" --workers 2 \
     --search-rate-limit 0 --beacon-limit 0 "$@" >/dev/null &
   PID=$!
+  # Samples of the server's anonymous memory (heap), for peak_rss.
+  ANON_LOG=$(mktemp)
+  (while kill -0 "$PID" 2>/dev/null; do awk '/RssAnon/ {print $2}' "/proc/$PID/status" 2>/dev/null; sleep 0.5; done >"$ANON_LOG") &
   trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
   # A node serves once its search index and models are built: minutes for a
   # large database seen for the first time.
@@ -81,8 +84,11 @@ table() {
   done
 }
 
-# Peak resident memory, and how much of the current one is heap (the rest is
-# mostly the database file mapped by SQLite).
+# Peak resident memory, which counts the pages of mapped files read so far
+# (the search index, SQLite's file); the peak of the heap (anonymous memory,
+# sampled twice a second); the heap now.
 peak_rss() {
-  awk '/VmHWM/ {hwm=$2} /RssAnon/ {anon=$2} END {printf "%.0f MiB (heap now %.0f MiB)", hwm/1024, anon/1024}' "/proc/$PID/status"
+  local heap
+  heap=$(sort -n "$ANON_LOG" | tail -n1)
+  awk -v heap="${heap:-0}" '/VmHWM/ {hwm=$2} /RssAnon/ {anon=$2} END {printf "%.0f MiB (heap peak %.0f MiB, now %.0f MiB)", hwm/1024, heap/1024, anon/1024}' "/proc/$PID/status"
 }
