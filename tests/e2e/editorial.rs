@@ -14,7 +14,7 @@ use sha2::Sha256;
 
 use crate::on_both_backends;
 use crate::support::fixtures::{Site, body_with_every_block};
-use crate::support::{Backend, Resp, TestApp, TestDb, cli, eventually, key};
+use crate::support::{Backend, Resp, TestApp, TestDb, cli, eventually, key, slugs};
 
 /// Keys of every scope on a fresh server over the standard site.
 pub(crate) struct Editorial {
@@ -369,6 +369,55 @@ on_both_backends! {
         let m = "mutation($id: ID!) { restoreRevision(id: $id, number: 2) { title version } }";
         let g = e.graphql(Some(&e.write), m, json!({"id": id}));
         assert_eq!(g["data"]["restoreRevision"]["title"], "Second title", "{g}");
+    }
+
+    fn renamed_tags_and_authors_reach_cards_at_once_and_other_nodes_within_seconds(backend: Backend) {
+        // Cards name their tags and authors, and filters resolve their slugs,
+        // from memory held two seconds: the node that renames shows the new
+        // names at once, another node within the coherence bound; REST and
+        // GraphQL alike, and the old slug filters nothing any more.
+        let Some(db) = TestDb::new(backend) else { return };
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let auth = bearer(&key(&db, "desk", &["content:write"]));
+        let second = db.shared();
+        let a = TestApp::serve(db, &["--read-cache-ms", "0"]);
+        let b = TestApp::serve(second, &["--read-cache-ms", "0"]);
+        // The card of rates-rise in a list: its tags and authors as (slug, name).
+        let card = |app: &TestApp, q: &str| -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
+            let list = app.json(&format!("/v1/articles?{q}&limit=100"));
+            let a = list["data"].as_array().expect("data").iter().find(|a| a["slug"] == "rates-rise")?.clone();
+            let refs = |v: &Value| -> Vec<(String, String)> {
+                v.as_array().expect("refs").iter().map(|r| (r["slug"].as_str().expect("slug").to_owned(), r["name"].as_str().expect("name").to_owned())).collect()
+            };
+            Some((refs(&a["tags"]), refs(&a["authors"])))
+        };
+        let before = (vec![("rates".to_owned(), "Rates".to_owned())], vec![("ana-lee".to_owned(), "Ana Lee".to_owned())]);
+        for app in [&a, &b] {
+            assert_eq!(card(app, "tag=rates&author=ana-lee"), Some(before.clone()));
+        }
+        let put = |path: &str, body: Value| a.send("PUT", path, Some(&body.to_string()), &[("authorization", &auth)]);
+        assert_eq!(put("/v1/admin/tags/rates", json!({"slug": "interest-rates", "name": "Interest rates"})).status, 204);
+        assert_eq!(put("/v1/admin/authors/ana-lee", json!({"slug": "ana-lee-smith", "name": "Ana Lee-Smith", "bio": "Economics"})).status, 204);
+        let after = (
+            vec![("interest-rates".to_owned(), "Interest rates".to_owned())],
+            vec![("ana-lee-smith".to_owned(), "Ana Lee-Smith".to_owned())],
+        );
+        let renamed = |app: &TestApp| {
+            card(app, "tag=interest-rates&author=ana-lee-smith") == Some(after.clone())
+                && card(app, "").is_some_and(|c| c == after)
+                && slugs(&app.json("/v1/articles?tag=rates")).is_empty()
+                && slugs(&app.json("/v1/articles?author=ana-lee")).is_empty()
+        };
+        assert!(renamed(&a), "the renaming node shows the new names at once");
+        let g = a.graphql(
+            "{ articles(filter: {tags: [\"interest-rates\"], author: \"ana-lee-smith\"}) { nodes { slug tags { slug name } authors { slug name } } } }",
+            json!({}),
+        );
+        let node = g["data"]["articles"]["nodes"].as_array().expect("nodes").iter().find(|n| n["slug"] == "rates-rise").cloned();
+        assert_eq!(node.as_ref().map(|n| n["tags"][0]["name"].clone()), Some(json!("Interest rates")), "{g}");
+        assert_eq!(node.map(|n| n["authors"][0]["name"].clone()), Some(json!("Ana Lee-Smith")), "{g}");
+        eventually(Duration::from_secs(6), "the other node shows the new names", || renamed(&b));
     }
 
     fn taxonomy_writes(backend: Backend) {
