@@ -384,10 +384,11 @@ on_both_backends! {
         let a = TestApp::serve(db, &["--read-cache-ms", "0"]);
         let b = TestApp::serve(second, &["--read-cache-ms", "0"]);
         // The card of rates-rise in a list: its tags and authors as (slug, name).
-        let card = |app: &TestApp, q: &str| -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
+        type Refs = Vec<(String, String)>;
+        let card = |app: &TestApp, q: &str| -> Option<(Refs, Refs)> {
             let list = app.json(&format!("/v1/articles?{q}&limit=100"));
             let a = list["data"].as_array().expect("data").iter().find(|a| a["slug"] == "rates-rise")?.clone();
-            let refs = |v: &Value| -> Vec<(String, String)> {
+            let refs = |v: &Value| -> Refs {
                 v.as_array().expect("refs").iter().map(|r| (r["slug"].as_str().expect("slug").to_owned(), r["name"].as_str().expect("name").to_owned())).collect()
             };
             Some((refs(&a["tags"]), refs(&a["authors"])))

@@ -62,17 +62,25 @@ impl ReadCache {
 /// local write, and ids not held are fetched together, once per call.
 pub struct Known<K, V> {
     ttl: Duration,
-    held: RwLock<(Instant, HashMap<K, V>)>,
+    held: RwLock<Held<K, V>>,
+}
+
+struct Held<K, V> {
+    since: Instant,
+    /// Moves on every clear: values fetched before one are not kept after it.
+    generation: u64,
+    values: HashMap<K, V>,
 }
 
 impl<K: Clone + Eq + Hash + Ord, V: Clone> Known<K, V> {
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, held: RwLock::new((Instant::now(), HashMap::new())) }
+        Self { ttl, held: RwLock::new(Held { since: Instant::now(), generation: 0, values: HashMap::new() }) }
     }
 
     pub fn clear(&self) {
         if let Ok(mut held) = self.held.write() {
-            held.1.clear();
+            held.values.clear();
+            held.generation += 1;
         }
     }
 
@@ -86,28 +94,35 @@ impl<K: Clone + Eq + Hash + Ord, V: Clone> Known<K, V> {
     ) -> Result<HashMap<K, V>> {
         let mut found = HashMap::new();
         let mut missing = Vec::new();
-        let held = self.held.read().ok().filter(|h| h.0.elapsed() < self.ttl);
+        let held = self.held.read().ok();
+        let generation = held.as_ref().map(|h| h.generation);
+        let fresh = held.filter(|h| h.since.elapsed() < self.ttl);
         for id in ids {
-            match held.as_ref().and_then(|h| h.1.get(&id)) {
+            match fresh.as_ref().and_then(|h| h.values.get(&id)) {
                 Some(v) => {
                     found.entry(id).or_insert_with(|| v.clone());
                 }
                 None => missing.push(id),
             }
         }
-        drop(held);
+        drop(fresh);
         missing.sort_unstable();
         missing.dedup();
         if missing.is_empty() {
             return Ok(found);
         }
         let fetched = fetch(&missing)?;
-        if let Ok(mut held) = self.held.write() {
-            if held.0.elapsed() >= self.ttl {
-                *held = (Instant::now(), HashMap::new());
+        // A write cleared what is held while `fetch` ran: what it read may
+        // predate the write, so it answers this call only.
+        if let Ok(mut held) = self.held.write()
+            && Some(held.generation) == generation
+        {
+            if held.since.elapsed() >= self.ttl {
+                held.since = Instant::now();
+                held.values.clear();
             }
             for v in &fetched {
-                held.1.insert(key(v), v.clone());
+                held.values.insert(key(v), v.clone());
             }
         }
         found.extend(fetched.into_iter().map(|v| (key(&v), v)));
@@ -142,5 +157,15 @@ mod tests {
         stale.get([1], fetch, |v| v.0).expect("get");
         stale.get([1], fetch, |v| v.0).expect("get");
         assert_eq!(calls.get(), 4, "nothing is trusted past the ttl");
+        // A clear while a fetch runs (a write on this node): what that fetch
+        // read may predate the write, so it is not kept.
+        let racing: Known<i64, (i64, &str)> = Known::new(Duration::from_secs(60));
+        let clearing = |ids: &[i64]| {
+            racing.clear();
+            fetch(ids)
+        };
+        racing.get([5], clearing, |v| v.0).expect("get");
+        racing.get([5], fetch, |v| v.0).expect("get");
+        assert_eq!(calls.get(), 6, "a value read before a clear is fetched again after it");
     }
 }
