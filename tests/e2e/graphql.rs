@@ -77,6 +77,55 @@ on_both_backends! {
         assert_eq!(codes(&both), ["BAD_USER_INPUT"]);
     }
 
+    /// Cards are projected without the engine where their fields are plain data;
+    /// every way of selecting them answers as GraphQL says.
+    fn any_selection_of_an_article_answers_as_graphql_says(backend: Backend) {
+        let app = app(backend);
+        let full = app.graphql(PAGE, json!({"slug": "summit-opens"}));
+        let a = &full["data"]["article"];
+        let ask = |selection: &str| {
+            let q = format!("query($s: String!) {{ article(slug: $s) {selection} }}");
+            let g = app.graphql(&q, json!({"s": "summit-opens"}));
+            assert!(g.get("errors").is_none(), "{selection}: {g}");
+            g["data"]["article"].clone()
+        };
+        let path_slugs: Vec<&Value> = a["section"]["path"].as_array().unwrap().iter().map(|s| &s["slug"]).collect();
+        // Aliases, `__typename`, a field selected twice with its selections merged.
+        assert_eq!(
+            ask("{ kind: __typename t: title title section { slug } section { name path { slug } } }"),
+            json!({"kind": "Article", "t": a["title"], "title": a["title"],
+                   "section": {"slug": "world", "name": a["section"]["name"], "path": path_slugs.iter().map(|s| json!({"slug": s})).collect::<Vec<_>>()}})
+        );
+        // Inline fragments with and without a condition, named fragments, fragments on other types.
+        let q = "query($s: String!) { article(slug: $s) { ... { slug } ... on Article { views } ...Card } }
+            fragment Card on Article { tags { ... on Tag { slug } __typename } heroImage { ...Picture } }
+            fragment Picture on Image { src }";
+        let g = app.graphql(q, json!({"s": "summit-opens"}));
+        let tags: Vec<Value> = a["tags"].as_array().unwrap().iter().map(|t| json!({"slug": t["slug"], "__typename": "Tag"})).collect();
+        let hero = if a["heroImage"].is_null() { Value::Null } else { json!({"src": a["heroImage"]["src"]}) };
+        assert_eq!(g["data"]["article"], json!({"slug": "summit-opens", "views": a["views"], "tags": tags, "heroImage": hero}), "{g}");
+        // Plain fields beside fields the engine resolves (counts, children,
+        // arguments), at one level and below.
+        let mixed = ask("{ slug tags { slug articleCount } section { slug parent { slug } children { slug } articleCount } related(first: 1) { slug } authors { name } }");
+        for (i, t) in mixed["tags"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(t["slug"], a["tags"][i]["slug"]);
+            let rest = app.json(&format!("/v1/tags/{}", t["slug"].as_str().unwrap()));
+            assert_eq!(t["articleCount"], rest["articleCount"], "{t}");
+        }
+        assert_eq!(mixed["section"]["parent"], json!({"slug": "news"}));
+        assert_eq!(mixed["section"]["children"], json!([]));
+        assert_eq!(mixed["section"]["articleCount"], app.json("/v1/sections/world")["articleCount"]);
+        assert_eq!(mixed["related"], json!([a["related"][0]]));
+        assert_eq!(mixed["authors"].as_array().unwrap().len(), 2);
+        // The same through a list, and a root section's parent is null.
+        let g = app.graphql(
+            r#"{ articles(filter: {section: "news"}, first: 50) { nodes { slug section { path { slug parent { slug } } } } } }"#,
+            json!({}),
+        );
+        let node = g["data"]["articles"]["nodes"].as_array().unwrap().iter().find(|n| n["slug"] == "summit-opens").unwrap();
+        assert_eq!(node["section"]["path"], json!([{"slug": "news", "parent": null}, {"slug": "world", "parent": {"slug": "news"}}]));
+    }
+
     fn lists_match_rest(backend: Backend) {
         let app = app(backend);
         let cases = [

@@ -52,6 +52,7 @@ pub struct ArticleSection<'a> {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+#[graphql(serial)]
 pub struct ReactionCount {
     /// The reaction kind, e.g. `very-good`.
     pub kind: String,
@@ -59,7 +60,7 @@ pub struct ReactionCount {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
-#[graphql(name = "Image")]
+#[graphql(name = "Image", serial)]
 #[schema(as = Image)]
 pub struct ImageView {
     pub src: String,

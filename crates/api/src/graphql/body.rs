@@ -1,23 +1,18 @@
 //! `Article.body` resolved in one pass over the selection set.
 //!
-//! A body has hundreds of spans, each an object of four fields; the engine's
-//! generic resolution costs a boxed future per field, which made the article
-//! page in GraphQL several times dearer than in REST. The blocks are plain data,
-//! so they are projected here directly: fields by name (with aliases),
-//! `__typename`, inline fragments and named fragments with their type
-//! conditions, and repeated fields merged, as the engine does. `@skip` and
-//! `@include` are applied by the engine before execution; the schema has no
-//! other directives. The type (`[Block!]!` with its union and members) is the
-//! derived one, so the schema is unchanged; `tests` compares both resolutions.
+//! A body has hundreds of spans, each an object of four fields: the blocks are
+//! plain data, so they are projected (see [`super::project`]). The type
+//! (`[Block!]!` with its union and members) is the derived one, so the schema is
+//! unchanged; `tests` compares both resolutions.
 
 use std::borrow::Cow;
 
-use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{Field, Selection, SelectionSet};
+use async_graphql::parser::types::{Field, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
 use newsdesk_domain::body::{Block, LinkItem, Mark, Span};
 
+use super::project::{Plain, Projection, opt_text, text};
 use crate::views;
 
 /// The body of an article, resolved as `[Block!]!`.
@@ -37,168 +32,89 @@ impl OutputType for Body {
     }
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
-        let project = Projection { ctx };
-        Ok(Value::List(self.0.iter().map(|b| project.object(&node_of(b), &ctx.item.node)).collect()))
+        Ok(blocks(&Projection { ctx }, &self.0, &ctx.item.node))
     }
 }
 
-/// A block as the schema shows it: objects with their type name, lists, leaves.
-enum Node<'a> {
-    Object(&'static str, Vec<(&'static str, Node<'a>)>),
-    List(Vec<Node<'a>>),
-    Text(&'a str),
-    Int(i64),
-    Enum(&'static str),
-    Null,
+/// Blocks with the fields `set` selects on each.
+pub(super) fn blocks(p: &Projection<'_, '_>, blocks: &[Block], set: &SelectionSet) -> Value {
+    // Every field of a block is plain data, so the projection is never refused.
+    p.list(blocks.iter().map(BlockNode), set).unwrap_or(Value::Null)
 }
 
-fn opt(s: &Option<String>) -> Node<'_> {
-    s.as_deref().map_or(Node::Null, Node::Text)
-}
+struct BlockNode<'a>(&'a Block);
 
-fn slug(s: &Option<newsdesk_domain::Slug>) -> Node<'_> {
-    s.as_ref().map_or(Node::Null, |a| Node::Text(a.as_str()))
-}
-
-fn node_of(b: &Block) -> Node<'_> {
-    match b {
-        Block::Paragraph { spans } => {
-            Node::Object("ParagraphBlock", vec![("spans", Node::List(spans.iter().map(span).collect()))])
-        }
-        Block::Heading { level, text } => {
-            Node::Object("HeadingBlock", vec![("level", Node::Int(i64::from(*level))), ("text", Node::Text(text))])
-        }
-        Block::LinkList { title, items } => Node::Object(
-            "LinkListBlock",
-            vec![("title", opt(title)), ("items", Node::List(items.iter().map(link_item).collect()))],
-        ),
-        Block::Quote { text, attribution } => {
-            Node::Object("QuoteBlock", vec![("text", Node::Text(text)), ("attribution", opt(attribution))])
-        }
-        Block::Image { src, alt, caption } => Node::Object(
-            "ImageBlock",
-            vec![("src", Node::Text(src)), ("alt", Node::Text(alt)), ("caption", opt(caption))],
-        ),
-        Block::Embed { provider, url } => {
-            Node::Object("EmbedBlock", vec![("provider", Node::Text(provider)), ("url", Node::Text(url))])
+impl Plain for BlockNode<'_> {
+    fn type_name(&self) -> &'static str {
+        match self.0 {
+            Block::Paragraph { .. } => "ParagraphBlock",
+            Block::Heading { .. } => "HeadingBlock",
+            Block::LinkList { .. } => "LinkListBlock",
+            Block::Quote { .. } => "QuoteBlock",
+            Block::Image { .. } => "ImageBlock",
+            Block::Embed { .. } => "EmbedBlock",
         }
     }
-}
 
-fn span(s: &Span) -> Node<'_> {
-    let marks = s
-        .marks
-        .iter()
-        .map(|m| {
-            Node::Enum(match m {
-                Mark::Bold => "BOLD",
-                Mark::Italic => "ITALIC",
-            })
+    fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value> {
+        Some(match (self.0, name) {
+            (Block::Paragraph { spans }, "spans") => p.list(spans.iter().map(SpanNode), set)?,
+            (Block::Heading { level, .. }, "level") => Value::from(i32::from(*level)),
+            (Block::Heading { text: t, .. } | Block::Quote { text: t, .. }, "text") => text(t),
+            (Block::LinkList { title, .. }, "title") => opt_text(title.as_deref()),
+            (Block::LinkList { items, .. }, "items") => p.list(items.iter().map(LinkItemNode), set)?,
+            (Block::Quote { attribution, .. }, "attribution") => opt_text(attribution.as_deref()),
+            (Block::Image { src, .. }, "src") => text(src),
+            (Block::Image { alt, .. }, "alt") => text(alt),
+            (Block::Image { caption, .. }, "caption") => opt_text(caption.as_deref()),
+            (Block::Embed { provider, .. }, "provider") => text(provider),
+            (Block::Embed { url, .. }, "url") => text(url),
+            _ => return None,
         })
-        .collect();
-    Node::Object(
-        "Span",
-        vec![
-            ("text", Node::Text(&s.text)),
-            ("marks", Node::List(marks)),
-            ("href", opt(&s.href)),
-            ("article", slug(&s.article)),
-        ],
-    )
-}
-
-fn link_item(i: &LinkItem) -> Node<'_> {
-    Node::Object("LinkItem", vec![("text", Node::Text(&i.text)), ("article", slug(&i.article)), ("url", opt(&i.url))])
-}
-
-/// The abstract type whose fragments apply to every block.
-const UNION: &str = "Block";
-
-struct Projection<'c, 'a> {
-    ctx: &'c ContextSelectionSet<'a>,
-}
-
-impl Projection<'_, '_> {
-    fn value(&self, node: &Node<'_>, set: &SelectionSet) -> Value {
-        match node {
-            Node::Object(..) => self.object(node, set),
-            Node::List(items) => Value::List(items.iter().map(|n| self.value(n, set)).collect()),
-            Node::Text(s) => Value::String((*s).to_owned()),
-            Node::Int(n) => Value::Number((*n).into()),
-            Node::Enum(e) => Value::Enum(Name::new(e)),
-            Node::Null => Value::Null,
-        }
-    }
-
-    /// An object with no field selected (a fragment for another type only)
-    /// is `null`, as the engine answers it.
-    fn object(&self, node: &Node<'_>, set: &SelectionSet) -> Value {
-        let mut out = IndexMap::new();
-        if let Node::Object(type_name, fields) = node {
-            self.collect(type_name, fields, set, &mut out);
-        }
-        if out.is_empty() { Value::Null } else { Value::Object(out) }
-    }
-
-    fn collect(
-        &self,
-        type_name: &str,
-        fields: &[(&'static str, Node<'_>)],
-        set: &SelectionSet,
-        out: &mut IndexMap<Name, Value>,
-    ) {
-        for selection in &set.items {
-            let (condition, inner) = match &selection.node {
-                Selection::Field(f) => {
-                    let f = &f.node;
-                    let value = match f.name.node.as_str() {
-                        "__typename" => Value::String(type_name.to_owned()),
-                        name => fields
-                            .iter()
-                            .find(|(n, _)| *n == name)
-                            .map_or(Value::Null, |(_, n)| self.value(n, &f.selection_set.node)),
-                    };
-                    insert(out, f.response_key().node.clone(), value);
-                    continue;
-                }
-                Selection::InlineFragment(fragment) => {
-                    (fragment.node.type_condition.as_ref().map(|c| &c.node.on.node), &fragment.node.selection_set.node)
-                }
-                Selection::FragmentSpread(spread) => {
-                    let Some(fragment) = self.ctx.query_env.fragments.get(&spread.node.fragment_name.node) else {
-                        continue;
-                    };
-                    (Some(&fragment.node.type_condition.node.on.node), &fragment.node.selection_set.node)
-                }
-            };
-            if condition.is_none_or(|c| c.as_str() == type_name || c.as_str() == UNION) {
-                self.collect(type_name, fields, inner, out);
-            }
-        }
     }
 }
 
-/// Insert a field's value; a field selected twice has its selections merged.
-fn insert(target: &mut IndexMap<Name, Value>, name: Name, value: Value) {
-    match (target.get_mut(&name), value) {
-        (Some(Value::Object(existing)), Value::Object(more)) => {
-            for (k, v) in more {
-                insert(existing, k, v);
-            }
-        }
-        (Some(Value::List(existing)), Value::List(more)) => {
-            for (e, m) in existing.iter_mut().zip(more) {
-                if let (Value::Object(e), Value::Object(m)) = (e, m) {
-                    for (k, v) in m {
-                        insert(e, k, v);
-                    }
-                }
-            }
-        }
-        (Some(_), _) => {}
-        (None, value) => {
-            target.insert(name, value);
-        }
+struct SpanNode<'a>(&'a Span);
+
+impl Plain for SpanNode<'_> {
+    fn type_name(&self) -> &'static str {
+        "Span"
+    }
+
+    fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
+        let s = self.0;
+        Some(match name {
+            "text" => text(&s.text),
+            "marks" => Value::List(s.marks.iter().map(|m| Value::Enum(Name::new(mark(*m)))).collect()),
+            "href" => opt_text(s.href.as_deref()),
+            "article" => opt_text(s.article.as_ref().map(|a| a.as_str())),
+            _ => return None,
+        })
+    }
+}
+
+fn mark(m: Mark) -> &'static str {
+    match m {
+        Mark::Bold => "BOLD",
+        Mark::Italic => "ITALIC",
+    }
+}
+
+struct LinkItemNode<'a>(&'a LinkItem);
+
+impl Plain for LinkItemNode<'_> {
+    fn type_name(&self) -> &'static str {
+        "LinkItem"
+    }
+
+    fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
+        let i = self.0;
+        Some(match name {
+            "text" => text(&i.text),
+            "article" => opt_text(i.article.as_ref().map(|a| a.as_str())),
+            "url" => opt_text(i.url.as_deref()),
+            _ => return None,
+        })
     }
 }
 

@@ -4,10 +4,12 @@
 
 mod admin;
 mod body;
+mod card;
 mod discovery;
 mod engagement;
 pub mod guard;
 mod loaders;
+mod project;
 mod scalars;
 mod types;
 

@@ -13,6 +13,7 @@ use newsdesk_domain::service::Found;
 use newsdesk_domain::{Error, Slug, Validator};
 
 use super::body::Body;
+pub use super::card::Article;
 use super::loaders::Load;
 use super::scalars::DateTime;
 use crate::auth::Caller;
@@ -189,22 +190,17 @@ impl From<model::Status> for ArticleStatus {
     }
 }
 
-/// An article with its relations; list items come without their body, which is
-/// then loaded in one batch across the whole response.
-pub struct Article(Arc<model::Article>);
+/// The fields of `Article` the engine resolves (see [`super::card`]).
+pub struct ArticleFields(pub(super) Arc<model::Article>);
 
-impl Article {
-    pub(super) fn from_full(a: Arc<model::Article>) -> Self {
-        Self(a)
-    }
-
+impl ArticleFields {
     fn record(&self) -> &ArticleRecord {
         &self.0.record
     }
 }
 
-#[Object]
-impl Article {
+#[Object(name = "Article", serial)]
+impl ArticleFields {
     async fn id(&self) -> ID {
         ID(self.record().id.to_string())
     }
@@ -276,7 +272,7 @@ impl Article {
 /// A section of the tree.
 pub struct Section(model::Section);
 
-#[Object]
+#[Object(serial)]
 impl Section {
     async fn slug(&self) -> &str {
         self.0.slug.as_str()
@@ -320,7 +316,7 @@ impl Section {
 /// A topic tag.
 pub struct Tag(model::Tag);
 
-#[Object]
+#[Object(serial)]
 impl Tag {
     async fn slug(&self) -> &str {
         self.0.slug.as_str()
@@ -348,7 +344,7 @@ impl Tag {
 /// An author.
 pub struct Author(model::Author);
 
-#[Object]
+#[Object(serial)]
 impl Author {
     async fn slug(&self) -> &str {
         self.0.slug.as_str()
