@@ -381,11 +381,33 @@ pub fn slugs(v: &Value) -> Vec<String> {
     v["data"].as_array().expect("data").iter().map(|a| a["slug"].as_str().expect("slug").to_owned()).collect()
 }
 
+static POSTGRES_NOT_RUN: AtomicU32 = AtomicU32::new(0);
+
+/// Whether the PostgreSQL half of scenario `name` can run (`TEST_DATABASE_URL`
+/// is set). When it cannot, that is said on the terminal, past the harness's
+/// capture of passing tests' output, with the count so far; with
+/// `TEST_REQUIRE_POSTGRES` set (CI) it is a failure.
+pub fn postgres_is_set(name: &str) -> bool {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("TEST_REQUIRE_POSTGRES").is_none(),
+        "TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not: {name} cannot run"
+    );
+    let n = POSTGRES_NOT_RUN.fetch_add(1, Ordering::Relaxed) + 1;
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOT RUN: {name} (PostgreSQL scenarios skipped so far: {n}; set TEST_DATABASE_URL=postgres://… to run them)"
+    );
+    false
+}
+
 /// Declare scenarios that run once on SQLite and once on PostgreSQL:
 /// `module::sqlite::name` and `module::postgres::name`.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(fn $name:ident($backend:ident: Backend) $body:block)*) => {
+    ($($(#[$meta:meta])* fn $name:ident($backend:ident: Backend) $body:block)*) => {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
@@ -395,13 +417,11 @@ macro_rules! on_both_backends {
             #[allow(unused_imports)]
             use super::*;
             $( #[test] fn $name() {
-                if std::env::var("TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
-                    eprintln!("TEST_DATABASE_URL is not set: PostgreSQL scenario not run");
-                    return;
+                if $crate::support::postgres_is_set(concat!(module_path!(), "::", stringify!($name))) {
+                    super::$name(Backend::Postgres)
                 }
-                super::$name(Backend::Postgres)
             } )*
         }
-        $( fn $name($backend: Backend) $body )*
+        $( $(#[$meta])* fn $name($backend: Backend) $body )*
     };
 }
