@@ -5,88 +5,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::fixtures::Site;
-use crate::support::{Backend, TestApp, TestDb, cli, key};
-
-/// An article whose body is one paragraph of `text`.
-fn story(slug: &str, section: &str, tags: &[&str], title: &str, text: &str, published: &str) -> Value {
-    json!({
-        "kind": "article", "slug": slug, "title": title, "summary": format!("About {title}"),
-        "section": section, "tags": tags, "authors": ["ana-lee"],
-        "body": [{"type": "paragraph", "spans": [{"text": text}]}],
-        "status": "published", "publishedAt": published
-    })
-}
-
-/// Sections news > world and business; a handful of stories with known words.
-fn newsroom() -> Site {
-    let mut s = Site::empty();
-    for (slug, parent) in [("news", None), ("world", Some("news")), ("business", None)] {
-        s = s.push(json!({"kind": "section", "slug": slug, "name": slug, "parent": parent}));
-    }
-    for tag in ["economy", "climate", "energy"] {
-        s = s.push(json!({"kind": "tag", "slug": tag, "name": tag}));
-    }
-    s = s.push(json!({"kind": "author", "slug": "ana-lee", "name": "Ana Lee"}));
-    s = s.push(json!({"kind": "author", "slug": "ben-okafor", "name": "Ben Okafor"}));
-    for record in [
-        story(
-            "inflation-cools",
-            "business",
-            &["economy"],
-            "Inflation cools in spring",
-            "Prices rose less than expected and the central bank held its rate.",
-            "2026-03-01T08:00:00Z",
-        ),
-        story(
-            "markets-wobble",
-            "business",
-            &["economy"],
-            "Markets wobble",
-            "Traders weighed talk of inflation against strong jobs data.",
-            "2026-03-02T08:00:00Z",
-        ),
-        story(
-            "bank-of-the-river",
-            "world",
-            &["climate"],
-            "A bank of the river floods",
-            "The river bank gave way; the central square was closed.",
-            "2026-03-03T08:00:00Z",
-        ),
-        story(
-            "summit-energy",
-            "world",
-            &["energy", "climate"],
-            "Summit on energy",
-            "Leaders met to discuss energy prices and the climate.",
-            "2026-03-04T08:00:00Z",
-        ),
-        story(
-            "wind-power",
-            "news",
-            &["energy"],
-            "Wind power grows",
-            "Wind farms produced record power as prices fell.",
-            "2026-03-05T08:00:00Z",
-        ),
-    ] {
-        s = s.push(record);
-    }
-    let mut draft = story(
-        "secret-inflation",
-        "business",
-        &["economy"],
-        "Inflation draft",
-        "inflation inflation",
-        "2026-03-06T08:00:00Z",
-    );
-    draft["status"] = json!("draft");
-    let mut future =
-        story("future-inflation", "business", &["economy"], "Inflation later", "inflation", "2099-01-01T00:00:00Z");
-    future["status"] = json!("published");
-    s.push(draft).push(future)
-}
+use crate::support::fixtures::{Site, story};
+use crate::support::{Backend, TestApp, TestDb, cli, key, slugs};
 
 /// Slugs of the articles of a response whose `data` items each hold an `article`.
 fn article_slugs(r: &Value) -> Vec<String> {
@@ -100,88 +20,6 @@ fn search(app: &TestApp, query: &str) -> Vec<String> {
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
-}
-
-/// The newsroom with reading history: readers of `inflation-cools` also read
-/// `markets-wobble`; others read the energy stories; all in the last hour.
-fn newsroom_with_readers() -> Site {
-    let at = |minutes: i64| {
-        (chrono::Utc::now() - chrono::TimeDelta::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    };
-    let mut s = newsroom();
-    let mut read = |session: String, slug: &str, minutes: i64| {
-        s = std::mem::replace(&mut s, Site::empty())
-            .push(json!({"kind": "view", "article": slug, "sessionId": session, "at": at(minutes)}));
-    };
-    for i in 0..5 {
-        read(format!("econ-reader-{i}"), "inflation-cools", 50);
-        read(format!("econ-reader-{i}"), "markets-wobble", 40);
-    }
-    for i in 0..3 {
-        read(format!("energy-reader-{i}"), "summit-energy", 30);
-        read(format!("energy-reader-{i}"), "wind-power", 20);
-    }
-    read("the-reader-1".to_owned(), "inflation-cools", 10);
-    s
-}
-
-/// Two topics, each its own section and vocabulary: ten sport stories (match
-/// reports) and ten economy stories, spread over several tags each; fans who
-/// read the sport stories, investors who read the economy ones, and one fan,
-/// `the-fan-1`, who read five sport stories.
-fn two_topics() -> Site {
-    let mut s = Site::empty();
-    for section in ["sport", "business"] {
-        s = s.push(json!({"kind": "section", "slug": section, "name": section}));
-    }
-    let sport_tags = ["football", "tennis", "cycling", "rugby", "golf"];
-    let economy_tags = ["economy", "markets", "jobs"];
-    for tag in sport_tags.iter().chain(&economy_tags) {
-        s = s.push(json!({"kind": "tag", "slug": tag, "name": tag}));
-    }
-    s = s.push(json!({"kind": "author", "slug": "ana-lee", "name": "Ana Lee"}));
-    let day = |i: usize| format!("2026-03-{:02}T08:00:00Z", i + 1);
-    let topics = [
-        (
-            "match-report",
-            "Match report",
-            "sport",
-            &sport_tags[..4],
-            "the striker scores at the stadium",
-            "The striker scored twice; the goalkeeper saved a penalty and the fans at the stadium sang as the league leaders won.",
-        ),
-        (
-            "economy-brief",
-            "Economy brief",
-            "business",
-            &economy_tags[..],
-            "inflation and interest rates",
-            "Inflation eased; the central bank kept interest rates steady and bond yields fell as investors weighed the budget.",
-        ),
-    ];
-    for i in 0..10 {
-        for (slug, name, section, tags, title, text) in topics {
-            let tag = [tags[i % tags.len()]];
-            s = s.push(story(&format!("{slug}-{i}"), section, &tag, &format!("{name} {i}: {title}"), text, &day(i)));
-        }
-    }
-    let at = |minutes: i64| {
-        (chrono::Utc::now() - chrono::TimeDelta::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    };
-    let mut read = |session: String, slug: String, minutes: i64| {
-        s = std::mem::replace(&mut s, Site::empty())
-            .push(json!({"kind": "view", "article": slug, "sessionId": session, "at": at(minutes)}));
-    };
-    for reader in 0..6 {
-        for i in 0..10 {
-            read(format!("fan-reader-{reader:02}"), format!("match-report-{}", (i + reader) % 10), 50 - i as i64);
-            read(format!("investor-reader-{reader:02}"), format!("economy-brief-{}", (i + reader) % 10), 50 - i as i64);
-        }
-    }
-    for i in 0..5 {
-        read("the-fan-1".to_owned(), format!("match-report-{i}"), 20 - i);
-    }
-    s
 }
 
 /// A gauge of `/metrics`, by its name with labels.
@@ -230,7 +68,7 @@ on_both_backends! {
     }
 
     fn search_ranks_matches_phrases_prefixes_and_typos(backend: Backend) {
-        let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
+        let app = TestApp::with_data(backend, &Site::newsroom().ndjson()).expect("backend");
         // A title match ranks above a body match; drafts and future articles never show.
         assert_eq!(search(&app, "q=inflation"), vec!["inflation-cools", "markets-wobble"]);
         // Every word must match.
@@ -262,7 +100,7 @@ on_both_backends! {
     }
 
     fn search_filters_pages_and_rejects_bad_queries(backend: Backend) {
-        let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
+        let app = TestApp::with_data(backend, &Site::newsroom().ndjson()).expect("backend");
         assert_eq!(sorted(search(&app, "q=prices&section=news")), vec!["summit-energy", "wind-power"]);
         assert_eq!(search(&app, "q=prices&section=world"), vec!["summit-energy"]);
         assert_eq!(search(&app, "q=prices&tag=economy"), vec!["inflation-cools"]);
@@ -302,7 +140,7 @@ on_both_backends! {
 
     fn the_index_follows_every_write_and_survives_a_restart(backend: Backend) {
         let db = TestDb::new(backend).expect("backend");
-        let (ok, _, err) = cli(&db, &["import", "-"], Some(newsroom().ndjson().as_bytes()));
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::newsroom().ndjson().as_bytes()));
         assert!(ok, "{err}");
         let app = TestApp::serve(db, &[]);
         assert!(search(&app, "q=hydrogen").is_empty());
@@ -325,15 +163,15 @@ on_both_backends! {
     }
 
     fn related_articles_are_similar_published_and_never_the_article_itself(backend: Backend) {
-        let app = TestApp::with_data(backend, &newsroom().ndjson()).expect("backend");
-        let related = article_slugs_of(&app.json("/v1/articles/inflation-cools/related"));
+        let app = TestApp::with_data(backend, &Site::newsroom().ndjson()).expect("backend");
+        let related = slugs(&app.json("/v1/articles/inflation-cools/related"));
         assert_eq!(related.first().map(String::as_str), Some("markets-wobble"), "{related:?}");
         assert!(!related.contains(&"inflation-cools".to_owned()));
         assert!(!related.iter().any(|s| s.contains("secret") || s.contains("future")), "{related:?}");
-        assert_eq!(article_slugs_of(&app.json("/v1/articles/inflation-cools/related?limit=1")), vec!["markets-wobble"]);
+        assert_eq!(slugs(&app.json("/v1/articles/inflation-cools/related?limit=1")), vec!["markets-wobble"]);
         // Deterministic.
-        assert_eq!(article_slugs_of(&app.json("/v1/articles/inflation-cools/related")), related);
-        let energy = article_slugs_of(&app.json("/v1/articles/summit-energy/related?limit=2"));
+        assert_eq!(slugs(&app.json("/v1/articles/inflation-cools/related")), related);
+        let energy = slugs(&app.json("/v1/articles/summit-energy/related?limit=2"));
         assert!(energy.contains(&"wind-power".to_owned()), "{energy:?}");
         app.get("/v1/articles/inflation-cools/related?limit=0").assert_problem(400, Some("limit"));
         app.get("/v1/articles/inflation-cools/related?limit=21").assert_problem(400, Some("limit"));
@@ -349,7 +187,7 @@ on_both_backends! {
         let (ok, _, err) = cli(app.db(), &["import", "-"], Some(newer.ndjson().as_bytes()));
         assert!(ok, "{err}");
         let start = Instant::now();
-        while !article_slugs_of(&app.json("/v1/articles/inflation-cools/related")).contains(&"inflation-returns".to_owned()) {
+        while !slugs(&app.json("/v1/articles/inflation-cools/related")).contains(&"inflation-returns".to_owned()) {
             assert!(start.elapsed() < Duration::from_secs(6), "related did not follow the import");
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -358,7 +196,7 @@ on_both_backends! {
     fn lists_show_an_edited_article_at_once_whatever_the_read_cache(backend: Backend) {
         let db = TestDb::new(backend).expect("backend");
         // Found by `inflation` after `markets-wobble` (one mention in a longer text).
-        let site = newsroom().push(story(
+        let site = Site::newsroom().push(story(
             "long-read",
             "business",
             &["economy"],
@@ -424,7 +262,7 @@ on_both_backends! {
     fn eval_reports_every_strategy_and_related_topics(backend: Backend) {
         let db = TestDb::new(backend).expect("backend");
         // Sessions of three reads each, so each can hide its last one.
-        let mut site = newsroom_with_readers();
+        let mut site = Site::newsroom_with_readers();
         for i in 0..6 {
             for (slug, minutes) in [("inflation-cools", 30), ("markets-wobble", 20), ("bank-of-the-river", 10)] {
                 let at = (chrono::Utc::now() - chrono::TimeDelta::minutes(minutes))
@@ -453,7 +291,7 @@ on_both_backends! {
     }
 
     fn recommendations_follow_reading_history_and_fall_back_to_trending(backend: Backend) {
-        let app = TestApp::with_data(backend, &newsroom_with_readers().ndjson()).expect("backend");
+        let app = TestApp::with_data(backend, &Site::newsroom_with_readers().ndjson()).expect("backend");
         // History: readers of what this reader read also read markets-wobble.
         let r = app.json("/v1/recommendations?sessionId=the-reader-1&limit=3");
         let data = r["data"].as_array().unwrap();
@@ -509,7 +347,7 @@ on_both_backends! {
     }
 
     fn a_reader_of_one_topic_gets_more_of_it_and_new_stories_within_seconds(backend: Backend) {
-        let app = TestApp::with_data(backend, &two_topics().ndjson()).expect("backend");
+        let app = TestApp::with_data(backend, &Site::two_topics().ndjson()).expect("backend");
         let read: Vec<String> = (0..5).map(|i| format!("match-report-{i}")).collect();
         let recs = |app: &TestApp| {
             let r = app.json("/v1/recommendations?sessionId=the-fan-1&limit=5");
@@ -545,9 +383,4 @@ on_both_backends! {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-}
-
-/// Slugs of a `{"data": [articles]}` response.
-fn article_slugs_of(r: &Value) -> Vec<String> {
-    r["data"].as_array().unwrap().iter().map(|a| a["slug"].as_str().unwrap().to_owned()).collect()
 }
