@@ -45,14 +45,14 @@ pub(super) fn blocks(p: &Projection<'_, '_>, blocks: &[Block], set: &SelectionSe
 struct BlockNode<'a>(&'a Block);
 
 impl Plain for BlockNode<'_> {
-    fn type_name(&self) -> &'static str {
+    fn type_name(&self) -> Cow<'static, str> {
         match self.0 {
-            Block::Paragraph { .. } => "ParagraphBlock",
-            Block::Heading { .. } => "HeadingBlock",
-            Block::LinkList { .. } => "LinkListBlock",
-            Block::Quote { .. } => "QuoteBlock",
-            Block::Image { .. } => "ImageBlock",
-            Block::Embed { .. } => "EmbedBlock",
+            Block::Paragraph { .. } => views::ParagraphBlock::type_name(),
+            Block::Heading { .. } => views::HeadingBlock::type_name(),
+            Block::LinkList { .. } => views::LinkListBlock::type_name(),
+            Block::Quote { .. } => views::QuoteBlock::type_name(),
+            Block::Image { .. } => views::ImageBlock::type_name(),
+            Block::Embed { .. } => views::EmbedBlock::type_name(),
         }
     }
 
@@ -77,8 +77,8 @@ impl Plain for BlockNode<'_> {
 struct SpanNode<'a>(&'a Span);
 
 impl Plain for SpanNode<'_> {
-    fn type_name(&self) -> &'static str {
-        "Span"
+    fn type_name(&self) -> Cow<'static, str> {
+        views::Span::type_name()
     }
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
@@ -103,8 +103,8 @@ fn mark(m: Mark) -> &'static str {
 struct LinkItemNode<'a>(&'a LinkItem);
 
 impl Plain for LinkItemNode<'_> {
-    fn type_name(&self) -> &'static str {
-        "LinkItem"
+    fn type_name(&self) -> Cow<'static, str> {
+        views::LinkItem::type_name()
     }
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {

@@ -16,7 +16,8 @@ use newsdesk_domain::model;
 
 use super::project::{Plain, Projection, insert, opt_text, text};
 use super::scalars::DateTime;
-use super::types::{ArticleFields, ArticleStatus};
+use super::types::{self, ArticleFields, ArticleStatus};
+use crate::views;
 
 /// An article with its relations; list items come without their body, which is
 /// then loaded in one batch across the whole response.
@@ -44,12 +45,13 @@ impl OutputType for Article {
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
         let p = Projection { ctx };
         let card = Card(&self.0.0);
-        let fields = p.fields(card.type_name(), &ctx.item.node);
+        let type_name = card.type_name();
+        let fields = p.fields(&type_name, &ctx.item.node);
         let mut out = IndexMap::with_capacity(fields.len());
         for field in fields {
             let f = &field.node;
             let projected = match f.name.node.as_str() {
-                "__typename" => Some(text(card.type_name())),
+                "__typename" => Some(text(&type_name)),
                 name => card.field(&p, name, &f.selection_set.node),
             };
             let value = match projected {
@@ -80,8 +82,8 @@ fn resolve_field<'a>(
 struct Card<'a>(&'a model::Article);
 
 impl Plain for Card<'_> {
-    fn type_name(&self) -> &'static str {
-        "Article"
+    fn type_name(&self) -> Cow<'static, str> {
+        <ArticleFields as OutputType>::type_name()
     }
 
     fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value> {
@@ -116,8 +118,8 @@ impl Plain for Card<'_> {
 struct Section<'a>(&'a [model::Section]);
 
 impl Plain for Section<'_> {
-    fn type_name(&self) -> &'static str {
-        "Section"
+    fn type_name(&self) -> Cow<'static, str> {
+        <types::Section as OutputType>::type_name()
     }
 
     fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value> {
@@ -136,8 +138,8 @@ impl Plain for Section<'_> {
 struct Tag<'a>(&'a model::Tag);
 
 impl Plain for Tag<'_> {
-    fn type_name(&self) -> &'static str {
-        "Tag"
+    fn type_name(&self) -> Cow<'static, str> {
+        <types::Tag as OutputType>::type_name()
     }
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
@@ -152,8 +154,8 @@ impl Plain for Tag<'_> {
 struct Author<'a>(&'a model::Author);
 
 impl Plain for Author<'_> {
-    fn type_name(&self) -> &'static str {
-        "Author"
+    fn type_name(&self) -> Cow<'static, str> {
+        <types::Author as OutputType>::type_name()
     }
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
@@ -169,8 +171,8 @@ impl Plain for Author<'_> {
 struct Image<'a>(&'a newsdesk_domain::body::Image);
 
 impl Plain for Image<'_> {
-    fn type_name(&self) -> &'static str {
-        "Image"
+    fn type_name(&self) -> Cow<'static, str> {
+        <views::ImageView as OutputType>::type_name()
     }
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
@@ -186,8 +188,8 @@ impl Plain for Image<'_> {
 struct Reaction<'a>(&'a model::ReactionCount);
 
 impl Plain for Reaction<'_> {
-    fn type_name(&self) -> &'static str {
-        "ReactionCount"
+    fn type_name(&self) -> Cow<'static, str> {
+        <views::ReactionCount as OutputType>::type_name()
     }
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {

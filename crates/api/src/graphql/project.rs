@@ -12,6 +12,8 @@
 //! needs a loader, or selects such a field below it) is answered `None`, and its
 //! caller lets the engine resolve it: the schema's types stay the derived ones.
 
+use std::borrow::Cow;
+
 use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
@@ -19,8 +21,9 @@ use async_graphql::{ContextSelectionSet, Name, Positioned, Value};
 
 /// An object whose fields can be projected.
 pub(super) trait Plain {
-    /// The object's GraphQL type name (`__typename`, fragment conditions).
-    fn type_name(&self) -> &'static str;
+    /// The object's GraphQL type name (`__typename`, fragment conditions): the
+    /// derived type's, so the two cannot drift apart.
+    fn type_name(&self) -> Cow<'static, str>;
 
     /// The value of field `name` with sub-selection `set`, or `None` when the
     /// field (or one selected below it) is not plain data.
@@ -36,12 +39,13 @@ impl<'a> Projection<'_, 'a> {
     /// An object with no field selected (a fragment for another type only) is
     /// `null`, as the engine answers it.
     pub fn object(&self, obj: &dyn Plain, set: &SelectionSet) -> Option<Value> {
-        let fields = self.fields(obj.type_name(), set);
+        let type_name = obj.type_name();
+        let fields = self.fields(&type_name, set);
         let mut out = IndexMap::with_capacity(fields.len());
         for f in fields {
             let f = &f.node;
             let value = match f.name.node.as_str() {
-                "__typename" => Value::String(obj.type_name().to_owned()),
+                "__typename" => text(&type_name),
                 name => obj.field(self, name, &f.selection_set.node)?,
             };
             insert(&mut out, f.response_key().node.clone(), value);
