@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use newsdesk_domain::ports::Transport;
 use newsdesk_domain::targets::Targets;
-use newsdesk_domain::webhook::Transport;
 use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use newsdesk_domain::Slug;
+use newsdesk_domain::ports::ContentRepo;
 use newsdesk_domain::query::{ArticleFilter, ArticleKey, ArticleQuery, ArticleSort};
-use newsdesk_domain::repo::ContentRepo;
 use newsdesk_domain::service::ContentService;
 use newsdesk_store::Store;
 use newsdesk_store::conn::Pool;

@@ -9,7 +9,8 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
-use newsdesk_domain::auth::{Principal, Scope, require};
+use newsdesk_domain::auth::{Principal, require};
+use newsdesk_domain::ports::Scope;
 use newsdesk_domain::{Error, ErrorKind};
 
 use crate::error::ApiError;

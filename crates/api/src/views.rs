@@ -4,12 +4,12 @@
 use async_graphql::{Enum, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 use newsdesk_domain::body as dom;
-use newsdesk_domain::editorial::{AuditEntry, Revision};
 use newsdesk_domain::model::{self, Article, Section};
+use newsdesk_domain::ports::{AuditEntry, Revision};
+use newsdesk_domain::ports::{Delivery, Webhook};
 use newsdesk_domain::ranking::Ranking;
 use newsdesk_domain::search::SearchResult;
 use newsdesk_domain::service::{Counted, SectionInfo};
-use newsdesk_domain::webhook::{Delivery, Webhook};
 use std::borrow::Cow;
 
 use newsdesk_domain::Slug;

@@ -22,13 +22,13 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::Result;
 use crate::model::{Article, ArticleId, SectionId, Status, TagId};
+use crate::ports::DiscoveryRepo;
+use crate::ports::Watermark;
 use crate::ranking::{RankingKind, RankingQuery, RankingService, Window};
 use crate::recommend::{
     self, CoReadModel, HISTORY, Popularity, Reads, Signals, TUNING_SESSIONS, Tuning, pick_sessions, recommend, tune,
 };
 use crate::record::check_session_id;
-use crate::repo::DiscoveryRepo;
-use crate::search::Watermark;
 use crate::service::{ContentService, now};
 use crate::slug::Slug;
 

@@ -12,12 +12,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ArticleId, ReactionCount};
+use crate::ports::{Batch, Counted, PendingReaction, PendingView};
+use crate::ports::{Beacon, BeaconJournal, EngagementRepo};
 use crate::record::check_session_id;
-use crate::repo::{Beacon, BeaconJournal, EngagementRepo};
 use crate::service::{ContentService, now};
 
 /// A session's views of one article count once in this interval.
@@ -93,100 +94,6 @@ pub fn is_crawler(user_agent: &str) -> bool {
             matches!(after, None | Some('/' | ';' | ')' | ' ' | '-' | '_')) && !ua[..i].ends_with("cu")
         })
     })
-}
-
-/// The width of an engagement bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Span {
-    Minute,
-    Hour,
-    Day,
-}
-
-impl Span {
-    pub const ALL: [Span; 3] = [Span::Minute, Span::Hour, Span::Day];
-
-    pub fn seconds(self) -> i32 {
-        match self {
-            Span::Minute => 60,
-            Span::Hour => 3_600,
-            Span::Day => 86_400,
-        }
-    }
-
-    pub fn width(self) -> TimeDelta {
-        TimeDelta::seconds(i64::from(self.seconds()))
-    }
-
-    /// The start of the bucket holding `t`.
-    pub fn start_of(self, t: DateTime<Utc>) -> DateTime<Utc> {
-        t.duration_trunc(self.width()).unwrap_or(t)
-    }
-
-    /// How long buckets of this width are kept (`None`: for ever). Minute buckets
-    /// serve only the one-hour window and its baseline.
-    pub fn retention(self) -> Option<TimeDelta> {
-        match self {
-            Span::Minute => Some(TimeDelta::hours(26)),
-            Span::Hour | Span::Day => None,
-        }
-    }
-
-    /// The buckets an event at `at` is added to, as seen at `now`.
-    pub fn buckets_of(at: DateTime<Utc>, now: DateTime<Utc>) -> impl Iterator<Item = (Span, DateTime<Utc>)> {
-        Span::ALL
-            .into_iter()
-            .filter(move |s| s.retention().is_none_or(|keep| at > now - keep))
-            .map(move |s| (s, s.start_of(at)))
-    }
-}
-
-/// One accepted view, not yet written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingView {
-    pub article: ArticleId,
-    pub session_id: String,
-    pub at: DateTime<Utc>,
-}
-
-/// One accepted reaction, not yet written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingReaction {
-    pub article: ArticleId,
-    pub kind: String,
-    pub session_id: String,
-    pub at: DateTime<Utc>,
-}
-
-/// What one flush writes, in one transaction. Views are distinct per (article,
-/// session); reactions per (article, kind, session).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Batch {
-    pub views: Vec<PendingView>,
-    pub reactions: Vec<PendingReaction>,
-}
-
-impl Batch {
-    pub fn is_empty(&self) -> bool {
-        self.views.is_empty() && self.reactions.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.views.len() + self.reactions.len()
-    }
-}
-
-/// What a flush counted, after the rules were applied.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counted {
-    pub views: u64,
-    pub reactions: u64,
-}
-
-impl Counted {
-    pub fn any(self) -> bool {
-        self.views > 0 || self.reactions > 0
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -485,23 +392,6 @@ mod tests {
         ] {
             assert!(!is_crawler(ua), "{ua}");
         }
-    }
-
-    #[test]
-    fn events_land_in_buckets_of_every_width_within_retention() {
-        let now: DateTime<Utc> = "2026-03-10T12:34:56Z".parse().unwrap();
-        let at: DateTime<Utc> = "2026-03-10T11:05:30Z".parse().unwrap();
-        let b: Vec<_> = Span::buckets_of(at, now).collect();
-        assert_eq!(
-            b,
-            vec![
-                (Span::Minute, "2026-03-10T11:05:00Z".parse().unwrap()),
-                (Span::Hour, "2026-03-10T11:00:00Z".parse().unwrap()),
-                (Span::Day, "2026-03-10T00:00:00Z".parse().unwrap()),
-            ]
-        );
-        let old = now - TimeDelta::days(3);
-        assert_eq!(Span::buckets_of(old, now).map(|(s, _)| s).collect::<Vec<_>>(), vec![Span::Hour, Span::Day]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Validator};
 use crate::model::{ArticleId, AuthorId, SectionId, TagId};
 use crate::slug::Slug;
 
@@ -167,6 +167,64 @@ pub fn paginate<T>(mut rows: Vec<T>, limit: Limit, key: impl Fn(&T) -> String) -
     Page { items: rows, cursors, next_cursor }
 }
 
+/// Longest accepted query, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// One part of a query: a word, or a phrase in double quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clause {
+    Word(String),
+    Phrase(String),
+}
+
+/// A parsed search query. Every clause must match (in the title, the summary or
+/// the body). `prefix_last`: the last word may be the start of a longer word
+/// (search as you type), unless the query ends with a space or a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText {
+    pub clauses: Vec<Clause>,
+    pub prefix_last: bool,
+}
+
+impl SearchText {
+    pub fn parse(field: &str, q: &str) -> Result<Self> {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::field(field, format!("must be at most {MAX_QUERY_CHARS} characters")));
+        }
+        let mut v = Validator::default();
+        v.text(field, q, q.len());
+        v.finish()?;
+        let mut clauses = Vec::new();
+        for (i, part) in q.split('"').enumerate() {
+            if i % 2 == 1 {
+                // Inside quotes (an unclosed quote runs to the end).
+                if part.split_whitespace().next().is_some() {
+                    clauses.push(Clause::Phrase(part.split_whitespace().collect::<Vec<_>>().join(" ")));
+                }
+            } else {
+                clauses.extend(part.split_whitespace().map(|w| Clause::Word(w.to_owned())));
+            }
+        }
+        if clauses.is_empty() {
+            return Err(Error::field(field, "must contain a word to search for"));
+        }
+        let prefix_last = matches!(clauses.last(), Some(Clause::Word(_))) && !q.ends_with(char::is_whitespace);
+        Ok(Self { clauses, prefix_last })
+    }
+}
+
+/// Filters resolved to ids, plus the visibility rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFilter {
+    pub sections: Option<Vec<SectionId>>,
+    pub tags: Vec<TagId>,
+    pub author: Option<AuthorId>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    /// Only articles published at or before this instant.
+    pub now: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +244,20 @@ mod tests {
         assert!(Limit::parse("limit", "101", 100).is_err());
         assert!(Limit::parse("limit", "abc", 100).is_err());
         assert_eq!(Limit::parse("limit", "100", 100).unwrap().get(), 100);
+    }
+
+    #[test]
+    fn words_phrases_and_the_prefix_rule() {
+        let q = SearchText::parse("q", r#"central "interest rates" infl"#).unwrap();
+        assert_eq!(
+            q.clauses,
+            vec![Clause::Word("central".into()), Clause::Phrase("interest rates".into()), Clause::Word("infl".into())]
+        );
+        assert!(q.prefix_last);
+        assert!(!SearchText::parse("q", "inflation ").unwrap().prefix_last);
+        assert!(!SearchText::parse("q", r#""rate cut""#).unwrap().prefix_last);
+        assert!(SearchText::parse("q", "   ").is_err());
+        assert!(SearchText::parse("q", r#""  ""#).is_err());
+        assert!(SearchText::parse("q", &"a".repeat(201)).is_err());
     }
 }

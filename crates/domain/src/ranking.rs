@@ -28,11 +28,12 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::engagement::Span;
 use crate::error::{Error, Result, Validator};
 use crate::model::{Article, ArticleId, SectionId, TagId};
+use crate::ports::EngagementRepo;
+use crate::ports::Span;
+use crate::ports::{Activity, Bounds};
 use crate::query::{ArticleFilter, Limit};
-use crate::repo::EngagementRepo;
 use crate::service::{ContentService, now};
 use crate::slug::Slug;
 
@@ -130,29 +131,6 @@ impl Window {
             baseline: (baseline_span.start_of(start - len * BASELINE_WINDOWS), baseline_span.start_of(start)),
         }
     }
-}
-
-/// Which buckets a window query reads: the window's four quarters start at
-/// `edges` (oldest first) in buckets of `span`; the baseline is the buckets of
-/// `baseline_span` in `[baseline.0, baseline.1)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bounds {
-    pub span: Span,
-    pub edges: [DateTime<Utc>; 4],
-    pub baseline_span: Span,
-    pub baseline: (DateTime<Utc>, DateTime<Utc>),
-}
-
-/// One article's activity around a window, as the store sums it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Activity {
-    pub article: ArticleId,
-    pub section: SectionId,
-    /// Views in each quarter of the window, oldest first.
-    pub quarters: [i64; 4],
-    pub reactions: i64,
-    /// Views in the baseline before the window.
-    pub baseline: i64,
 }
 
 impl Activity {

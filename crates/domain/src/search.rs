@@ -10,125 +10,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result, Validator};
-use crate::model::{Article, ArticleId, AuthorId, SectionId, Status, TagId};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Article, ArticleId, Status};
+use crate::ports::DiscoveryRepo;
+use crate::ports::{SearchDoc, SearchIndex, Watermark};
 use crate::query::{ArticleFilter, Limit, Page, decode_cursor, encode_cursor, paginate};
-use crate::repo::DiscoveryRepo;
+use crate::query::{SearchFilter, SearchText};
 use crate::service::{ContentService, now};
-
-/// Longest accepted query, in characters.
-pub const MAX_QUERY_CHARS: usize = 200;
-
-/// One part of a query: a word, or a phrase in double quotes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Clause {
-    Word(String),
-    Phrase(String),
-}
-
-/// A parsed search query. Every clause must match (in the title, the summary or
-/// the body). `prefix_last`: the last word may be the start of a longer word
-/// (search as you type), unless the query ends with a space or a quote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchText {
-    pub clauses: Vec<Clause>,
-    pub prefix_last: bool,
-}
-
-impl SearchText {
-    pub fn parse(field: &str, q: &str) -> Result<Self> {
-        if q.chars().count() > MAX_QUERY_CHARS {
-            return Err(Error::field(field, format!("must be at most {MAX_QUERY_CHARS} characters")));
-        }
-        let mut v = Validator::default();
-        v.text(field, q, q.len());
-        v.finish()?;
-        let mut clauses = Vec::new();
-        for (i, part) in q.split('"').enumerate() {
-            if i % 2 == 1 {
-                // Inside quotes (an unclosed quote runs to the end).
-                if part.split_whitespace().next().is_some() {
-                    clauses.push(Clause::Phrase(part.split_whitespace().collect::<Vec<_>>().join(" ")));
-                }
-            } else {
-                clauses.extend(part.split_whitespace().map(|w| Clause::Word(w.to_owned())));
-            }
-        }
-        if clauses.is_empty() {
-            return Err(Error::field(field, "must contain a word to search for"));
-        }
-        let prefix_last = matches!(clauses.last(), Some(Clause::Word(_))) && !q.ends_with(char::is_whitespace);
-        Ok(Self { clauses, prefix_last })
-    }
-}
-
-/// Filters resolved to ids, plus the visibility rule.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchFilter {
-    pub sections: Option<Vec<SectionId>>,
-    pub tags: Vec<TagId>,
-    pub author: Option<AuthorId>,
-    pub published_after: Option<DateTime<Utc>>,
-    pub published_before: Option<DateTime<Utc>>,
-    /// Only articles published at or before this instant.
-    pub now: DateTime<Utc>,
-}
-
-/// One hit of the index: the article, its relevance, and the matching passages
-/// with each match in `<mark>…</mark>` (the rest HTML-escaped).
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexHit {
-    pub article: ArticleId,
-    pub score: f32,
-    pub highlights: Vec<String>,
-}
-
-/// What the index holds of an article.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchDoc {
-    pub id: ArticleId,
-    pub title: String,
-    pub summary: String,
-    pub body: String,
-    pub section: SectionId,
-    pub tags: Vec<TagId>,
-    pub authors: Vec<AuthorId>,
-    pub published_at: DateTime<Utc>,
-}
-
-/// Where the index is in the database's history of changes: the last
-/// `(updated_at, id)` it has seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Watermark {
-    pub updated_at: DateTime<Utc>,
-    pub id: ArticleId,
-}
-
-/// The search index port; `newsdesk-search` implements it with tantivy.
-pub trait SearchIndex: Send + Sync {
-    /// Hits `offset..offset + limit`, best first; the first `highlighted` of
-    /// them with their highlights.
-    fn search(
-        &self,
-        text: &SearchText,
-        filter: &SearchFilter,
-        offset: usize,
-        limit: usize,
-        highlighted: usize,
-    ) -> Result<Vec<IndexHit>>;
-    /// Add or replace `upserts`, drop `removals`, and remember `watermark`, at once.
-    fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()>;
-    /// The last watermark applied (`None` for an empty index).
-    fn watermark(&self) -> Option<Watermark>;
-    /// The articles in the index.
-    fn articles(&self) -> Result<Vec<ArticleId>>;
-    /// Merge the index into as few parts as possible (after a large build, so
-    /// that a search does not repeat its work per part).
-    fn compact(&self) -> Result<()>;
-}
 
 /// Articles indexed in one sync above which the index is compacted.
 const COMPACT_AFTER: usize = 5_000;
@@ -282,25 +172,5 @@ impl SearchService {
             .collect();
         let page = paginate(results, limit, |(position, _)| encode_cursor(&Offset { o: *position }));
         Ok(page.map(|(_, r)| r))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words_phrases_and_the_prefix_rule() {
-        let q = SearchText::parse("q", r#"central "interest rates" infl"#).unwrap();
-        assert_eq!(
-            q.clauses,
-            vec![Clause::Word("central".into()), Clause::Phrase("interest rates".into()), Clause::Word("infl".into())]
-        );
-        assert!(q.prefix_last);
-        assert!(!SearchText::parse("q", "inflation ").unwrap().prefix_last);
-        assert!(!SearchText::parse("q", r#""rate cut""#).unwrap().prefix_last);
-        assert!(SearchText::parse("q", "   ").is_err());
-        assert!(SearchText::parse("q", r#""  ""#).is_err());
-        assert!(SearchText::parse("q", &"a".repeat(201)).is_err());
     }
 }

@@ -10,10 +10,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::cache::{Known, ReadCache};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Article, ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, SectionTree, Tag, TagId};
+use crate::ports::ContentRepo;
 use crate::query::{
     ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, decode_cursor, encode_cursor, paginate,
 };
-use crate::repo::ContentRepo;
 use crate::slug::Slug;
 
 /// How long the in-memory section tree, tags and authors are trusted before

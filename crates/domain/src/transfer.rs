@@ -5,8 +5,8 @@ use std::io::{BufRead, Write};
 
 use crate::error::{Error, Result};
 use crate::model::SectionTree;
+use crate::ports::TransferRepo;
 use crate::record::{ArticleRecordIn, AuthorRecord, Record, SectionRecord, TagRecord};
-use crate::repo::TransferRepo;
 
 /// Records written per transaction.
 pub const BATCH: usize = 500;

@@ -14,7 +14,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use newsdesk_domain::search::{SearchFilter, SearchIndex, SearchText};
+use newsdesk_domain::query::{SearchFilter, SearchText};
+
+use newsdesk_domain::ports::SearchIndex;
 use newsdesk_search::TantivyIndex;
 
 const KINDS: &[(&str, &[&str])] = &[

@@ -20,7 +20,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use newsdesk_domain::model::ArticleId;
-use newsdesk_domain::search::{Clause, IndexHit, SearchDoc, SearchFilter, SearchIndex, SearchText, Watermark};
+use newsdesk_domain::ports::{IndexHit, SearchDoc, SearchIndex, Watermark};
+use newsdesk_domain::query::{Clause, SearchFilter, SearchText};
 use newsdesk_domain::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;

@@ -4,8 +4,8 @@ use diesel::prelude::*;
 use newsdesk_domain::Result;
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{ArticleId, ArticleRecord};
-use newsdesk_domain::repo::{DiscoveryRepo, Read};
-use newsdesk_domain::search::Watermark;
+use newsdesk_domain::ports::Watermark;
+use newsdesk_domain::ports::{DiscoveryRepo, Read};
 
 use crate::conn::MultiBackend;
 use crate::repo::Store;

@@ -9,10 +9,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 use diesel::upsert::excluded;
 use newsdesk_domain::Result;
-use newsdesk_domain::engagement::{Batch, Counted, Span, VIEW_REPEAT};
+use newsdesk_domain::engagement::VIEW_REPEAT;
 use newsdesk_domain::model::{ArticleId, ReactionCount, SectionId};
-use newsdesk_domain::ranking::{Activity, Bounds};
-use newsdesk_domain::repo::{ContentRepo, EngagementRepo};
+use newsdesk_domain::ports::{Activity, Bounds};
+use newsdesk_domain::ports::{Batch, Counted, Span};
+use newsdesk_domain::ports::{ContentRepo, EngagementRepo};
 
 use crate::conn::AnyConnection;
 use crate::per_backend;

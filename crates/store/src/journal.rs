@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::engagement::{PendingReaction, PendingView};
 use newsdesk_domain::model::ArticleId;
-use newsdesk_domain::repo::{Beacon, BeaconJournal};
+use newsdesk_domain::ports::{Beacon, BeaconJournal};
+use newsdesk_domain::ports::{PendingReaction, PendingView};
 use newsdesk_domain::{Error, ErrorKind, Result};
 
 pub struct FileJournal {

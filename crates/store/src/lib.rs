@@ -14,10 +14,13 @@ mod explain;
 mod fixed;
 mod ids;
 pub mod journal;
+mod keys;
 mod repo;
 mod rows;
 mod schema;
 mod transfer;
+mod webhooks;
+mod writes;
 
 pub use conn::{DatabaseUrl, Pool};
 pub use repo::Store;

@@ -10,8 +10,8 @@ use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{
     ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId,
 };
+use newsdesk_domain::ports::ContentRepo;
 use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort};
-use newsdesk_domain::repo::ContentRepo;
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, Pool, db_err};

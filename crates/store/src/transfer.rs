@@ -5,47 +5,18 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::ArticleRecord;
+use newsdesk_domain::ports::TransferRepo;
 use newsdesk_domain::record::{ArticleRecordIn, Record, ViewRecord};
-use newsdesk_domain::repo::TransferRepo;
 use newsdesk_domain::service::now;
-use newsdesk_domain::{Error, Result, Slug, Validator};
+use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, TxError, TxResult, db_err};
 use crate::engagement::BucketAdds;
 use crate::per_backend;
 use crate::repo::{Store, convert};
 use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_naive, to_utc, write_body};
-use crate::schema::{
-    article_authors, article_bodies, article_reactions, article_reads, article_tags, articles, authors, sections, tags,
-};
-
-/// Slug-to-id lookups made while writing one batch.
-#[derive(Default)]
-pub(crate) struct Ids {
-    sections: HashMap<String, i64>,
-    tags: HashMap<String, i64>,
-    authors: HashMap<String, i64>,
-    articles: HashMap<String, i64>,
-    /// Reading history of this batch, written together at its end.
-    reads: Vec<(i64, String, chrono::NaiveDateTime)>,
-}
-
-macro_rules! lookup {
-    ($conn:expr, $cache:expr, $table:ident, $slug:expr, $field:expr, $what:expr) => {{
-        let slug: &Slug = $slug;
-        match $cache.get(slug.as_str()) {
-            Some(id) => *id,
-            None => {
-                let id: Option<i64> =
-                    $table::table.filter($table::slug.eq(slug.as_str())).select($table::id).first($conn).optional()?;
-                let id =
-                    id.ok_or_else(|| TxError::Domain(Error::field($field, format!("no {} `{}` exists", $what, slug))))?;
-                $cache.insert(slug.as_str().to_owned(), id);
-                id
-            }
-        }
-    }};
-}
+use crate::schema::{article_bodies, article_reactions, article_reads, articles, authors, sections, tags};
+use crate::writes::{Ids, lookup, resolve_refs, set_relations};
 
 fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> TxResult<()> {
     match record {
@@ -90,70 +61,6 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> TxR
             let article = lookup!(conn, ids.articles, articles, &v.article, "article", "article");
             ids.reads.push((article, v.session_id.clone(), to_naive(v.at)));
         }
-    }
-    Ok(())
-}
-
-/// The ids of an article's section, tags and authors, each missing one a bad
-/// field named as the client named it.
-pub(crate) fn resolve_refs(
-    conn: &mut AnyConnection,
-    ids: &mut Ids,
-    section: &Slug,
-    tag_slugs: &[Slug],
-    author_slugs: &[Slug],
-) -> TxResult<(i64, Vec<i64>, Vec<i64>)> {
-    let mut missing = Validator::default();
-    let mut check = |r: TxResult<i64>| -> TxResult<Option<i64>> {
-        match r {
-            Ok(id) => Ok(Some(id)),
-            Err(TxError::Domain(e)) => {
-                missing.check(Err::<(), _>(e));
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
-    };
-    let section_id = check((|| Ok(lookup!(conn, ids.sections, sections, section, "section", "section")))())?;
-    let mut tag_ids = Vec::with_capacity(tag_slugs.len());
-    for (i, t) in tag_slugs.iter().enumerate() {
-        if let Some(id) = check((|| Ok(lookup!(conn, ids.tags, tags, t, format!("tags[{i}]"), "tag")))())?
-            && !tag_ids.contains(&id)
-        {
-            tag_ids.push(id);
-        }
-    }
-    let mut author_ids = Vec::with_capacity(author_slugs.len());
-    for (i, a) in author_slugs.iter().enumerate() {
-        if let Some(id) = check((|| Ok(lookup!(conn, ids.authors, authors, a, format!("authors[{i}]"), "author")))())?
-            && !author_ids.contains(&id)
-        {
-            author_ids.push(id);
-        }
-    }
-    missing.finish()?;
-    Ok((section_id.unwrap_or_default(), tag_ids, author_ids))
-}
-
-/// Replace an article's tags and authors, keeping the given order.
-pub(crate) fn set_relations(conn: &mut AnyConnection, id: i64, tag_ids: &[i64], author_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
-    let tag_rows: Vec<_> = (0_i32..)
-        .zip(tag_ids)
-        .map(|(pos, t)| (article_tags::article_id.eq(id), article_tags::tag_id.eq(*t), article_tags::position.eq(pos)))
-        .collect();
-    if !tag_rows.is_empty() {
-        per_backend!(&mut *conn, |c| diesel::insert_into(article_tags::table).values(&tag_rows).execute(c))?;
-    }
-    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id))).execute(conn)?;
-    let author_rows: Vec<_> = (0_i32..)
-        .zip(author_ids)
-        .map(|(pos, au)| {
-            (article_authors::article_id.eq(id), article_authors::author_id.eq(*au), article_authors::position.eq(pos))
-        })
-        .collect();
-    if !author_rows.is_empty() {
-        per_backend!(&mut *conn, |c| diesel::insert_into(article_authors::table).values(&author_rows).execute(c))?;
     }
     Ok(())
 }
@@ -237,7 +144,7 @@ impl TransferRepo for Store {
         let outcome = conn.transaction::<(), diesel::result::Error, _>(|c| {
             // First, as every content change: nodes drop their caches, and on
             // SQLite the write lock is taken before anything is read.
-            crate::editorial::bump_content_version(c)?;
+            crate::writes::bump_content_version(c)?;
             let mut ids = Ids::default();
             for (i, record) in records.iter().enumerate() {
                 if let Err(e) = write_record(c, &mut ids, record) {

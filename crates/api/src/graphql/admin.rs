@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object};
-use newsdesk_domain::editorial::{ArticleInput, EditorialService, Lifecycle, TaxonInput, TaxonKind};
+use newsdesk_domain::editorial::{ArticleInput, EditorialService, Lifecycle, TaxonInput};
 use newsdesk_domain::model::ArticleId;
+use newsdesk_domain::ports::TaxonKind;
 use newsdesk_domain::{Error, Slug};
 
 use super::scalars::DateTime;

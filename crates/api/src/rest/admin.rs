@@ -4,8 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use newsdesk_domain::editorial::{ArticleInput, Lifecycle, TaxonInput, TaxonKind};
+use newsdesk_domain::editorial::{ArticleInput, Lifecycle, TaxonInput};
 use newsdesk_domain::model::{Article, ArticleId, Status};
+use newsdesk_domain::ports::TaxonKind;
 use newsdesk_domain::query::{Limit, parse_time};
 use newsdesk_domain::{Error, Slug, Validator};
 use serde::Deserialize;
