@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use newsdesk_domain::auth::KeyService;
+use newsdesk_domain::discovery::{self, content, recommend};
 use newsdesk_domain::transfer;
-use newsdesk_domain::{discovery, recommend};
 use newsdesk_store::{Pool, Store};
 
 use crate::cli::{Cli, Command, EvalKind, KeysAction, LogFormat, SchemaKind};
@@ -176,7 +176,7 @@ fn run(cli: Cli) -> Result<()> {
                     }
                 }
                 EvalKind::Related { articles } => {
-                    let (n, section, tag) = discovery::evaluate_related(&model, articles, 5);
+                    let (n, section, tag) = content::evaluate_related(&model, articles, 5);
                     writeln!(out, "{n} source articles, 5 related each")?;
                     writeln!(out, "share in the source's section (its main topic): {section:.3}")?;
                     writeln!(out, "share sharing at least one tag: {tag:.3}")?;

@@ -14,7 +14,6 @@ pub mod model;
 pub mod ports;
 pub mod query;
 pub mod ranking;
-pub mod recommend;
 pub mod record;
 pub mod search;
 pub mod service;

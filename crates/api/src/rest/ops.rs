@@ -3,7 +3,7 @@
 use std::sync::atomic::Ordering;
 
 use actix_web::{HttpResponse, get, web};
-use newsdesk_domain::recommend::Tuning;
+use newsdesk_domain::discovery::recommend::Tuning;
 use newsdesk_domain::{Error, ErrorKind};
 
 use crate::error::ApiError;

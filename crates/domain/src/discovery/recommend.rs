@@ -18,7 +18,7 @@
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::discovery::{ContentModel, freshness, sort_scored, top};
+use super::content::{ContentModel, freshness, sort_scored, top};
 use crate::model::{ArticleId, TagId};
 
 /// Reads of a session that feed its recommendations, most recent first.
@@ -606,7 +606,7 @@ mod tests {
     /// 60 articles over 60 hours in three topics; each session reads three of
     /// its topic, then (half of them) what was most read that hour.
     fn history() -> (ContentModel, Vec<Reads>) {
-        use crate::discovery::DocSource;
+        use crate::discovery::content::DocSource;
         use crate::model::SectionId;
         let t = |h: i64| DateTime::from_timestamp(1_700_000_000 + h * 3_600, 0).expect("time");
         let topics = ["rates inflation bank", "match league goal", "film festival screen"];
