@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use chrono::{DurationRound, TimeDelta, Utc};
-use newsdesk_api::http::ResponseCache;
 use newsdesk_api::limits::{LimitConfig, Limits};
+use newsdesk_api::responses::ResponseCache;
 use newsdesk_api::workers::WorkerHealth;
 use newsdesk_api::{ApiConfig, AppState};
 use newsdesk_domain::auth::KeyService;

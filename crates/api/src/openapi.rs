@@ -1,11 +1,9 @@
 //! The OpenAPI document: paths come from the handlers registered in `app::routes`,
 //! so the document and the router cannot disagree.
 
+use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
-use utoipa::{IntoResponses, OpenApi as _};
 use utoipa_actix_web::AppExt;
-
-use crate::error::Problem;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -15,7 +13,7 @@ use crate::error::Problem;
                        over REST and GraphQL with the same semantics. Errors are RFC 9457 problem documents.",
         license(name = "MIT", identifier = "MIT")
     ),
-    components(schemas(crate::rest::articles::SlugParam, crate::rest::admin::Action)),
+    components(schemas(crate::rest::params::SlugParam, crate::rest::admin::Action)),
     modifiers(&BearerAuth),
     tags(
         (name = "articles", description = "Published articles"),
@@ -47,61 +45,6 @@ impl utoipa::Modify for BearerAuth {
             .build();
         doc.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
-}
-
-/// Errors of list routes.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum ReadErrors {
-    /// The ETag in `If-None-Match` still matches.
-    #[response(status = 304)]
-    NotModified,
-    /// A parameter is unknown, repeated or invalid; `errors[]` names each.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// An unexpected failure, logged with the request id; the detail is generic.
-    #[response(status = 500, content_type = "application/problem+json")]
-    Internal(Problem),
-}
-
-/// Errors of routes that read one resource.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum NotFound {
-    /// The ETag in `If-None-Match` still matches.
-    #[response(status = 304)]
-    NotModified,
-    /// A query parameter was given; this route takes none.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// No published resource has this slug.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// An unexpected failure, logged with the request id; the detail is generic.
-    #[response(status = 500, content_type = "application/problem+json")]
-    Internal(Problem),
-}
-
-/// Errors of beacons.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum BeaconErrors {
-    /// The body is not a valid beacon (bad JSON, unknown field, bad session id or
-    /// kind); `errors[]` names each field.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// No published article has this slug.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// The body is neither `application/json` nor `text/plain`.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-    /// An unexpected failure, logged with the request id; the detail is generic.
-    #[response(status = 500, content_type = "application/problem+json")]
-    Internal(Problem),
-    /// Too many beacons wait to be written; retry after `Retry-After` seconds.
-    #[response(status = 503, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Unavailable(Problem),
 }
 
 /// What every API operation may answer besides what it documents: 429 past a
@@ -149,7 +92,7 @@ fn add_common_responses(doc: &mut OpenApi) {
 
 /// The document, with the paths gathered from the router.
 pub fn document() -> OpenApi {
-    let (_, paths) = crate::app::routes(actix_web::App::new().into_utoipa_app()).split_for_parts();
+    let (_, paths) = crate::routes::routes(actix_web::App::new().into_utoipa_app()).split_for_parts();
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
     add_common_responses(&mut doc);

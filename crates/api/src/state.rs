@@ -12,8 +12,8 @@ use newsdesk_domain::search::SearchService;
 use newsdesk_domain::service::ContentService;
 use newsdesk_domain::webhook::WebhookService;
 
-use crate::http::ResponseCache;
 use crate::limits::Limits;
+use crate::responses::ResponseCache;
 use crate::workers::WorkerHealth;
 use newsdesk_domain::{Error, Result};
 

@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, SelectionSet};
@@ -16,18 +15,8 @@ use newsdesk_domain::model;
 
 use super::project::{Plain, Projection, insert, opt_text, text};
 use super::scalars::DateTime;
-use super::types::{self, ArticleFields, ArticleStatus};
+use super::types::{self, Article, ArticleFields, ArticleStatus};
 use crate::views;
-
-/// An article with its relations; list items come without their body, which is
-/// then loaded in one batch across the whole response.
-pub struct Article(ArticleFields);
-
-impl Article {
-    pub(super) fn from_full(a: Arc<model::Article>) -> Self {
-        Self(ArticleFields(a))
-    }
-}
 
 impl OutputType for Article {
     fn type_name() -> Cow<'static, str> {

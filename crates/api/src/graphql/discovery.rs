@@ -5,7 +5,9 @@ use async_graphql::{Context, Object, SimpleObject};
 use newsdesk_domain::query::Limit;
 use newsdesk_domain::search::SearchResult;
 
-use super::types::{Article, ArticleFilterInput, connection, first_arg};
+use super::filter::ArticleFilterInput;
+use super::resolve::{connection, first_arg};
+use super::types::Article;
 use crate::error::to_graphql;
 use crate::limits::ClientAddr;
 use crate::state::{AppState, blocking};

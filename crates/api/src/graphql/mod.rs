@@ -5,11 +5,14 @@
 mod admin;
 mod body;
 mod card;
+mod content;
 mod discovery;
 mod engagement;
+mod filter;
 pub mod guard;
 mod loaders;
 mod project;
+mod resolve;
 mod scalars;
 mod types;
 
@@ -20,7 +23,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use newsdesk_domain::engagement::Client;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -28,10 +31,17 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{QueryParams, parse_query};
-use crate::http::{Stored, is_private};
 use crate::limits::ClientAddr;
+use crate::responses::{Stored, is_private};
 use crate::state::AppState;
-pub use types::{Mutation, Query};
+
+/// The query root: content, engagement and discovery.
+#[derive(MergedObject, Default)]
+pub struct Query(content::ContentQuery, engagement::EngagementQuery, discovery::DiscoveryQuery);
+
+/// The mutation root: reactions and editing.
+#[derive(MergedObject, Default)]
+pub struct Mutation(engagement::EngagementMutation, admin::AdminMutation);
 
 pub type NewsdeskSchema = Schema<Query, Mutation, EmptySubscription>;
 

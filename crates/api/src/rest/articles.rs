@@ -1,16 +1,17 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, parse_time};
+use newsdesk_domain::Validator;
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit};
 use newsdesk_domain::service::Found;
-use newsdesk_domain::{Slug, Validator};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::params::{NoParams, SlugParam, parse_filter};
+use super::problems::{NotFound, ReadErrors};
 use super::{json, json_page};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
-use crate::openapi::{NotFound, ReadErrors};
 use crate::state::AppState;
 use crate::views::{ArticleList, ArticleView};
 
@@ -58,22 +59,12 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
-/// A slug: lowercase letters and digits in words joined by single hyphens.
-#[derive(ToSchema)]
-#[schema(value_type = String, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-#[allow(dead_code)]
-pub struct SlugParam(String);
-
 /// A validated list request.
 struct ListRequest {
     filter: ArticleFilter,
     sort: ArticleSort,
     cursor: Option<String>,
     limit: Limit,
-}
-
-impl QueryParams for ListParams {
-    const REPEATABLE: &'static [&'static str] = &["tag"];
 }
 
 impl ListParams {
@@ -91,27 +82,6 @@ impl ListParams {
             cursor: self.cursor,
             limit: limit.unwrap_or(Limit::DEFAULT),
         })
-    }
-}
-
-/// The list filters shared by the article list and search, each bad one
-/// recorded in `v`.
-pub fn parse_filter(
-    v: &mut Validator,
-    section: Option<String>,
-    tags: Vec<String>,
-    author: Option<String>,
-    published_after: Option<String>,
-    published_before: Option<String>,
-) -> ArticleFilter {
-    ArticleFilter {
-        section: section.and_then(|s| v.check(Slug::parse_field("section", s))),
-        tags: (tags.into_iter().enumerate())
-            .filter_map(|(i, t)| v.check(Slug::parse_field(&format!("tag[{i}]"), t)))
-            .collect(),
-        author: author.and_then(|s| v.check(Slug::parse_field("author", s))),
-        published_after: published_after.and_then(|s| v.check(parse_time("publishedAfter", &s))),
-        published_before: published_before.and_then(|s| v.check(parse_time("publishedBefore", &s))),
     }
 }
 
@@ -138,12 +108,9 @@ pub async fn list(
     json_page(&req, &body, page.next_cursor.as_deref())
 }
 
-/// No query parameters.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct NoParams {}
-
-impl QueryParams for NoParams {}
+impl QueryParams for ListParams {
+    const REPEATABLE: &'static [&'static str] = &["tag"];
+}
 
 /// One published article, with its body.
 ///

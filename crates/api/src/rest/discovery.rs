@@ -7,13 +7,13 @@ use newsdesk_domain::query::Limit;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::articles::{SlugParam, parse_filter};
+use super::params::{SlugParam, parse_filter};
+use super::problems::NotFound;
+use super::problems::ReadErrors;
 use super::{json, json_page};
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
 use crate::limits::ClientAddr;
-use crate::openapi::NotFound;
-use crate::openapi::ReadErrors;
 use crate::state::{AppState, blocking};
 use crate::views::{ArticleView, RecommendationList, RecommendationView, RelatedList, SearchHitView, SearchList};
 

@@ -16,10 +16,10 @@ use std::pin::Pin;
 use utoipa::{IntoParams, ToSchema};
 
 use super::json;
+use super::problems::{BeaconErrors, ReadErrors};
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
 use crate::limits::ClientAddr;
-use crate::openapi::{BeaconErrors, ReadErrors};
 use crate::state::{AppState, blocking};
 use crate::views::{RankingView, ReactionCounts, reactions};
 

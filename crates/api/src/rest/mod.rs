@@ -5,6 +5,8 @@ pub mod articles;
 pub mod discovery;
 pub mod engagement;
 pub mod ops;
+pub mod params;
+pub mod problems;
 pub mod taxonomy;
 
 use actix_web::http::header::{self, ContentType, HeaderValue};

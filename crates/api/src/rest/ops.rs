@@ -1,4 +1,4 @@
-//! Liveness, readiness and metrics.
+//! Liveness, readiness, metrics, and the API's own documents.
 
 use std::sync::atomic::Ordering;
 
@@ -108,4 +108,27 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     );
     let body = body + &recommendation_metrics(&state.discovery.tuning()) + &state.workers.metrics();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+}
+
+/// The documents the API serves about itself, made once at start (the route
+/// table they describe includes the routes that serve them).
+pub struct Documents {
+    /// The OpenAPI document (see [`crate::openapi`]).
+    pub openapi: &'static str,
+    /// The GraphQL schema in SDL.
+    pub sdl: String,
+}
+
+/// The GraphQL schema in SDL, for client code generators.
+#[utoipa::path(tag = "graphql", responses((status = 200, description = "The GraphQL SDL", body = String, content_type = "text/plain")))]
+#[get("/schema.graphql")]
+pub async fn graphql_sdl(documents: web::Data<Documents>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(documents.sdl.clone())
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", body = Object)))]
+#[get("/openapi.json")]
+pub async fn openapi_json(documents: web::Data<Documents>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(documents.openapi)
 }

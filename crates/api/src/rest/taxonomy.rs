@@ -5,11 +5,11 @@ use newsdesk_domain::query::Limit;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::articles::NoParams;
+use super::params::NoParams;
+use super::problems::{NotFound, ReadErrors};
 use super::{json, json_page};
 use crate::error::ApiError;
 use crate::extract::{QueryParams, StrictQuery};
-use crate::openapi::{NotFound, ReadErrors};
 use crate::state::AppState;
 use crate::views::{AuthorList, AuthorView, SectionList, SectionView, TagList, TagView};
 

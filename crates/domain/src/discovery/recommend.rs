@@ -597,7 +597,7 @@ mod tests {
         let t = |h: i64| DateTime::from_timestamp(h * 3_600, 0).expect("time");
         let (old, new) = (ArticleId(1), ArticleId(2));
         // Three reads of `old` two days before one read of `new`.
-        let sessions = vec![vec![(old, t(0)), (old, t(1)), (old, t(2))], vec![(new, t(50))]];
+        let sessions = [vec![(old, t(0)), (old, t(1)), (old, t(2))], vec![(new, t(50))]];
         let log = ReadLog::new(sessions.iter().map(Vec::as_slice));
         assert_eq!(log.popularity(6).top[0].0, new, "a 6-hour half-life forgets two days");
         assert_eq!(log.popularity(336).top[0].0, old, "a two-week half-life does not");

@@ -1,0 +1,120 @@
+//! The content roots: articles, sections, tags and authors.
+
+use std::sync::Arc;
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object};
+use newsdesk_domain::Error;
+use newsdesk_domain::model::ArticleId;
+use newsdesk_domain::query::ArticleSort;
+use newsdesk_domain::service::Found;
+
+use super::filter::{ArticleFilterInput, ArticleSortInput};
+use super::resolve::{GqlResult, call, connection, feed_counts, first_arg, found, state, tree};
+use super::types::{Article, Author, Section, Tag, articles_connection};
+use crate::auth::Caller;
+use crate::error::to_graphql;
+
+#[derive(Default)]
+pub struct ContentQuery;
+
+#[Object]
+impl ContentQuery {
+    /// One published article, by slug or by id.
+    async fn article(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> GqlResult<Option<Article>> {
+        let preview = ctx.data::<Caller>()?.previews();
+        let r = match (slug, id) {
+            (Some(slug), None) => {
+                let found = match state(ctx)?.content.cached_article(&slug).filter(|_| !preview) {
+                    Some(a) => Ok(Found::Article(a)),
+                    None => state(ctx)?.content(move |c| c.find_article(&slug, preview)).await,
+                };
+                match found {
+                    Ok(Found::Moved(to)) => {
+                        state(ctx)?.content(move |c| c.find_article(to.as_str(), preview)).await.and_then(|f| match f {
+                            Found::Article(a) => Ok(a),
+                            Found::Moved(_) => Err(Error::not_found("article")),
+                        })
+                    }
+                    Ok(Found::Article(a)) => Ok(a),
+                    Err(e) => Err(e),
+                }
+            }
+            (None, Some(id)) => match id.parse::<i64>() {
+                Ok(id) if preview => state(ctx)?.content(move |c| c.any_article(ArticleId(id)).map(Arc::new)).await,
+                Ok(id) => state(ctx)?.content(move |c| c.article_by_id(ArticleId(id)).map(Arc::new)).await,
+                Err(_) => return Ok(None),
+            },
+            _ => return Err(to_graphql(Error::field("slug", "give exactly one of `slug` or `id`"))),
+        };
+        Ok(found(r)?.map(Article::from_full))
+    }
+
+    /// Published articles.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ArticleFilterInput>,
+        #[graphql(default_with = "Some(ArticleSortInput::PublishedAtDesc)")] sort: Option<ArticleSortInput>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Article>> {
+        let filter = filter.unwrap_or_default().parse()?;
+        let sort = sort.map_or(ArticleSort::default(), ArticleSort::from);
+        articles_connection(ctx, filter, sort, first, after).await
+    }
+
+    async fn section(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Section>> {
+        let tree = tree(ctx).await?;
+        Ok(tree.by_slug(&slug).cloned().map(Section))
+    }
+
+    /// The root sections; each has `children`.
+    async fn sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
+        let tree = tree(ctx).await?;
+        Ok(tree.roots().cloned().map(Section).collect())
+    }
+
+    async fn tag(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Tag>> {
+        let Some(t) = found(state(ctx)?.content(move |c| c.tag(&slug)).await)? else { return Ok(None) };
+        feed_counts(ctx, vec![(t.item.id, t.article_count)]).await?;
+        Ok(Some(Tag(t.item)))
+    }
+
+    /// Tags, by slug.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Tag>> {
+        let limit = first_arg(first)?;
+        let has_previous = after.is_some();
+        let page = call(ctx, move |c| c.tags(after.as_deref(), limit, "after")).await?;
+        feed_counts(ctx, page.items.iter().map(|t| (t.item.id, t.article_count)).collect()).await?;
+        Ok(connection(page, has_previous, |t| Tag(t.item)))
+    }
+
+    async fn author(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Author>> {
+        let Some(a) = found(state(ctx)?.content(move |c| c.author(&slug)).await)? else { return Ok(None) };
+        feed_counts(ctx, vec![(a.item.id, a.article_count)]).await?;
+        Ok(Some(Author(a.item)))
+    }
+
+    /// Authors, by slug.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn authors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Author>> {
+        let limit = first_arg(first)?;
+        let has_previous = after.is_some();
+        let page = call(ctx, move |c| c.authors(after.as_deref(), limit, "after")).await?;
+        feed_counts(ctx, page.items.iter().map(|a| (a.item.id, a.article_count)).collect()).await?;
+        Ok(connection(page, has_previous, |a| Author(a.item)))
+    }
+}

@@ -1,0 +1,82 @@
+//! What resolvers share: the services, the loaders, pages as connections.
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::Context;
+use async_graphql::connection::{Connection, Edge};
+use newsdesk_domain::model::SectionTree;
+use newsdesk_domain::query::{Limit, Page};
+
+use super::loaders::Load;
+use crate::error::to_graphql;
+use crate::state::AppState;
+
+pub(super) type GqlResult<T> = async_graphql::Result<T>;
+
+pub(super) fn state<'a>(ctx: &Context<'a>) -> GqlResult<&'a AppState> {
+    ctx.data::<AppState>()
+}
+
+pub(super) async fn call<T: Send + 'static>(
+    ctx: &Context<'_>,
+    f: impl FnOnce(&newsdesk_domain::service::ContentService) -> newsdesk_domain::Result<T> + Send + 'static,
+) -> GqlResult<T> {
+    state(ctx)?.content(f).await.map_err(to_graphql)
+}
+
+/// The section tree: from memory when fresh, else loaded on the blocking pool.
+pub(super) async fn tree(ctx: &Context<'_>) -> GqlResult<Arc<SectionTree>> {
+    state(ctx)?.read((), |c, _| c.cached_section_tree(), |c, _| c.section_tree()).await.map_err(to_graphql)
+}
+
+pub(super) async fn load<K, V>(ctx: &Context<'_>, key: K) -> GqlResult<Option<V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    ctx.data::<Load<K, V>>()?.load_one(key).await.map_err(|e| to_graphql((*e).clone()))
+}
+
+pub(super) async fn load_many<K, V>(ctx: &Context<'_>, keys: Vec<K>) -> GqlResult<Vec<V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    let found = ctx.data::<Load<K, V>>()?.load_many(keys).await.map_err(|e| to_graphql((*e).clone()))?;
+    Ok(found.into_values().collect())
+}
+
+/// Hand counts the service computed anyway to the count loader, so `articleCount`
+/// costs no second query.
+pub(super) async fn feed_counts<K>(ctx: &Context<'_>, counts: Vec<(K, i64)>) -> GqlResult<()>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    ctx.data::<Load<K, i64>>()?.feed_many(counts).await;
+    Ok(())
+}
+
+/// `first` of a connection: 1 to 100, 20 when not given (or given as `null`).
+pub(super) fn first_arg(first: Option<i32>) -> GqlResult<Limit> {
+    first.map_or(Ok(Limit::DEFAULT), |n| Limit::new("first", i64::from(n), Limit::MAX)).map_err(to_graphql)
+}
+
+pub(super) fn connection<T, N: async_graphql::OutputType>(
+    page: Page<T>,
+    has_previous: bool,
+    node: impl Fn(T) -> N,
+) -> Connection<String, N> {
+    let mut conn = Connection::new(has_previous, page.next_cursor.is_some());
+    conn.edges.extend(page.items.into_iter().zip(page.cursors).map(|(item, cursor)| Edge::new(cursor, node(item))));
+    conn
+}
+
+/// A NOT_FOUND from the service is `null` for nullable single-item fields.
+pub(super) fn found<T>(r: newsdesk_domain::Result<T>) -> GqlResult<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind == newsdesk_domain::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(to_graphql(e)),
+    }
+}

@@ -1,0 +1,170 @@
+//! Whole public responses kept for a short time on this node (the same
+//! `--read-cache-ms` bound as assembled articles), with their strong validators.
+//!
+//! The cache serves stale-while-revalidate: when an entry is older than the TTL,
+//! the first request to see it rebuilds it while concurrent requests keep getting
+//! the previous copy. A popular page therefore costs one rebuild per TTL, never a
+//! stampede of identical rebuilds, and is at most one TTL plus one rebuild old.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::web::Bytes;
+use moka::sync::Cache;
+
+/// A strong validator: the 128-bit XXH3 hash of the exact (uncompressed) response bytes.
+pub fn etag(bytes: &[u8]) -> String {
+    format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+fn matches(if_none_match: &str, tag: &str) -> bool {
+    if_none_match.trim() == "*" || if_none_match.split(',').any(|t| t.trim().trim_start_matches("W/") == tag)
+}
+
+/// A complete 200 response: its own headers (content type, `ETag`, `Link`,
+/// `Cache-Control`) and body. CORS, compression and the request id are added
+/// around it on every request.
+pub struct Stored {
+    headers: HeaderMap,
+    body: Bytes,
+    created: Instant,
+    /// Set once a request has taken on rebuilding this stale entry.
+    refreshing: AtomicBool,
+}
+
+impl Stored {
+    pub fn new(headers: HeaderMap, body: Bytes) -> Self {
+        Self { headers, body, created: Instant::now(), refreshing: AtomicBool::new(false) }
+    }
+
+    /// This response for a request, or 304 when the client's `If-None-Match` matches.
+    pub fn respond(&self, if_none_match: Option<&str>) -> HttpResponse {
+        let etag = self.headers.get(header::ETAG).and_then(|v| v.to_str().ok());
+        if let (Some(inm), Some(tag)) = (if_none_match, etag)
+            && matches(inm, tag)
+        {
+            let mut res = HttpResponse::NotModified().finish();
+            for name in [header::ETAG, header::CACHE_CONTROL] {
+                if let Some(v) = self.headers.get(&name) {
+                    res.headers_mut().insert(name, v.clone());
+                }
+            }
+            return res;
+        }
+        let mut res = HttpResponse::with_body(StatusCode::OK, self.body.clone());
+        *res.headers_mut() = self.headers.clone();
+        res.map_into_boxed_body()
+    }
+}
+
+/// Whole responses by request, kept for a short time; disabled with a zero TTL.
+pub struct ResponseCache {
+    entries: Option<Cache<String, Arc<Stored>>>,
+    ttl: Duration,
+    /// Entries created before `base + expired_nanos` are stale, whatever their age.
+    base: Instant,
+    expired_nanos: AtomicU64,
+}
+
+/// Entries nobody asked for are dropped this long after they went stale.
+const IDLE_GRACE: Duration = Duration::from_secs(10);
+
+impl ResponseCache {
+    pub fn new(ttl: Duration) -> Self {
+        let entries = (!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(64 << 20)
+                .weigher(|k: &String, v: &Arc<Stored>| u32::try_from(k.len() + v.body.len() + 256).unwrap_or(u32::MAX))
+                .time_to_live(ttl + IDLE_GRACE)
+                .build()
+        });
+        Self { entries, ttl, base: Instant::now(), expired_nanos: AtomicU64::new(0) }
+    }
+
+    /// A response to serve, or `None` when the caller must build it: nothing is
+    /// stored, or the stored copy is stale and no other request is rebuilding it.
+    pub fn get(&self, key: &str) -> Option<Arc<Stored>> {
+        let stored = self.entries.as_ref()?.get(key)?;
+        let created = u64::try_from(stored.created.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX);
+        let stale = stored.created.elapsed() >= self.ttl || created < self.expired_nanos.load(Ordering::Acquire);
+        if stale && !stored.refreshing.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        Some(stored)
+    }
+
+    pub fn remove(&self, key: &str) {
+        if let Some(c) = &self.entries {
+            c.invalidate(key);
+        }
+    }
+
+    pub fn put(&self, key: String, stored: Arc<Stored>) {
+        if let Some(c) = &self.entries {
+            c.insert(key, stored);
+        }
+    }
+
+    /// Make every stored response stale: the next request for each rebuilds it while
+    /// concurrent ones still get the stored copy (after counters changed).
+    pub fn expire_all(&self) {
+        let now = u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.expired_nanos.fetch_max(now, Ordering::AcqRel);
+    }
+
+    /// Forget every response (after content changed).
+    pub fn clear(&self) {
+        if let Some(c) = &self.entries {
+            c.invalidate_all();
+        }
+    }
+}
+
+/// Whether a response's `Cache-Control` marks it as one reader's own: such a
+/// response gets an `ETag` like any other, but is not kept for other requests.
+pub fn is_private(cache_control: Option<&str>) -> bool {
+    cache_control.is_some_and(|v| v.starts_with("private"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_entries_are_rebuilt_by_one_request_while_others_get_the_old_copy() {
+        let cache = ResponseCache::new(Duration::from_millis(20));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"old"))));
+        assert!(cache.get("k").is_some());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(cache.get("k").is_none(), "the first request after the TTL rebuilds");
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"old")));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"new"))));
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"new")));
+        assert!(ResponseCache::new(Duration::ZERO).get("k").is_none());
+    }
+
+    #[test]
+    fn expired_entries_are_rebuilt_once_before_their_ttl() {
+        let cache = ResponseCache::new(Duration::from_secs(60));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"old"))));
+        cache.expire_all();
+        assert!(cache.get("k").is_none(), "the first request after expiry rebuilds");
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"old")));
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"new"))));
+        assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"new")));
+    }
+
+    #[test]
+    fn etag_matching() {
+        let t = etag(b"{}");
+        assert_ne!(t, etag(b"{ }"));
+        assert!(matches(&t, &t));
+        assert!(matches(&format!("\"x\", {t}"), &t));
+        assert!(matches("*", &t));
+        assert!(!matches("\"x\"", &t));
+    }
+}
