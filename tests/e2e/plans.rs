@@ -147,18 +147,9 @@ on_both_backends! {
         let content = ContentService::new(Arc::new(store.clone()), Duration::ZERO);
         let mut failures = Vec::new();
         for shape in shapes(&picks) {
-            let ids = content.resolve(&shape.filter).expect("resolve").expect("the demo has these");
-            let mut query = ArticleQuery {
-                section_ids: ids.sections,
-                tag_ids: ids.tags,
-                author_id: ids.author,
-                published_after: shape.filter.published_after,
-                published_before: shape.filter.published_before,
-                sort: shape.sort,
-                after: None,
-                fetch: 21,
-                now: chrono::Utc::now(),
-            };
+            let filter =
+                content.resolve(&shape.filter, chrono::Utc::now()).expect("resolve").expect("the demo has these");
+            let mut query = ArticleQuery { filter, sort: shape.sort, after: None, fetch: 21 };
             // Deep in the list: after its 60th article (or its last).
             let deep = store.list_articles(&ArticleQuery { fetch: 60, ..query.clone() }).expect("list");
             assert!(deep.len() >= 10, "{}: the demo has too few articles for a deep page ({})", shape.name, deep.len());

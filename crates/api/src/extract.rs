@@ -9,15 +9,74 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest};
 use newsdesk_domain::Error;
 use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 
 use crate::error::ApiError;
 
-/// A set of query parameters. Implementors `deny_unknown_fields` and take values as
-/// strings, so that the domain parses them and names the parameter at fault.
+/// A set of query parameters, declared with [`query_params!`]. Implementors take
+/// values as strings (or types that keep the string, such as
+/// [`crate::rest::params::SlugParam`]), so that the domain parses them and names
+/// the parameter at fault.
 pub trait QueryParams: DeserializeOwned {
-    /// Parameters that may be given more than once.
-    const REPEATABLE: &'static [&'static str] = &[];
+    /// The parameters the set accepts.
+    fn accepted() -> &'static Accepted;
 }
+
+/// The parameters a set accepts: exactly those it documents, so that the
+/// OpenAPI document and the server cannot disagree. A parameter documented as an
+/// array may be repeated; any other may not.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    names: Vec<String>,
+    repeatable: Vec<String>,
+}
+
+impl Accepted {
+    /// The parameters `T` documents.
+    pub fn of<T: IntoParams>() -> Self {
+        Self::default().and::<T>()
+    }
+
+    /// With the parameters `T` documents too (a set flattened into another).
+    pub fn and<T: IntoParams>(mut self) -> Self {
+        for p in T::into_params(|| None) {
+            if matches!(p.schema, Some(RefOr::T(Schema::Array(_)))) {
+                self.repeatable.push(p.name.clone());
+            }
+            self.names.push(p.name);
+        }
+        self
+    }
+
+    fn check(&self, name: &str) -> Result<(), Error> {
+        if self.names.iter().any(|n| n == name) {
+            return Ok(());
+        }
+        let expected = match self.names.as_slice() {
+            [] => "this route takes none".to_owned(),
+            names => {
+                format!("expected one of {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+            }
+        };
+        Err(Error::field(name, format!("is not a known parameter ({expected})")))
+    }
+}
+
+/// Declare a struct a set of query parameters: those it documents with
+/// `IntoParams`, and those of the sets it flattens (`ListParams: FilterParams`).
+macro_rules! query_params {
+    ($t:ty $(: $($flattened:ty),+)?) => {
+        impl $crate::extract::QueryParams for $t {
+            fn accepted() -> &'static $crate::extract::Accepted {
+                static ACCEPTED: std::sync::OnceLock<$crate::extract::Accepted> = std::sync::OnceLock::new();
+                ACCEPTED.get_or_init(|| $crate::extract::Accepted::of::<$t>()$($(.and::<$flattened>())+)?)
+            }
+        }
+    };
+}
+pub(crate) use query_params;
 
 /// Query parameters deserialized into `T`.
 pub struct StrictQuery<T>(pub T);
@@ -32,9 +91,11 @@ impl<T: QueryParams> FromRequest for StrictQuery<T> {
 }
 
 pub fn parse_query<T: QueryParams>(qs: &str) -> Result<T, Error> {
+    let accepted = T::accepted();
     let mut seen: Vec<String> = Vec::new();
     for (k, v) in form_urlencoded::parse(qs.as_bytes()) {
-        if seen.iter().any(|s| *s == k) && !T::REPEATABLE.contains(&k.as_ref()) {
+        accepted.check(&k)?;
+        if seen.iter().any(|s| *s == k) && !accepted.repeatable.iter().any(|r| *r == k) {
             return Err(Error::field(k, "may be given only once"));
         }
         // `?section=` is more likely a template bug than a wish for no filter.
@@ -81,18 +142,14 @@ pub fn json_body<T: DeserializeOwned + Default>(
 mod tests {
     use super::*;
 
-    #[derive(serde::Deserialize, Debug)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[derive(serde::Deserialize, utoipa::IntoParams, Debug)]
     struct Q {
         limit: Option<String>,
         #[serde(default)]
         tag: Vec<String>,
     }
 
-    impl QueryParams for Q {
-        const REPEATABLE: &'static [&'static str] = &["tag"];
-    }
+    query_params!(Q);
 
     #[test]
     fn names_unknown_and_repeated_parameters() {
@@ -104,5 +161,6 @@ mod tests {
         assert_eq!(e.fields[0].field, "limit");
         let q = parse_query::<Q>("tag=a&tag=b").unwrap();
         assert_eq!(q.tag, ["a", "b"]);
+        assert_eq!(q.limit, None);
     }
 }

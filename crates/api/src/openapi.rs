@@ -13,7 +13,6 @@ use utoipa_actix_web::AppExt;
                        over REST and GraphQL with the same semantics. Errors are RFC 9457 problem documents.",
         license(name = "MIT", identifier = "MIT")
     ),
-    components(schemas(crate::rest::params::SlugParam, crate::rest::admin::Action)),
     modifiers(&BearerAuth),
     tags(
         (name = "articles", description = "Published articles"),

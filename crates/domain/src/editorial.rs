@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use serde::{Deserialize, Deserializer};
 
 use crate::auth::{Principal, require};
 use crate::body::{Image, parse_body};
@@ -44,16 +43,11 @@ impl ArticleState {
     }
 }
 
-/// `Some(None)` for an explicit `null`, `None` for an absent field.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// Article fields as a client sends them, for create (all required fields),
-/// replace (the same) and partial update (any of them). Values are checked by
-/// [`ArticleInput::into_state`], which names every bad field at once.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Article fields as a client sent them, for create (all required fields),
+/// replace (the same) and partial update (any of them; `Some(None)` clears an
+/// optional field). Values are checked by [`ArticleInput::into_state`], which
+/// names every bad field at once, as clients spell them.
+#[derive(Debug, Clone, Default)]
 pub struct ArticleInput {
     pub slug: Option<String>,
     pub title: Option<String>,
@@ -62,9 +56,7 @@ pub struct ArticleInput {
     pub tags: Option<Vec<String>>,
     pub authors: Option<Vec<String>>,
     pub body: Option<serde_json::Value>,
-    #[serde(default, deserialize_with = "nullable")]
     pub hero_image: Option<Option<serde_json::Value>>,
-    #[serde(default, deserialize_with = "nullable")]
     pub published_at: Option<Option<String>>,
     /// The version the change was made from (or an `If-Match` header).
     pub version: Option<i64>,
@@ -231,10 +223,9 @@ impl Taxon {
     }
 }
 
-/// A section, tag or author as a client sends it; [`TaxonInput::into_taxon`]
+/// A section, tag or author as a client sent it; [`TaxonInput::into_taxon`]
 /// names every bad field.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct TaxonInput {
     pub slug: Option<String>,
     pub name: Option<String>,
@@ -548,8 +539,28 @@ impl EditorialService {
 mod tests {
     use super::*;
 
+    /// An input as a client would send it in JSON (absent and `null` differ).
     fn input(json: &str) -> ArticleInput {
-        serde_json::from_str(json).expect("input")
+        let v: serde_json::Value = serde_json::from_str(json).expect("json");
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+        let list = |k: &str| {
+            v.get(k)
+                .and_then(|x| x.as_array())
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        };
+        let nullable = |k: &str| v.get(k).map(|x| (!x.is_null()).then(|| x.clone()));
+        ArticleInput {
+            slug: text("slug"),
+            title: text("title"),
+            summary: text("summary"),
+            section: text("section"),
+            tags: list("tags"),
+            authors: list("authors"),
+            body: v.get("body").cloned(),
+            hero_image: nullable("heroImage"),
+            published_at: nullable("publishedAt").map(|p| p.and_then(|p| p.as_str().map(str::to_owned))),
+            version: v.get("version").and_then(serde_json::Value::as_i64),
+        }
     }
 
     #[test]

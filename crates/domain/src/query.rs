@@ -75,7 +75,47 @@ impl ArticleSort {
     }
 }
 
-/// Public article list filters, as a client gives them (by slug).
+/// An article list filter as a client sent it, not yet checked: what REST query
+/// parameters and GraphQL input both turn into before [`FilterText::parse`].
+#[derive(Debug, Clone, Default)]
+pub struct FilterText {
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    pub author: Option<String>,
+    pub published_after: Option<String>,
+    pub published_before: Option<String>,
+}
+
+/// How a client names the fields of a filter, for the errors that point at them
+/// (`tags` is followed by the index of the bad one: `tag[2]`).
+#[derive(Debug, Clone, Copy)]
+pub struct FilterNames {
+    pub section: &'static str,
+    pub tags: &'static str,
+    pub author: &'static str,
+    pub published_after: &'static str,
+    pub published_before: &'static str,
+}
+
+impl FilterText {
+    /// The filter this text describes, each bad field recorded in `v` under the
+    /// client's name for it.
+    pub fn parse(self, names: &FilterNames, v: &mut Validator) -> ArticleFilter {
+        ArticleFilter {
+            section: self.section.and_then(|s| v.check(Slug::parse_field(names.section, s))),
+            tags: (self.tags.into_iter().enumerate())
+                .filter_map(|(i, t)| v.check(Slug::parse_field(&format!("{}[{i}]", names.tags), t)))
+                .collect(),
+            author: self.author.and_then(|s| v.check(Slug::parse_field(names.author, s))),
+            published_after: self.published_after.and_then(|s| v.check(parse_time(names.published_after, &s))),
+            published_before: self.published_before.and_then(|s| v.check(parse_time(names.published_before, &s))),
+        }
+    }
+}
+
+/// An article list filter, checked: what lists, search and rankings are asked
+/// for (by slug). [`crate::service::ContentService::resolve`] turns it into a
+/// [`ResolvedFilter`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ArticleFilter {
     /// The section and all its sub-sections.
@@ -85,6 +125,28 @@ pub struct ArticleFilter {
     pub author: Option<Slug>,
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
+}
+
+/// A filter in storage terms, slugs resolved to ids, with the visibility rule:
+/// what the store's list query and the search index both apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedFilter {
+    /// The section and its sub-sections (`None`: any section).
+    pub sections: Option<Vec<SectionId>>,
+    /// Every one of these tags must be on the article.
+    pub tags: Vec<TagId>,
+    pub author: Option<AuthorId>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    /// Only articles published at or before this instant.
+    pub now: DateTime<Utc>,
+}
+
+impl ResolvedFilter {
+    /// No filter: every article visible at `now`.
+    pub fn any(now: DateTime<Utc>) -> Self {
+        Self { sections: None, tags: Vec::new(), author: None, published_after: None, published_before: None, now }
+    }
 }
 
 /// Parse an RFC 3339 timestamp given as the parameter `field`.
@@ -117,20 +179,14 @@ pub fn decode_cursor<T: for<'de> Deserialize<'de>>(field: &str, s: &str) -> Resu
         .ok_or_else(|| Error::field(field, "is not a cursor returned by this list"))
 }
 
-/// An article list query in storage terms: slugs resolved to ids.
+/// An article list query in storage terms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleQuery {
-    pub section_ids: Option<Vec<SectionId>>,
-    pub tag_ids: Vec<TagId>,
-    pub author_id: Option<AuthorId>,
-    pub published_after: Option<DateTime<Utc>>,
-    pub published_before: Option<DateTime<Utc>>,
+    pub filter: ResolvedFilter,
     pub sort: ArticleSort,
     pub after: Option<ArticleKey>,
     /// How many rows to fetch (the page size plus one, to know whether more follow).
     pub fetch: i64,
-    /// Only articles published at or before this instant are listed.
-    pub now: DateTime<Utc>,
 }
 
 /// One page of a list.
@@ -211,18 +267,6 @@ impl SearchText {
         let prefix_last = matches!(clauses.last(), Some(Clause::Word(_))) && !q.ends_with(char::is_whitespace);
         Ok(Self { clauses, prefix_last })
     }
-}
-
-/// Filters resolved to ids, plus the visibility rule.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchFilter {
-    pub sections: Option<Vec<SectionId>>,
-    pub tags: Vec<TagId>,
-    pub author: Option<AuthorId>,
-    pub published_after: Option<DateTime<Utc>>,
-    pub published_before: Option<DateTime<Utc>>,
-    /// Only articles published at or before this instant.
-    pub now: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -332,7 +332,7 @@ impl RankingService {
         let empty = |entries| Ranking { kind: q.kind, window: q.window, generated_at, entries };
         let filter =
             ArticleFilter { section: q.section.clone(), tags: q.tag.iter().cloned().collect(), ..Default::default() };
-        let Some(ids) = self.content.resolve(&filter)? else { return Ok(empty(Vec::new())) };
+        let Some(ids) = self.content.resolve(&filter, generated_at)? else { return Ok(empty(Vec::new())) };
         let sections: Option<HashSet<SectionId>> = ids.sections.map(|s| s.into_iter().collect());
         let tag = ids.tags.first().copied();
         let Some(scores) = snapshot.windows.get(&q.window) else {

@@ -16,8 +16,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Article, ArticleId, Status};
 use crate::ports::DiscoveryRepo;
 use crate::ports::{SearchDoc, SearchIndex, Watermark};
+use crate::query::SearchText;
 use crate::query::{ArticleFilter, Limit, Page, decode_cursor, encode_cursor, paginate};
-use crate::query::{SearchFilter, SearchText};
 use crate::service::{ContentService, now};
 
 /// Articles indexed in one sync above which the index is compacted.
@@ -147,15 +147,7 @@ impl SearchService {
         if offset > MAX_OFFSET {
             return Err(Error::field(cursor_field, format!("results beyond the first {MAX_OFFSET} are not served")));
         }
-        let Some(ids) = self.content.resolve(filter)? else { return Ok(Page::empty()) };
-        let filter = SearchFilter {
-            sections: ids.sections,
-            tags: ids.tags,
-            author: ids.author,
-            published_after: filter.published_after,
-            published_before: filter.published_before,
-            now: now(),
-        };
+        let Some(filter) = self.content.resolve(filter, now())? else { return Ok(Page::empty()) };
         // One more than the page, to know whether another follows.
         let hits = self.index.search(&text, &filter, offset, limit.as_usize() + 1, limit.as_usize())?;
         let ids: Vec<ArticleId> = hits.iter().map(|h| h.article).collect();

@@ -12,7 +12,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Article, ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, SectionTree, Tag, TagId};
 use crate::ports::ContentRepo;
 use crate::query::{
-    ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, decode_cursor, encode_cursor, paginate,
+    ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, ResolvedFilter, decode_cursor, encode_cursor,
+    paginate,
 };
 use crate::slug::Slug;
 
@@ -28,14 +29,6 @@ pub struct SectionInfo {
     pub path: Vec<Section>,
     pub article_count: i64,
     pub children: Vec<SectionInfo>,
-}
-
-/// A filter's sections (with their sub-sections), tags and author, as ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilterIds {
-    pub sections: Option<Vec<SectionId>>,
-    pub tags: Vec<TagId>,
-    pub author: Option<AuthorId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -280,9 +273,9 @@ impl ContentService {
         Ok(ids.iter().filter_map(|id| found.remove(id)).filter(|a| a.record.is_visible_at(at)).collect())
     }
 
-    /// Turn a filter's slugs into ids. `None` when a named section, tag or author
-    /// does not exist: such a filter matches nothing.
-    pub fn resolve(&self, f: &ArticleFilter) -> Result<Option<FilterIds>> {
+    /// Turn a filter's slugs into ids, for articles visible at `now`. `None` when
+    /// a named section, tag or author does not exist: such a filter matches nothing.
+    pub fn resolve(&self, f: &ArticleFilter, now: DateTime<Utc>) -> Result<Option<ResolvedFilter>> {
         let sections = match &f.section {
             None => None,
             Some(slug) => {
@@ -315,7 +308,14 @@ impl ContentService {
                 }
             }
         };
-        Ok(Some(FilterIds { sections, tags, author }))
+        Ok(Some(ResolvedFilter {
+            sections,
+            tags,
+            author,
+            published_after: f.published_after,
+            published_before: f.published_before,
+            now,
+        }))
     }
 
     fn resolve_filter(
@@ -325,18 +325,8 @@ impl ContentService {
         after: Option<ArticleKey>,
         limit: Limit,
     ) -> Result<Option<ArticleQuery>> {
-        let Some(ids) = self.resolve(f)? else { return Ok(None) };
-        Ok(Some(ArticleQuery {
-            section_ids: ids.sections,
-            tag_ids: ids.tags,
-            author_id: ids.author,
-            published_after: f.published_after,
-            published_before: f.published_before,
-            sort,
-            after,
-            fetch: i64::from(limit.get()) + 1,
-            now: now(),
-        }))
+        let Some(filter) = self.resolve(f, now())? else { return Ok(None) };
+        Ok(Some(ArticleQuery { filter, sort, after, fetch: i64::from(limit.get()) + 1 }))
     }
 
     /// Name the sections, tags and authors of records: from memory, with at

@@ -12,6 +12,8 @@ pub struct Slug(String);
 
 impl Slug {
     pub const MAX_LEN: usize = 120;
+    /// What [`Slug::parse`] accepts, as a regular expression (with [`Slug::MAX_LEN`]).
+    pub const PATTERN: &str = r"^[a-z0-9]+(-[a-z0-9]+)*$";
 
     pub fn parse(s: impl Into<String>) -> Result<Self> {
         let s = s.into();

@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use newsdesk_domain::query::{SearchFilter, SearchText};
+use newsdesk_domain::query::{ResolvedFilter, SearchText};
 
 use newsdesk_domain::ports::SearchIndex;
 use newsdesk_search::TantivyIndex;
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let origin = payload["origin"].as_str().ok_or("no origin in the payload")?;
     let index = TantivyIndex::open(Some(Path::new(&dir)), origin)?;
     let (rounds, highlighted, only) = (env("ROUNDS", 40), env("HL", 15), std::env::var("KIND").ok());
-    let filter = SearchFilter { now: chrono::Utc::now(), ..Default::default() };
+    let filter = ResolvedFilter::any(chrono::Utc::now());
     for (kind, queries) in KINDS.iter().filter(|(k, _)| only.as_deref().is_none_or(|o| o == *k)) {
         let parsed = queries.iter().map(|q| SearchText::parse("q", q)).collect::<Result<Vec<_>, _>>()?;
         // One round unmeasured: the index's pages are read from disk once.

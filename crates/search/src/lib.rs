@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use newsdesk_domain::model::ArticleId;
 use newsdesk_domain::ports::{IndexHit, SearchDoc, SearchIndex, Watermark};
-use newsdesk_domain::query::{Clause, SearchFilter, SearchText};
+use newsdesk_domain::query::{Clause, ResolvedFilter, SearchText};
 use newsdesk_domain::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -397,7 +397,7 @@ impl TantivyIndex {
         Ok(g)
     }
 
-    fn filter_query(&self, generation: &Generation, f: &SearchFilter) -> Vec<(Occur, Box<dyn Query>)> {
+    fn filter_query(&self, generation: &Generation, f: &ResolvedFilter) -> Vec<(Occur, Box<dyn Query>)> {
         let term = |t: chrono::DateTime<chrono::Utc>| Term::from_field_date(self.fields.published, date(t));
         let lower = f.published_after.map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
         let upper = match f.published_before {
@@ -682,7 +682,7 @@ impl SearchIndex for TantivyIndex {
     fn search(
         &self,
         text: &SearchText,
-        filter: &SearchFilter,
+        filter: &ResolvedFilter,
         offset: usize,
         limit: usize,
         highlighted: usize,

@@ -76,16 +76,17 @@ macro_rules! list {
     ($base:expr, $q:expr, $sqlite:expr, $listed:expr, $listed_sql:literal, $id:expr, $views:expr) => {{
         let q: &ArticleQuery = $q;
         let mut query = $base.limit(q.fetch);
-        if let Some(ids) = &q.section_ids {
+        let f = &q.filter;
+        if let Some(ids) = &f.sections {
             query = query.filter(in_ids(articles::section_id, &raw_ids(ids, |s| s.0)));
         }
         // The driving tag (or author) is the base; the others are checked per
         // article on their link's primary key.
-        let linked = usize::from(!q.tag_ids.is_empty());
-        for tag in &q.tag_ids[linked..] {
+        let linked = usize::from(!f.tags.is_empty());
+        for tag in &f.tags[linked..] {
             query = query.filter(has_tag(tag.0));
         }
-        if let (Some(author), true) = (q.author_id, linked == 1) {
+        if let (Some(author), true) = (f.author, linked == 1) {
             query = query.filter(has_author(author.0));
         }
         match q.sort {
@@ -99,9 +100,9 @@ macro_rules! list {
                 query = if $sqlite {
                     let listed =
                         fixed::<Nullable<Timestamp>>(concat!("coalesce(", $listed_sql, ", ", $listed_sql, ")"));
-                    dates!(query, q, listed)
+                    dates!(query, f, listed)
                 } else {
-                    dates!(query, q, $listed)
+                    dates!(query, f, $listed)
                 };
                 query = query.order(($views.desc(), $id.desc()));
                 if let Some(ArticleKey::Views { v, id }) = q.after {
@@ -109,14 +110,14 @@ macro_rules! list {
                 }
             }
             ArticleSort::PublishedAtDesc => {
-                query = dates!(query, q, $listed).order(($listed.desc(), $id.desc()));
+                query = dates!(query, f, $listed).order(($listed.desc(), $id.desc()));
                 if let Some(ArticleKey::PublishedAt { t, id }) = q.after {
                     let t = micros_to_naive(t);
                     query = query.filter($listed.le(t)).filter($listed.lt(t).or($listed.eq(t).and($id.lt(id.0))));
                 }
             }
             ArticleSort::PublishedAtAsc => {
-                query = dates!(query, q, $listed).order(($listed.asc(), $id.asc()));
+                query = dates!(query, f, $listed).order(($listed.asc(), $id.asc()));
                 if let Some(ArticleKey::PublishedAt { t, id }) = q.after {
                     let t = micros_to_naive(t);
                     query = query.filter($listed.ge(t)).filter($listed.gt(t).or($listed.eq(t).and($id.gt(id.0))));
@@ -127,14 +128,15 @@ macro_rules! list {
     }};
 }
 
-/// Visibility (listed by now) and the date range, on the listing time `$listed`.
+/// Visibility (listed by now) and the date range of the filter `$f`, on the
+/// listing time `$listed`.
 macro_rules! dates {
-    ($sql:expr, $q:expr, $listed:expr) => {{
-        let mut query = $sql.filter($listed.clone().le(to_naive($q.now)));
-        if let Some(t) = $q.published_after {
+    ($sql:expr, $f:expr, $listed:expr) => {{
+        let mut query = $sql.filter($listed.clone().le(to_naive($f.now)));
+        if let Some(t) = $f.published_after {
             query = query.filter($listed.clone().ge(to_naive(t)));
         }
-        if let Some(t) = $q.published_before {
+        if let Some(t) = $f.published_before {
             query = query.filter($listed.clone().lt(to_naive(t)));
         }
         query
@@ -170,7 +172,7 @@ fn has_author(author: i64) -> FixedWithId {
 macro_rules! list_query {
     ($q:expr, $sqlite:expr, |$query:ident| $body:expr) => {{
         let q: &ArticleQuery = $q;
-        match (q.tag_ids.first(), q.author_id) {
+        match (q.filter.tags.first(), q.filter.author) {
             (Some(tag), _) => {
                 let base = article_tags::table
                     .inner_join(articles::table)

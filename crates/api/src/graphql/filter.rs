@@ -1,8 +1,8 @@
 //! Filters and orders of article lists, as GraphQL input.
 
 use async_graphql::{Enum, InputObject};
-use newsdesk_domain::query::{ArticleFilter, ArticleSort};
-use newsdesk_domain::{Slug, Validator};
+use newsdesk_domain::Validator;
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, FilterNames, FilterText};
 
 use super::resolve::GqlResult;
 use super::scalars::DateTime;
@@ -42,21 +42,28 @@ pub struct ArticleFilterInput {
     published_before: Option<DateTime>,
 }
 
+/// How GraphQL names the filter's fields.
+const FILTER_NAMES: FilterNames = FilterNames {
+    section: "filter.section",
+    tags: "filter.tags",
+    author: "filter.author",
+    published_after: "filter.publishedAfter",
+    published_before: "filter.publishedBefore",
+};
+
 impl ArticleFilterInput {
+    /// The filter, through the parser every list and search shares.
     pub(super) fn parse(self) -> GqlResult<ArticleFilter> {
+        let text = FilterText {
+            section: self.section,
+            tags: self.tags.unwrap_or_default(),
+            author: self.author,
+            published_after: self.published_after.map(|t| t.0.to_rfc3339()),
+            published_before: self.published_before.map(|t| t.0.to_rfc3339()),
+        };
         let mut v = Validator::default();
-        let section = self.section.and_then(|s| v.check(Slug::parse_field("filter.section", s)));
-        let tags = (self.tags.unwrap_or_default().into_iter().enumerate())
-            .filter_map(|(i, t)| v.check(Slug::parse_field(&format!("filter.tags[{i}]"), t)))
-            .collect();
-        let author = self.author.and_then(|s| v.check(Slug::parse_field("filter.author", s)));
+        let filter = text.parse(&FILTER_NAMES, &mut v);
         v.finish().map_err(to_graphql)?;
-        Ok(ArticleFilter {
-            section,
-            tags,
-            author,
-            published_after: self.published_after.map(|t| t.0),
-            published_before: self.published_before.map(|t| t.0),
-        })
+        Ok(filter)
     }
 }

@@ -30,7 +30,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::{QueryParams, parse_query};
+use crate::extract::{parse_query, query_params};
 use crate::limits::ClientAddr;
 use crate::responses::{Stored, is_private};
 use crate::state::AppState;
@@ -83,7 +83,7 @@ pub struct GraphQLBody {
 
 /// A GraphQL request as query parameters (GET; queries only).
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct GraphQLParams {
     /// The GraphQL document. Without it, browsers get GraphiQL.
@@ -95,7 +95,7 @@ pub struct GraphQLParams {
     extensions: Option<String>,
 }
 
-impl QueryParams for GraphQLParams {}
+query_params!(GraphQLParams);
 
 /// Which media type the client asked for.
 fn wants_graphql_response(req: &HttpRequest) -> bool {

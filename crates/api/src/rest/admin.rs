@@ -9,13 +9,14 @@ use newsdesk_domain::model::{Article, ArticleId, Status};
 use newsdesk_domain::ports::TaxonKind;
 use newsdesk_domain::query::{Limit, parse_time};
 use newsdesk_domain::{Error, Slug, Validator};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use super::json_page;
+use super::params::{SlugParam, StatusParam, one_of};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::{QueryParams, StrictQuery, json_body};
+use crate::extract::{StrictQuery, json_body, query_params};
 use crate::state::AppState;
 use crate::views::{
     ArticleList, ArticleView, AuditList, Block, DeliveryList, ImageView, RevisionList, RevisionView, WebhookList,
@@ -52,14 +53,13 @@ pub enum WriteErrors {
 }
 
 /// An article as written by an editor: the create shape, and every field
-/// optional for a partial update.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
+/// optional for a partial update. Values are checked by the editorial service,
+/// which names every bad field at once.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ArticleWrite {
     /// Required on create and replace.
-    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    slug: Option<String>,
+    slug: Option<SlugParam>,
     /// Required on create and replace.
     title: Option<String>,
     summary: Option<String>,
@@ -70,14 +70,42 @@ pub struct ArticleWrite {
     /// Author slugs, in byline order.
     authors: Option<Vec<String>>,
     /// Required on create and replace.
-    body: Option<Vec<Block>>,
+    #[schema(value_type = Option<Vec<Block>>)]
+    body: Option<serde_json::Value>,
     /// `null` removes it.
-    hero_image: Option<ImageView>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<ImageView>, nullable)]
+    hero_image: Option<Option<serde_json::Value>>,
     /// `null` clears it. Publication itself is a lifecycle action.
-    published_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable)]
+    published_at: Option<Option<String>>,
     /// The version the change was made from; or send the article's ETag in `If-Match`.
     /// Required for updates, refused on create.
     version: Option<i64>,
+}
+
+/// `Some(None)` for an explicit `null`, `None` for an absent field.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl From<ArticleWrite> for ArticleInput {
+    fn from(w: ArticleWrite) -> Self {
+        let ArticleWrite { slug, title, summary, section, tags, authors, body, hero_image, published_at, version } = w;
+        ArticleInput {
+            slug: slug.map(|s| s.0),
+            title,
+            summary,
+            section,
+            tags,
+            authors,
+            body,
+            hero_image,
+            published_at,
+            version,
+        }
+    }
 }
 
 /// An optional body of lifecycle actions.
@@ -98,25 +126,33 @@ pub struct ScheduleBody {
     version: Option<i64>,
 }
 
-/// A section, tag or author.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// A section, tag or author. Values are checked by the editorial service.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TaxonWrite {
-    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    slug: String,
-    name: String,
-    /// Sections only: the parent's slug.
+    /// Required.
+    slug: Option<SlugParam>,
+    /// Required.
+    name: Option<String>,
+    /// Sections only: the parent section's slug, or null for a root section.
     parent: Option<String>,
     /// Authors only.
     bio: Option<String>,
 }
 
+impl From<TaxonWrite> for TaxonInput {
+    fn from(TaxonWrite { slug, name, parent, bio }: TaxonWrite) -> Self {
+        TaxonInput { slug: slug.map(|s| s.0), name, parent, bio }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AdminListParams {
-    /// Only articles with this status: `draft`, `scheduled`, `published`, `archived`.
-    status: Option<String>,
+    /// Only articles with this status.
+    #[param(inline)]
+    status: Option<StatusParam>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
@@ -124,10 +160,10 @@ pub struct AdminListParams {
     cursor: Option<String>,
 }
 
-impl QueryParams for AdminListParams {}
+query_params!(AdminListParams);
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Only entries about this article (its id).
@@ -139,10 +175,10 @@ pub struct AuditParams {
     cursor: Option<String>,
 }
 
-impl QueryParams for AuditParams {}
+query_params!(AuditParams);
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1 to 100 (default 20).
@@ -152,7 +188,7 @@ pub struct PageParams {
     cursor: Option<String>,
 }
 
-impl QueryParams for PageParams {}
+query_params!(PageParams);
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -223,7 +259,7 @@ fn no_store(mut res: HttpResponse) -> HttpResponse {
 )]
 #[post("/admin/articles")]
 pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Reply {
-    let input: ArticleInput = json_body(&req, &body, true)?;
+    let input = ArticleInput::from(json_body::<ArticleWrite>(&req, &body, true)?);
     let a = state.edit(move |e| e.create(caller.principal(), input)).await.map_err(ApiError)?;
     article_reply(StatusCode::CREATED, &a)
 }
@@ -244,7 +280,7 @@ pub async fn list_articles(
 ) -> Reply {
     let q = q.0;
     let mut v = Validator::default();
-    let status = q.status.and_then(|s| v.check(Status::parse(&s)));
+    let status = q.status.and_then(|s| v.check(Status::parse(&s.0)));
     let limit = v.check(limit(q.limit));
     v.finish().map_err(ApiError)?;
     let limit = limit.unwrap_or(Limit::DEFAULT);
@@ -281,7 +317,7 @@ async fn update(
     replace: bool,
 ) -> Reply {
     let id = ArticleId(parse_id("article", id).map_err(ApiError)?);
-    let mut input: ArticleInput = json_body(&req, body, true)?;
+    let mut input = ArticleInput::from(json_body::<ArticleWrite>(&req, body, true)?);
     input.version = version_of(&req, input.version).map_err(ApiError)?;
     let a = state.edit(move |e| e.update(caller.principal(), id, input, replace)).await.map_err(ApiError)?;
     article_reply(StatusCode::OK, &a)
@@ -349,16 +385,23 @@ pub async fn delete_article(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A lifecycle step, as the last segment of its route names it.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum Action {
-    Publish,
-    Unpublish,
-    Archive,
-    Schedule,
+/// A lifecycle step of an article, as its route names it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LifecyclePath {
+    /// The article's id.
+    id: String,
+    /// The step.
+    #[param(inline)]
+    action: StepParam,
 }
+
+one_of!(
+    /// A lifecycle step, as the last segment of its route names it.
+    StepParam,
+    "LifecycleStep",
+    ["publish", "unpublish", "archive", "schedule"]
+);
 
 /// Move an article through its lifecycle.
 ///
@@ -372,8 +415,7 @@ pub enum Action {
 #[utoipa::path(
     tag = "admin",
     params(
-        ("id" = String, Path, description = "The article's id"),
-        ("action" = Action, Path, description = "The step"),
+        LifecyclePath,
         ("If-Match" = Option<String>, Header, description = "The ETag the step was decided on")
     ),
     request_body(content = Option<ScheduleBody>, description = "`{publishedAt, version?}` to schedule; optional `{version}` otherwise"),
@@ -385,12 +427,12 @@ pub async fn lifecycle(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<LifecyclePath>,
     body: web::Bytes,
 ) -> Reply {
-    let (id, action) = path.into_inner();
+    let LifecyclePath { id, action } = path.into_inner();
     let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
-    let (step, version) = match action.as_str() {
+    let (step, version) = match action.0.as_str() {
         "schedule" => {
             let b: ScheduleBody = json_body(&req, &body, true)?;
             let at = match b.published_at {
@@ -492,7 +534,7 @@ pub async fn create_taxon(
     body: web::Bytes,
 ) -> Reply {
     let kind = collection(&kind)?;
-    let input: TaxonInput = json_body(&req, &body, true)?;
+    let input = TaxonInput::from(json_body::<TaxonWrite>(&req, &body, true)?);
     let taxon = state.edit(move |e| e.save_taxon(caller.principal(), kind, None, input)).await.map_err(ApiError)?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/{}s/{}", kind.as_str(), taxon.slug())))
@@ -519,7 +561,7 @@ pub async fn put_taxon(
     let kind = collection(&kind)?;
     let slug =
         Slug::parse(slug.as_str()).map_err(|_| ApiError(Error::not_found(format!("{} `{slug}`", kind.as_str()))))?;
-    let input: TaxonInput = json_body(&req, &body, true)?;
+    let input = TaxonInput::from(json_body::<TaxonWrite>(&req, &body, true)?);
     state.edit(move |e| e.save_taxon(caller.principal(), kind, Some(&slug), input)).await.map_err(ApiError)?;
     Ok(HttpResponse::NoContent().finish())
 }

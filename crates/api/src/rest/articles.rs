@@ -4,53 +4,28 @@ use newsdesk_domain::Validator;
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit};
 use newsdesk_domain::service::Found;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
-use super::params::{NoParams, SlugParam, parse_filter};
+use super::params::{FilterParams, NoParams, SortParam};
 use super::problems::{NotFound, ReadErrors};
 use super::{json, json_page};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{QueryParams, StrictQuery};
+use crate::extract::{StrictQuery, query_params};
 use crate::state::AppState;
 use crate::views::{ArticleList, ArticleView};
 
-/// Sort orders of the article list.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum Sort {
-    #[schema(rename = "-publishedAt")]
-    NewestFirst,
-    #[schema(rename = "publishedAt")]
-    OldestFirst,
-    #[schema(rename = "-views")]
-    MostViewed,
-}
-
-/// Filters and paging of `GET /v1/articles`.
+/// Order and paging of `GET /v1/articles`, with its filters.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// A section slug; articles of its sub-sections are included.
-    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    section: Option<String>,
-    /// A tag slug; repeat the parameter for several tags, all of which must match.
-    #[serde(default)]
-    #[param(style = Form, explode, value_type = Vec<SlugParam>)]
-    tag: Vec<String>,
-    /// An author slug.
-    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    author: Option<String>,
-    /// Only articles published at or after this instant (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
-    published_after: Option<String>,
-    /// Only articles published before this instant (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
-    published_before: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    filter: FilterParams,
     /// Order of the list; newest first by default.
-    #[param(value_type = Option<Sort>, inline)]
-    sort: Option<String>,
+    #[param(inline)]
+    sort: Option<SortParam>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
@@ -71,9 +46,8 @@ impl ListParams {
     /// Validate every parameter, reporting all bad ones at once.
     fn parse(self) -> Result<ListRequest, ApiError> {
         let mut v = Validator::default();
-        let filter =
-            parse_filter(&mut v, self.section, self.tag, self.author, self.published_after, self.published_before);
-        let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s)));
+        let filter = self.filter.parse(&mut v);
+        let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s.0)));
         let limit = self.limit.map_or(Some(Limit::DEFAULT), |s| v.check(Limit::parse("limit", &s, Limit::MAX)));
         v.finish()?;
         Ok(ListRequest {
@@ -91,7 +65,7 @@ impl ListParams {
 /// must match), author and publication dates; page with `cursor`.
 #[utoipa::path(
     tag = "articles",
-    params(ListParams),
+    params(FilterParams, ListParams),
     responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), ReadErrors)
 )]
 #[get("/articles")]
@@ -108,9 +82,7 @@ pub async fn list(
     json_page(&req, &body, page.next_cursor.as_deref())
 }
 
-impl QueryParams for ListParams {
-    const REPEATABLE: &'static [&'static str] = &["tag"];
-}
+query_params!(ListParams: FilterParams);
 
 /// One published article, with its body.
 ///

@@ -7,19 +7,19 @@ use newsdesk_domain::query::Limit;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::params::{SlugParam, parse_filter};
+use super::params::{FilterParams, SlugParam};
 use super::problems::NotFound;
 use super::problems::ReadErrors;
 use super::{json, json_page};
 use crate::error::ApiError;
-use crate::extract::{QueryParams, StrictQuery};
+use crate::extract::{StrictQuery, query_params};
 use crate::limits::ClientAddr;
 use crate::state::{AppState, blocking};
 use crate::views::{ArticleView, RecommendationList, RecommendationView, RelatedList, SearchHitView, SearchList};
 
 /// A search: the words, the list filters, and paging.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to find in the title, summary and body; `"quoted words"` must appear
@@ -27,22 +27,9 @@ pub struct SearchParams {
     /// 1 to 200 characters.
     #[param(min_length = 1, max_length = 200)]
     q: String,
-    /// A section slug; articles of its sub-sections are included.
-    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    section: Option<String>,
-    /// A tag slug; repeat the parameter for several tags, all of which must match.
-    #[serde(default)]
-    #[param(style = Form, explode, value_type = Vec<SlugParam>)]
-    tag: Vec<String>,
-    /// An author slug.
-    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    author: Option<String>,
-    /// Only articles published at or after this instant (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
-    published_after: Option<String>,
-    /// Only articles published before this instant (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
-    published_before: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    filter: FilterParams,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
@@ -51,16 +38,14 @@ pub struct SearchParams {
     cursor: Option<String>,
 }
 
-impl QueryParams for SearchParams {
-    const REPEATABLE: &'static [&'static str] = &["tag"];
-}
+query_params!(SearchParams: FilterParams);
 
 /// Search published articles.
 ///
 /// Relevance order; each result carries its score and the matching passages.
 #[utoipa::path(
     tag = "discovery",
-    params(SearchParams),
+    params(SearchParams, FilterParams),
     responses((status = 200, description = "A page of results, best first", body = SearchList), ReadErrors)
 )]
 #[get("/search")]
@@ -74,7 +59,7 @@ pub async fn search(
     }
     let p = q.0;
     let mut v = Validator::default();
-    let filter = parse_filter(&mut v, p.section, p.tag, p.author, p.published_after, p.published_before);
+    let filter = p.filter.parse(&mut v);
     let limit = p.limit.map_or(Some(Limit::DEFAULT), |l| v.check(Limit::parse("limit", &l, Limit::MAX)));
     v.finish()?;
     let limit = limit.unwrap_or(Limit::DEFAULT);
@@ -102,7 +87,6 @@ fn side_list_limit(limit: Option<String>) -> Result<usize, ApiError> {
 
 /// Size of a side list.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RelatedParams {
     /// Articles, 1 to 20 (default 5).
@@ -110,7 +94,7 @@ pub struct RelatedParams {
     limit: Option<String>,
 }
 
-impl QueryParams for RelatedParams {}
+query_params!(RelatedParams);
 
 /// Articles related to one article.
 ///
@@ -135,7 +119,7 @@ pub async fn related(
 
 /// Who is reading what.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct RecommendationParams {
     /// The reader's session (the one sent with view beacons); its reading history
@@ -144,14 +128,13 @@ pub struct RecommendationParams {
     session_id: Option<String>,
     /// The slug of the article being read: never recommended, and its section
     /// is the first fallback.
-    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    article: Option<String>,
+    article: Option<SlugParam>,
     /// Articles, 1 to 20 (default 5).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
     limit: Option<String>,
 }
 
-impl QueryParams for RecommendationParams {}
+query_params!(RecommendationParams);
 
 /// Recommendations for a reader.
 ///
@@ -173,7 +156,9 @@ pub async fn recommendations(
     let limit = side_list_limit(p.limit)?;
     let personal = p.session_id.is_some();
     let svc = state.discovery.clone();
-    let recs = blocking(move || svc.recommendations(p.session_id.as_deref(), p.article.as_deref(), limit)).await?;
+    let recs =
+        blocking(move || svc.recommendations(p.session_id.as_deref(), p.article.as_ref().map(|s| s.0.as_str()), limit))
+            .await?;
     let data = recs
         .iter()
         .map(|r| RecommendationView { article: ArticleView::from(&*r.article), reason: r.reason.clone() })

@@ -16,9 +16,10 @@ use std::pin::Pin;
 use utoipa::{IntoParams, ToSchema};
 
 use super::json;
+use super::params::{RankingKindParam, SlugParam, WindowParam};
 use super::problems::{BeaconErrors, ReadErrors};
 use crate::error::ApiError;
-use crate::extract::{QueryParams, StrictQuery};
+use crate::extract::{StrictQuery, query_params};
 use crate::limits::ClientAddr;
 use crate::state::{AppState, blocking};
 use crate::views::{RankingView, ReactionCounts, reactions};
@@ -140,52 +141,32 @@ pub async fn react(
     Ok(accepted().content_type("application/json").body(body))
 }
 
-/// Ranking kinds.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum Kind {
-    #[schema(rename = "most-read")]
-    MostRead,
-    #[schema(rename = "trending")]
-    Trending,
-    #[schema(rename = "most-reacted")]
-    MostReacted,
-}
-
-/// Ranking windows.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum WindowParam {
-    #[schema(rename = "1h")]
-    Hour,
-    #[schema(rename = "24h")]
-    Day,
-    #[schema(rename = "7d")]
-    Week,
-    #[schema(rename = "30d")]
-    Month,
+/// The ranking a request names.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RankingPath {
+    /// Which ranking.
+    #[param(inline)]
+    kind: RankingKindParam,
 }
 
 /// Window, filters and size of a ranking.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RankingParams {
     /// The period counted; `24h` by default.
-    #[param(value_type = Option<WindowParam>, inline)]
-    window: Option<String>,
+    #[param(inline)]
+    window: Option<WindowParam>,
     /// A section slug; articles of its sub-sections are included.
-    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    section: Option<String>,
+    section: Option<SlugParam>,
     /// A tag slug.
-    #[param(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
-    tag: Option<String>,
+    tag: Option<SlugParam>,
     /// Entries, 1 to 50 (default 10).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
     limit: Option<String>,
 }
 
-impl QueryParams for RankingParams {}
+query_params!(RankingParams);
 
 /// A ranking of published articles.
 ///
@@ -194,18 +175,24 @@ impl QueryParams for RankingParams {}
 /// recomputed in the background every few seconds; `generatedAt` says when.
 #[utoipa::path(
     tag = "engagement",
-    params(("kind" = inline(Kind), Path, description = "Which ranking"), RankingParams),
+    params(RankingPath, RankingParams),
     responses((status = 200, description = "The ranking", body = RankingView), ReadErrors)
 )]
 #[get("/rankings/{kind}")]
 pub async fn ranking(
     state: web::Data<AppState>,
-    kind: web::Path<String>,
+    path: web::Path<RankingPath>,
     q: StrictQuery<RankingParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = q.0;
     let limit = p.limit.map(|l| Limit::parse("limit", &l, RankingQuery::MAX_LIMIT));
-    let query = RankingQuery::parse(&kind, p.window.as_deref(), p.section, p.tag, limit)?;
+    let query = RankingQuery::parse(
+        &path.kind.0,
+        p.window.as_ref().map(|w| w.0.as_str()),
+        p.section.map(|s| s.0),
+        p.tag.map(|s| s.0),
+        limit,
+    )?;
     let svc = state.rankings.clone();
     let ranking = blocking(move || svc.ranking(&query)).await?;
     json(&RankingView::from(&ranking))

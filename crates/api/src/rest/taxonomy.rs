@@ -9,13 +9,12 @@ use super::params::NoParams;
 use super::problems::{NotFound, ReadErrors};
 use super::{json, json_page};
 use crate::error::ApiError;
-use crate::extract::{QueryParams, StrictQuery};
+use crate::extract::{StrictQuery, query_params};
 use crate::state::AppState;
 use crate::views::{AuthorList, AuthorView, SectionList, SectionView, TagList, TagView};
 
 /// Paging of tag and author lists, ordered by slug.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1 to 100 (default 20).
@@ -26,7 +25,7 @@ pub struct PageParams {
     cursor: Option<String>,
 }
 
-impl QueryParams for PageParams {}
+query_params!(PageParams);
 
 impl PageParams {
     fn limit(&self) -> Result<Limit, ApiError> {

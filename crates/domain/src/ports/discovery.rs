@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::body::Block;
 use crate::error::Result;
 use crate::model::{ArticleId, ArticleRecord, AuthorId, SectionId, TagId};
-use crate::query::{SearchFilter, SearchText};
+use crate::query::{ResolvedFilter, SearchText};
 
 /// One read of an article by a session, with its row number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub trait SearchIndex: Send + Sync {
     fn search(
         &self,
         text: &SearchText,
-        filter: &SearchFilter,
+        filter: &ResolvedFilter,
         offset: usize,
         limit: usize,
         highlighted: usize,
