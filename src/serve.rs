@@ -11,7 +11,7 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use newsdesk_api::limits::{LimitConfig, Limits};
 use newsdesk_api::responses::ResponseCache;
 use newsdesk_api::workers::WorkerHealth;
-use newsdesk_api::{ApiConfig, AppState};
+use newsdesk_api::{ApiConfig, AppState, Changed};
 use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery::DiscoveryService;
 use newsdesk_domain::editorial::EditorialService;
@@ -210,7 +210,7 @@ impl Workers {
             if changed > 0 || version != modelled {
                 s.discovery.rebuild_content()?;
                 modelled = version;
-                s.responses.clear();
+                s.reads_changed(Changed::Discovery);
             }
             Ok(())
         });
@@ -222,7 +222,7 @@ impl Workers {
         workers.spawn("scheduler", SCHEDULE_EVERY, move || {
             let n = s.editorial.publish_due()?;
             if n > 0 {
-                s.content_changed();
+                s.reads_changed(Changed::Content);
                 tracing::info!(articles = n, "published scheduled articles");
             }
             Ok(())
@@ -238,7 +238,7 @@ impl Workers {
             let v = s.editorial.content_version()?;
             if Some(v) != seen {
                 seen = Some(v);
-                s.content_changed();
+                s.reads_changed(Changed::Content);
             }
             Ok(())
         });
@@ -351,14 +351,11 @@ fn open_search_index(database_url: &str, dir: Option<&Path>, instance: &str) -> 
 }
 
 /// Write accepted beacons; when anything counted, the node's cached reads are
-/// renewed so that counters show it at once. Stored responses are marked stale
-/// rather than dropped: under load, one request rebuilds each page while the
-/// others are still served, instead of all of them missing together.
+/// renewed so that counters show it at once.
 fn flush_once(state: &AppState) -> Round {
     let counted = state.engagement.flush()?;
     if counted.any() {
-        state.content.invalidate();
-        state.responses.expire_all();
+        state.reads_changed(Changed::Counters);
         tracing::debug!(views = counted.views, reactions = counted.reactions, "beacons written");
     }
     Ok(())

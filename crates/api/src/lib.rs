@@ -19,4 +19,4 @@ pub mod views;
 pub mod workers;
 
 pub use app::build;
-pub use state::{ApiConfig, AppState};
+pub use state::{ApiConfig, AppState, Changed};

@@ -40,6 +40,18 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
 }
 
+/// What changed, for [`AppState::reads_changed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// Articles, sections, tags or authors: a write on this node or another, a
+    /// scheduled publication, an import.
+    Content,
+    /// Counters: views and reactions were written.
+    Counters,
+    /// The discovery models: the search index or the related articles.
+    Discovery,
+}
+
 /// HTTP-level settings.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -69,13 +81,13 @@ impl AppState {
     }
 
     /// Run an editorial write on the blocking pool; when it succeeds, this node's
-    /// stored responses are dropped so that the next read shows it.
+    /// cached reads are dropped so that the next read shows it.
     pub async fn edit<T: Send + 'static>(
         &self,
         f: impl FnOnce(&EditorialService) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let out = self.editorial(f).await?;
-        self.content_changed();
+        self.reads_changed(Changed::Content);
         Ok(out)
     }
 
@@ -88,10 +100,23 @@ impl AppState {
         blocking(move || f(&svc)).await
     }
 
-    /// Content changed (here or on another node): drop every cached read.
-    pub fn content_changed(&self) {
-        self.content.invalidate();
-        self.responses.clear();
+    /// The one way this node's cached reads (assembled articles and lists, the
+    /// taxonomy, stored responses) follow a change: every writer and background
+    /// worker says what changed, and this drops what that can have made stale.
+    pub fn reads_changed(&self, what: Changed) {
+        match what {
+            Changed::Content => {
+                self.content.invalidate();
+                self.responses.clear();
+            }
+            Changed::Counters => {
+                self.content.invalidate();
+                // Stale rather than dropped: under load one request rebuilds each
+                // page while the others are still served, instead of all missing.
+                self.responses.expire_all();
+            }
+            Changed::Discovery => self.responses.clear(),
+        }
     }
 
     /// Run a content service call on the blocking thread pool.
