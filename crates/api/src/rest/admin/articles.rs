@@ -1,56 +1,23 @@
-//! The editorial REST API under `/v1/admin/`: thin adapters over the editorial
-//! and webhook services, which check the caller's scopes.
+//! Articles of any status: writing them, their lifecycle and their revisions.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use newsdesk_domain::editorial::{ArticleInput, Lifecycle, TaxonInput};
+use newsdesk_domain::editorial::{ArticleInput, Lifecycle};
 use newsdesk_domain::model::{Article, ArticleId, Status};
-use newsdesk_domain::ports::TaxonKind;
 use newsdesk_domain::query::{Limit, parse_time};
-use newsdesk_domain::{Error, Slug, Validator};
+use newsdesk_domain::{Error, Validator};
 use serde::{Deserialize, Deserializer};
-use utoipa::{IntoParams, IntoResponses, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
-use super::json_page;
-use super::params::{SlugParam, StatusParam, one_of};
+use super::{Reply, WriteErrors, limit, no_store, parse_id};
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{StrictQuery, json_body, query_params};
+use crate::rest::json_page;
+use crate::rest::params::{SlugParam, StatusParam, one_of};
 use crate::state::AppState;
-use crate::views::{
-    ArticleList, ArticleView, AuditList, Block, DeliveryList, ImageView, RevisionList, RevisionView, WebhookList,
-    WebhookView,
-};
-
-type Reply = Result<HttpResponse, actix_web::Error>;
-
-/// Errors of the editorial routes.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum WriteErrors {
-    /// Invalid input; `errors[]` names every bad field.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// No key, or a key that is not valid.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthenticated(Problem),
-    /// The key lacks the scope this needs.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// Nothing has this id or slug.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// A slug is taken, or something still refers to what is being deleted.
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(Problem),
-    /// The article changed since the version the request was made from.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-    /// The body is not `application/json`.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-}
+use crate::views::{ArticleList, ArticleView, Block, ImageView, RevisionList, RevisionView};
 
 /// An article as written by an editor: the create shape, and every field
 /// optional for a partial update. Values are checked by the editorial service,
@@ -126,26 +93,6 @@ pub struct ScheduleBody {
     version: Option<i64>,
 }
 
-/// A section, tag or author. Values are checked by the editorial service.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TaxonWrite {
-    /// Required.
-    slug: Option<SlugParam>,
-    /// Required.
-    name: Option<String>,
-    /// Sections only: the parent section's slug, or null for a root section.
-    parent: Option<String>,
-    /// Authors only.
-    bio: Option<String>,
-}
-
-impl From<TaxonWrite> for TaxonInput {
-    fn from(TaxonWrite { slug, name, parent, bio }: TaxonWrite) -> Self {
-        TaxonInput { slug: slug.map(|s| s.0), name, parent, bio }
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
@@ -161,53 +108,6 @@ pub struct AdminListParams {
 }
 
 query_params!(AdminListParams);
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct AuditParams {
-    /// Only entries about this article (its id).
-    article: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
-}
-
-query_params!(AuditParams);
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
-}
-
-query_params!(PageParams);
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookWrite {
-    /// Where deliveries are POSTed: an absolute http(s) URL.
-    url: String,
-    /// `article.created`, `article.updated`, `article.published`, `article.unpublished`,
-    /// `article.scheduled`, `article.archived`, `article.deleted`.
-    events: Vec<String>,
-}
-
-fn limit(s: Option<String>) -> Result<Limit, Error> {
-    s.map_or(Ok(Limit::DEFAULT), |s| Limit::parse("limit", &s, Limit::MAX))
-}
-
-/// An id from the path; anything that is not one names nothing.
-fn parse_id(what: &str, s: &str) -> Result<i64, Error> {
-    s.parse::<i64>().map_err(|_| Error::not_found(format!("{what} `{s}`")))
-}
 
 /// The version in `If-Match` (the ETag of the article, `"7"`), if sent.
 fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
@@ -245,11 +145,6 @@ fn article_reply(status: StatusCode, a: &Article) -> Reply {
     Ok(res.body(body))
 }
 
-fn no_store(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
-
 /// Create an article (as a draft).
 #[utoipa::path(
     tag = "admin",
@@ -257,7 +152,7 @@ fn no_store(mut res: HttpResponse) -> HttpResponse {
     responses((status = 201, description = "Created; `Location` and `ETag` (the version) are set", body = ArticleView), WriteErrors),
     security(("bearer" = []))
 )]
-#[post("/admin/articles")]
+#[post("/articles")]
 pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Reply {
     let input = ArticleInput::from(json_body::<ArticleWrite>(&req, &body, true)?);
     let a = state.edit(move |e| e.create(caller.principal(), input)).await.map_err(ApiError)?;
@@ -271,7 +166,7 @@ pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, caller
     responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), WriteErrors),
     security(("bearer" = []))
 )]
-#[get("/admin/articles")]
+#[get("/articles")]
 pub async fn list_articles(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -301,7 +196,7 @@ pub async fn list_articles(
     responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
     security(("bearer" = []))
 )]
-#[get("/admin/articles/{id}")]
+#[get("/articles/{id}")]
 pub async fn get_article(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
     let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
     let a = state.editorial(move |e| e.article(caller.principal(), id)).await.map_err(ApiError)?;
@@ -335,7 +230,7 @@ async fn update(
     responses((status = 200, description = "The updated article", body = ArticleView), WriteErrors),
     security(("bearer" = []))
 )]
-#[patch("/admin/articles/{id}")]
+#[patch("/articles/{id}")]
 pub async fn patch_article(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -354,7 +249,7 @@ pub async fn patch_article(
     responses((status = 200, description = "The replaced article", body = ArticleView), WriteErrors),
     security(("bearer" = []))
 )]
-#[put("/admin/articles/{id}")]
+#[put("/articles/{id}")]
 pub async fn put_article(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -372,7 +267,7 @@ pub async fn put_article(
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]
-#[delete("/admin/articles/{id}")]
+#[delete("/articles/{id}")]
 pub async fn delete_article(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -422,7 +317,7 @@ one_of!(
     responses((status = 200, description = "The article in its new state", body = ArticleView), WriteErrors),
     security(("bearer" = []))
 )]
-#[post("/admin/articles/{id}/{action}")]
+#[post("/articles/{id}/{action}")]
 pub async fn lifecycle(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -465,11 +360,11 @@ pub async fn lifecycle(
     responses((status = 200, description = "Revisions", body = RevisionList), WriteErrors),
     security(("bearer" = []))
 )]
-#[get("/admin/articles/{id}/revisions")]
+#[get("/articles/{id}/revisions")]
 pub async fn revisions(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
     let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
     let revs = state.editorial(move |e| e.revisions(caller.principal(), id)).await.map_err(ApiError)?;
-    Ok(no_store(super::json(&RevisionList { data: revs.into_iter().map(RevisionView::from).collect() })?))
+    Ok(no_store(crate::rest::json(&RevisionList { data: revs.into_iter().map(RevisionView::from).collect() })?))
 }
 
 /// One revision.
@@ -479,13 +374,13 @@ pub async fn revisions(state: web::Data<AppState>, caller: Caller, id: web::Path
     responses((status = 200, description = "The revision", body = RevisionView), WriteErrors),
     security(("bearer" = []))
 )]
-#[get("/admin/articles/{id}/revisions/{n}")]
+#[get("/articles/{id}/revisions/{n}")]
 pub async fn revision(state: web::Data<AppState>, caller: Caller, path: web::Path<(String, String)>) -> Reply {
     let (id, n) = path.into_inner();
     let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
     let n = parse_id("revision", &n).map_err(ApiError)?;
     let rev = state.editorial(move |e| e.revision(caller.principal(), id, n)).await.map_err(ApiError)?;
-    Ok(no_store(super::json(&RevisionView::from(rev))?))
+    Ok(no_store(crate::rest::json(&RevisionView::from(rev))?))
 }
 
 /// Restore a revision's content (the lifecycle stays); the restore is a new revision.
@@ -496,7 +391,7 @@ pub async fn revision(state: web::Data<AppState>, caller: Caller, path: web::Pat
     responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
     security(("bearer" = []))
 )]
-#[post("/admin/articles/{id}/revisions/{n}/restore")]
+#[post("/articles/{id}/revisions/{n}/restore")]
 pub async fn restore(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -511,179 +406,4 @@ pub async fn restore(
     let version = version_of(&req, b.version).map_err(ApiError)?;
     let a = state.edit(move |e| e.restore(caller.principal(), id, n, version)).await.map_err(ApiError)?;
     article_reply(StatusCode::OK, &a)
-}
-
-fn collection(name: &str) -> Result<TaxonKind, ApiError> {
-    TaxonKind::from_collection(name).ok_or_else(|| ApiError(Error::not_found(format!("collection `{name}`"))))
-}
-
-/// Create a section, tag or author.
-#[utoipa::path(
-    tag = "admin",
-    params(("collection" = String, Path, description = "`sections`, `tags` or `authors`")),
-    request_body = TaxonWrite,
-    responses((status = 201, description = "Created"), WriteErrors),
-    security(("bearer" = []))
-)]
-#[post("/admin/{collection}")]
-pub async fn create_taxon(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    kind: web::Path<String>,
-    body: web::Bytes,
-) -> Reply {
-    let kind = collection(&kind)?;
-    let input = TaxonInput::from(json_body::<TaxonWrite>(&req, &body, true)?);
-    let taxon = state.edit(move |e| e.save_taxon(caller.principal(), kind, None, input)).await.map_err(ApiError)?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/{}s/{}", kind.as_str(), taxon.slug())))
-        .finish())
-}
-
-/// Replace a section, tag or author (a new slug renames it).
-#[utoipa::path(
-    tag = "admin",
-    params(("collection" = String, Path, description = "`sections`, `tags` or `authors`"), ("slug" = String, Path)),
-    request_body = TaxonWrite,
-    responses((status = 204, description = "Saved"), WriteErrors),
-    security(("bearer" = []))
-)]
-#[put("/admin/{collection}/{slug}")]
-pub async fn put_taxon(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Reply {
-    let (kind, slug) = path.into_inner();
-    let kind = collection(&kind)?;
-    let slug =
-        Slug::parse(slug.as_str()).map_err(|_| ApiError(Error::not_found(format!("{} `{slug}`", kind.as_str()))))?;
-    let input = TaxonInput::from(json_body::<TaxonWrite>(&req, &body, true)?);
-    state.edit(move |e| e.save_taxon(caller.principal(), kind, Some(&slug), input)).await.map_err(ApiError)?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Delete a section, tag or author; 409 while articles (or sub-sections) use it.
-#[utoipa::path(
-    tag = "admin",
-    params(("collection" = String, Path, description = "`sections`, `tags` or `authors`"), ("slug" = String, Path)),
-    responses((status = 204, description = "Deleted"), WriteErrors),
-    security(("bearer" = []))
-)]
-#[delete("/admin/{collection}/{slug}")]
-pub async fn delete_taxon(state: web::Data<AppState>, caller: Caller, path: web::Path<(String, String)>) -> Reply {
-    let (kind, slug) = path.into_inner();
-    let kind = collection(&kind)?;
-    let slug =
-        Slug::parse(slug.as_str()).map_err(|_| ApiError(Error::not_found(format!("{} `{slug}`", kind.as_str()))))?;
-    state.edit(move |e| e.delete_taxon(caller.principal(), kind, &slug)).await.map_err(ApiError)?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// The audit log, newest first (admin keys).
-#[utoipa::path(
-    tag = "admin",
-    params(AuditParams),
-    responses((status = 200, description = "Audit entries", body = AuditList), WriteErrors),
-    security(("bearer" = []))
-)]
-#[get("/admin/audit")]
-pub async fn audit(req: HttpRequest, state: web::Data<AppState>, caller: Caller, q: StrictQuery<AuditParams>) -> Reply {
-    let q = q.0;
-    let mut v = Validator::default();
-    let article = q.article.and_then(|a| {
-        v.check(a.parse::<i64>().map(ArticleId).map_err(|_| Error::field("article", "must be an article id")))
-    });
-    let limit = v.check(limit(q.limit));
-    v.finish().map_err(ApiError)?;
-    let (limit, cursor) = (limit.unwrap_or(Limit::DEFAULT), q.cursor);
-    let page = state
-        .editorial(move |e| e.audit(caller.principal(), article, cursor.as_deref(), limit))
-        .await
-        .map_err(ApiError)?;
-    let body =
-        AuditList { data: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor.clone() };
-    Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
-}
-
-/// Register a webhook (admin keys). The answer carries its signing secret, once.
-#[utoipa::path(
-    tag = "admin",
-    request_body = WebhookWrite,
-    responses((status = 201, description = "Created, with `secret`", body = WebhookView), WriteErrors),
-    security(("bearer" = []))
-)]
-#[post("/admin/webhooks")]
-pub async fn create_webhook(req: HttpRequest, state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Reply {
-    let input: WebhookWrite = json_body(&req, &body, true)?;
-    let hooks = state.webhooks.clone();
-    let created = crate::state::blocking(move || hooks.create(caller.principal(), &input.url, &input.events))
-        .await
-        .map_err(ApiError)?;
-    let view = WebhookView::new(created.webhook, Some(created.secret));
-    let body = serde_json::to_vec(&view).map_err(|e| ApiError(Error::internal(e)))?;
-    Ok(HttpResponse::Created()
-        .content_type("application/json")
-        .insert_header((header::LOCATION, format!("/v1/admin/webhooks/{}", view.id)))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .body(body))
-}
-
-/// Registered webhooks (admin keys).
-#[utoipa::path(
-    tag = "admin",
-    responses((status = 200, description = "Webhooks", body = WebhookList), WriteErrors),
-    security(("bearer" = []))
-)]
-#[get("/admin/webhooks")]
-pub async fn list_webhooks(state: web::Data<AppState>, caller: Caller) -> Reply {
-    let hooks = state.webhooks.clone();
-    let list = crate::state::blocking(move || hooks.list(caller.principal())).await.map_err(ApiError)?;
-    let data = list.into_iter().map(|w| WebhookView::new(w, None)).collect();
-    Ok(no_store(super::json(&WebhookList { data })?))
-}
-
-/// Remove a webhook and its pending deliveries (admin keys).
-#[utoipa::path(
-    tag = "admin",
-    params(("id" = String, Path, description = "The webhook's id")),
-    responses((status = 204, description = "Deleted"), WriteErrors),
-    security(("bearer" = []))
-)]
-#[delete("/admin/webhooks/{id}")]
-pub async fn delete_webhook(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
-    let id = parse_id("webhook", &id).map_err(ApiError)?;
-    let hooks = state.webhooks.clone();
-    crate::state::blocking(move || hooks.delete(caller.principal(), id)).await.map_err(ApiError)?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// A webhook's delivery log, newest first (admin keys).
-#[utoipa::path(
-    tag = "admin",
-    params(("id" = String, Path, description = "The webhook's id"), PageParams),
-    responses((status = 200, description = "Deliveries", body = DeliveryList), WriteErrors),
-    security(("bearer" = []))
-)]
-#[get("/admin/webhooks/{id}/deliveries")]
-pub async fn deliveries(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    q: StrictQuery<PageParams>,
-) -> Reply {
-    let id = parse_id("webhook", &id).map_err(ApiError)?;
-    let q = q.0;
-    let limit = limit(q.limit).map_err(ApiError)?;
-    let (hooks, cursor) = (state.webhooks.clone(), q.cursor);
-    let page = crate::state::blocking(move || hooks.deliveries(caller.principal(), id, cursor.as_deref(), limit))
-        .await
-        .map_err(ApiError)?;
-    let body =
-        DeliveryList { data: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor.clone() };
-    Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
 }

@@ -1,0 +1,57 @@
+//! The audit log.
+
+use actix_web::{HttpRequest, get, web};
+use newsdesk_domain::model::ArticleId;
+use newsdesk_domain::query::Limit;
+use newsdesk_domain::{Error, Validator};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{Reply, WriteErrors, limit, no_store};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{StrictQuery, query_params};
+use crate::rest::json_page;
+use crate::state::AppState;
+use crate::views::AuditList;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Only entries about this article (its id).
+    article: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+query_params!(AuditParams);
+
+/// The audit log, newest first (admin keys).
+#[utoipa::path(
+    tag = "admin",
+    params(AuditParams),
+    responses((status = 200, description = "Audit entries", body = AuditList), WriteErrors),
+    security(("bearer" = []))
+)]
+#[get("/audit")]
+pub async fn audit(req: HttpRequest, state: web::Data<AppState>, caller: Caller, q: StrictQuery<AuditParams>) -> Reply {
+    let q = q.0;
+    let mut v = Validator::default();
+    let article = q.article.and_then(|a| {
+        v.check(a.parse::<i64>().map(ArticleId).map_err(|_| Error::field("article", "must be an article id")))
+    });
+    let limit = v.check(limit(q.limit));
+    v.finish().map_err(ApiError)?;
+    let (limit, cursor) = (limit.unwrap_or(Limit::DEFAULT), q.cursor);
+    let page = state
+        .editorial(move |e| e.audit(caller.principal(), article, cursor.as_deref(), limit))
+        .await
+        .map_err(ApiError)?;
+    let body =
+        AuditList { data: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor.clone() };
+    Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
+}
