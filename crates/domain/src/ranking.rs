@@ -303,7 +303,7 @@ impl RankingService {
         let ids: Vec<ArticleId> = active.into_iter().collect();
         let mut tags = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(5_000) {
-            for (id, t) in self.content.repo().tags_of(chunk)? {
+            for (id, t) in self.content.tags_of(chunk)? {
                 tags.insert(id, t.into_iter().map(|t| t.id).collect());
             }
         }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
+use crate::body::Block;
 use crate::cache::{Known, ReadCache};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Article, ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, SectionTree, Tag, TagId};
@@ -349,9 +350,24 @@ impl ContentService {
             .collect())
     }
 
-    /// The batch lookups behind `hydrate`, for loaders that resolve one relation at a time.
-    pub fn repo(&self) -> &dyn ContentRepo {
-        self.repo.as_ref()
+    /// The bodies of articles, by id (for loaders that resolve one relation at a time).
+    pub fn bodies_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Block>>> {
+        self.repo.bodies_of(ids)
+    }
+
+    /// The tags of articles, by id, in each article's order.
+    pub fn tags_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Tag>>> {
+        self.repo.tags_of(ids)
+    }
+
+    /// Published articles with each of these tags.
+    pub fn tag_counts(&self, ids: &[TagId]) -> Result<HashMap<TagId, i64>> {
+        self.repo.tag_article_counts(ids, now())
+    }
+
+    /// Published articles by each of these authors.
+    pub fn author_counts(&self, ids: &[AuthorId]) -> Result<HashMap<AuthorId, i64>> {
+        self.repo.author_article_counts(ids, now())
     }
 
     /// The whole section tree with article counts (each including sub-sections).
@@ -380,25 +396,25 @@ impl ContentService {
 
     pub fn tags(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Tag>>> {
         let rows = |after: Option<&str>, fetch| self.repo.tags_page(after, fetch);
-        let counts = |ids: &[TagId]| self.repo.tag_article_counts(ids, now());
+        let counts = |ids: &[TagId]| self.tag_counts(ids);
         counted_page(after, limit, cursor_field, rows, |t| (&t.slug, t.id), counts)
     }
 
     pub fn tag(&self, slug: &str) -> Result<Counted<Tag>> {
         let t = self.repo.tag_by_slug(slug)?.ok_or_else(|| Error::not_found(format!("tag `{slug}`")))?;
-        let counts = self.repo.tag_article_counts(&[t.id], now())?;
+        let counts = self.tag_counts(&[t.id])?;
         Ok(Counted { article_count: counts.get(&t.id).copied().unwrap_or(0), item: t })
     }
 
     pub fn authors(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Author>>> {
         let rows = |after: Option<&str>, fetch| self.repo.authors_page(after, fetch);
-        let counts = |ids: &[AuthorId]| self.repo.author_article_counts(ids, now());
+        let counts = |ids: &[AuthorId]| self.author_counts(ids);
         counted_page(after, limit, cursor_field, rows, |a| (&a.slug, a.id), counts)
     }
 
     pub fn author(&self, slug: &str) -> Result<Counted<Author>> {
         let a = self.repo.author_by_slug(slug)?.ok_or_else(|| Error::not_found(format!("author `{slug}`")))?;
-        let counts = self.repo.author_article_counts(&[a.id], now())?;
+        let counts = self.author_counts(&[a.id])?;
         Ok(Counted { article_count: counts.get(&a.id).copied().unwrap_or(0), item: a })
     }
 }

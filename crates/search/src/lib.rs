@@ -31,19 +31,20 @@ use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
     TermSetQuery,
 };
-use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, TantivyDocument,
-    TextFieldIndexing, TextOptions, Value,
-};
-use tantivy::tokenizer::{BoxTokenStream, TextAnalyzer, Token, TokenStream, Tokenizer};
-use tantivy::{DateTime, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, Term};
+use tantivy::schema::{Field, IndexRecordOption, TantivyDocument, Value};
+use tantivy::tokenizer::TokenStream;
+use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
+
+mod passages;
+mod schema;
+
+use passages::passage;
+use schema::{Fields, PAIRS, Pairs, pair, schema, settings};
 
 /// Bumped whenever the schema or the tokenization changes: older indexes are rebuilt.
 const SCHEMA_VERSION: u32 = 3;
 /// Memory of the index writer.
 const WRITER_HEAP: usize = 64 << 20;
-/// Characters of a highlighted passage.
-const PASSAGE_CHARS: usize = 160;
 /// Weight of a word found in the title, added to its weight in the text.
 const TITLE_WEIGHT: f32 = 2.0;
 /// Weight of a word that a word typed halfway stands for, against the word itself.
@@ -55,60 +56,6 @@ const TYPO_MIN_CHARS: usize = 5;
 /// Letters a word typed halfway needs to stand for the words it starts.
 const PREFIX_MIN_CHARS: usize = 2;
 
-#[derive(Clone, Copy)]
-struct Fields {
-    id: Field,
-    /// Stored, and indexed alone for its weight.
-    title: Field,
-    /// Stored only (searched through `text`).
-    summary: Field,
-    /// Stored only (searched through `text`).
-    body: Field,
-    /// Title, summary and body, indexed with positions, not stored.
-    text: Field,
-    /// Each two consecutive words of the title, summary and body as one term:
-    /// a phrase is found without reading every candidate's word positions.
-    pairs: Field,
-    section: Field,
-    tag: Field,
-    author: Field,
-    published: Field,
-}
-
-impl Fields {
-    /// The stored text fields, in the order their highlights are listed.
-    fn stored(self) -> [Field; 3] {
-        [self.title, self.summary, self.body]
-    }
-}
-
-fn schema() -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let frequencies = TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_index_option(IndexRecordOption::WithFreqs));
-    let fields = Fields {
-        id: b.add_u64_field("id", INDEXED | STORED | FAST),
-        title: b.add_text_field("title", frequencies.clone().set_stored()),
-        summary: b.add_text_field("summary", STORED),
-        body: b.add_text_field("body", STORED),
-        text: b.add_text_field("text", TEXT),
-        pairs: b.add_text_field(
-            "pairs",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default().set_tokenizer(PAIRS).set_index_option(IndexRecordOption::WithFreqs),
-            ),
-        ),
-        section: b.add_u64_field("section", INDEXED),
-        tag: b.add_u64_field("tag", INDEXED),
-        author: b.add_u64_field("author", INDEXED),
-        published: b.add_date_field(
-            "published",
-            DateOptions::default().set_indexed().set_fast().set_precision(DateTimePrecision::Seconds),
-        ),
-    };
-    (b.build(), fields)
-}
-
 /// One clause of a query, resolved against the index's dictionary.
 enum Part {
     /// A word: the indexed words it stands for (itself when indexed, and the
@@ -117,15 +64,6 @@ enum Part {
     Word { typed: String, words: Vec<(String, u32, f32)>, typo: bool },
     /// Consecutive words.
     Phrase(Vec<String>),
-}
-
-/// Stored texts are compressed in blocks of this many bytes: a hit shown reads
-/// and decompresses its whole block, so a block holds about one article (the
-/// default, 16 KiB, made a page of results decompress four times as much).
-const STORE_BLOCK: usize = 4 << 10;
-
-fn settings() -> IndexSettings {
-    IndexSettings { docstore_blocksize: STORE_BLOCK, ..IndexSettings::default() }
 }
 
 /// What a commit records besides the documents.
@@ -470,60 +408,6 @@ impl TantivyIndex {
     }
 }
 
-/// Two consecutive words as one term of the `pairs` field.
-fn pair(first: &str, second: &str) -> String {
-    format!("{first} {second}")
-}
-
-/// The tokenizer of the `pairs` field: each two consecutive words of the text,
-/// as the `text` field's tokenizer finds them, as one token (see [`pair`]).
-#[derive(Clone)]
-struct Pairs(TextAnalyzer);
-
-/// The name the `pairs` tokenizer is registered under.
-const PAIRS: &str = "pairs";
-
-struct PairStream<'a> {
-    words: BoxTokenStream<'a>,
-    /// The word before, if any.
-    previous: Option<Token>,
-    token: Token,
-}
-
-impl Tokenizer for Pairs {
-    type TokenStream<'a> = PairStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream<'a> {
-        PairStream { words: self.0.token_stream(text), previous: None, token: Token::default() }
-    }
-}
-
-impl TokenStream for PairStream<'_> {
-    fn advance(&mut self) -> bool {
-        while self.words.advance() {
-            let word = self.words.token();
-            let Some(previous) = self.previous.replace(word.clone()) else { continue };
-            self.token.text.clear();
-            self.token.text.push_str(&previous.text);
-            self.token.text.push(' ');
-            self.token.text.push_str(&word.text);
-            self.token.offset_from = previous.offset_from;
-            self.token.offset_to = word.offset_to;
-            self.token.position = previous.position;
-            return true;
-        }
-        false
-    }
-
-    fn token(&self) -> &Token {
-        &self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.token
-    }
-}
-
 /// Indexed words, at most, that a word typed halfway stands for (search
 /// engines cap such expansions alike).
 const PREFIX_WORDS: usize = 20;
@@ -555,119 +439,6 @@ fn words_starting(searcher: &Searcher, field: Field, prefix: &str) -> Vec<(Strin
     words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     words.truncate(PREFIX_WORDS);
     words
-}
-
-/// Bytes of context shown before a passage's first match, at most.
-const LEAD: usize = 40;
-
-/// A text in lower case, as the index's words are, and where each of its
-/// bytes comes from in the text (`None` when that is the same place, as for
-/// ASCII text).
-struct Lowered<'a> {
-    text: std::borrow::Cow<'a, str>,
-    from: Option<Vec<usize>>,
-}
-
-impl<'a> Lowered<'a> {
-    fn new(text: &'a str) -> Self {
-        if text.is_ascii() {
-            return Self { text: text.to_ascii_lowercase().into(), from: None };
-        }
-        let (mut lower, mut from) = (String::with_capacity(text.len()), Vec::with_capacity(text.len() + 1));
-        for (at, c) in text.char_indices() {
-            for l in c.to_lowercase() {
-                lower.push(l);
-                from.resize(lower.len(), at);
-            }
-        }
-        from.push(text.len());
-        Self { text: lower.into(), from: Some(from) }
-    }
-
-    /// The place in the original text of a place in the lowered one.
-    fn source(&self, at: usize) -> usize {
-        self.from.as_ref().map_or(at, |from| from[at])
-    }
-
-    /// Whether `at..end` is a whole word: no letter or digit right before or after.
-    fn is_word(&self, at: usize, end: usize) -> bool {
-        let alphanumeric = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-        !alphanumeric(self.text[..at].chars().next_back()) && !alphanumeric(self.text[end..].chars().next())
-    }
-}
-
-/// The best passage of `text` for `words` (indexed words, lower case, with their
-/// weights), with each match in `<mark>…</mark>` and the rest HTML-escaped;
-/// `None` when none of the words is in the text. A word matches a whole word
-/// of the text whatever its case, as the index tokenizes. The best passage is
-/// the one of at most [`PASSAGE_CHARS`] bytes whose matches weigh the most (the
-/// first of equals), with a little context before its first match.
-///
-/// Finding the words in the lowered text, rather than tokenizing it word by
-/// word, keeps highlighting a whole body cheap.
-fn passage(text: &str, words: &[(String, f32)]) -> Option<String> {
-    let lower = Lowered::new(text);
-    let mut matches: Vec<(usize, usize, f32)> = Vec::new();
-    for (word, weight) in words {
-        for (at, _) in lower.text.match_indices(word.as_str()) {
-            let end = at + word.len();
-            if lower.is_word(at, end) {
-                matches.push((lower.source(at), lower.source(end), *weight));
-            }
-        }
-    }
-    // Whole words, each matched by one word at most: no two overlap.
-    matches.sort_by_key(|m| m.0);
-    let window = PASSAGE_CHARS - LEAD;
-    let (mut best, mut best_weight, mut best_end) = (0, f32::MIN, 0);
-    for (i, (start, _, _)) in matches.iter().enumerate() {
-        let within = matches[i..].iter().take_while(|(_, end, _)| end - start <= window);
-        let (weight, end) = within.fold((0.0, 0), |(w, _), (_, end, weight)| (w + weight, *end));
-        if weight > best_weight {
-            (best, best_weight, best_end) = (i, weight, end);
-        }
-    }
-    let first = matches.get(best)?.0;
-    // Start at a word a little before the first match, end at a word.
-    let mut begin = first.saturating_sub(LEAD);
-    while !text.is_char_boundary(begin) {
-        begin += 1;
-    }
-    if begin > 0 {
-        begin = text[begin..first].find(char::is_whitespace).map_or(first, |at| begin + at + 1);
-    }
-    let mut end = (begin + PASSAGE_CHARS).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    if end < text.len() {
-        end = text[best_end..end].rfind(char::is_whitespace).map_or(best_end, |at| best_end + at);
-    }
-    let mut html = String::with_capacity(end - begin + 32);
-    let mut at = begin;
-    for (start, stop, _) in matches.iter().skip_while(|m| m.0 < begin).take_while(|m| m.1 <= end) {
-        escape_into(&mut html, &text[at..*start]);
-        html.push_str("<mark>");
-        escape_into(&mut html, &text[*start..*stop]);
-        html.push_str("</mark>");
-        at = *stop;
-    }
-    escape_into(&mut html, &text[at..end]);
-    Some(html.trim().to_owned())
-}
-
-/// `text` with HTML's special characters escaped, appended to `html`.
-fn escape_into(html: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => html.push_str("&amp;"),
-            '<' => html.push_str("&lt;"),
-            '>' => html.push_str("&gt;"),
-            '"' => html.push_str("&quot;"),
-            '\'' => html.push_str("&#x27;"),
-            c => html.push(c),
-        }
-    }
 }
 
 /// A tantivy date, which counts nanoseconds in an `i64`: instants outside the
@@ -779,6 +550,9 @@ impl SearchIndex for TantivyIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::tokenizer::Tokenizer;
+
+    use crate::passages::{LEAD, PASSAGE_CHARS};
 
     fn words(list: &[(&str, f32)]) -> Vec<(String, f32)> {
         list.iter().map(|(w, weight)| (w.to_string(), *weight)).collect()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{ArticleId, AuthorId, SectionId, TagId};
-use newsdesk_domain::service::{ContentService, now};
+use newsdesk_domain::service::ContentService;
 use newsdesk_domain::{Error, Result};
 
 use crate::state::AppState;
@@ -50,9 +50,9 @@ where
 
 /// Attach every loader to a request.
 pub fn attach(req: async_graphql::Request, state: &AppState) -> async_graphql::Request {
-    req.data(loader::<ArticleId, Vec<Block>>(state, |c, ids| c.repo().bodies_of(ids)))
-        .data(loader::<TagId, i64>(state, |c, ids| c.repo().tag_article_counts(ids, now())))
-        .data(loader::<AuthorId, i64>(state, |c, ids| c.repo().author_article_counts(ids, now())))
+    req.data(loader::<ArticleId, Vec<Block>>(state, |c, ids| c.bodies_of(ids)))
+        .data(loader::<TagId, i64>(state, |c, ids| c.tag_counts(ids)))
+        .data(loader::<AuthorId, i64>(state, |c, ids| c.author_counts(ids)))
         .data(loader::<SectionId, i64>(state, |c, _| c.section_counts()))
         .data(state.clone())
 }
