@@ -163,6 +163,22 @@ fn has_author(author: i64) -> FixedWithId {
     )
 }
 
+/// Articles listed by `$now` for each of `$ids` in the link table `$table`
+/// (`article_tags` by `tag_id`, `article_authors` by `author_id`).
+macro_rules! link_counts {
+    ($store:expr, $table:ident, $key:ident, $ids:expr, $now:expr) => {{
+        let ids: Vec<i64> = $ids;
+        $store.with(|c| -> QueryResult<Vec<(i64, i64)>> {
+            $table::table
+                .filter($table::$key.eq_any(&ids))
+                .filter($table::listed_at.le(to_naive($now)))
+                .group_by($table::$key)
+                .select(($table::$key, count_star()))
+                .load(c)
+        })
+    }};
+}
+
 /// The query of an article list, given to `$body` as `$query`. One query per
 /// list, shaped so that both planners walk an index in the list's order and stop
 /// after `fetch` matches, without a sort or a body read: a tag's or an author's
@@ -310,28 +326,12 @@ impl ContentRepo for Store {
     }
 
     fn tag_article_counts(&self, ids: &[TagId], now: DateTime<Utc>) -> Result<HashMap<TagId, i64>> {
-        let ids = raw_ids(ids, |t| t.0);
-        let rows: Vec<(i64, i64)> = self.with(|c| {
-            article_tags::table
-                .filter(article_tags::tag_id.eq_any(&ids))
-                .filter(article_tags::listed_at.le(to_naive(now)))
-                .group_by(article_tags::tag_id)
-                .select((article_tags::tag_id, count_star()))
-                .load(c)
-        })?;
+        let rows = link_counts!(self, article_tags, tag_id, raw_ids(ids, |t| t.0), now)?;
         Ok(rows.into_iter().map(|(id, n)| (TagId(id), n)).collect())
     }
 
     fn author_article_counts(&self, ids: &[AuthorId], now: DateTime<Utc>) -> Result<HashMap<AuthorId, i64>> {
-        let ids = raw_ids(ids, |a| a.0);
-        let rows: Vec<(i64, i64)> = self.with(|c| {
-            article_authors::table
-                .filter(article_authors::author_id.eq_any(&ids))
-                .filter(article_authors::listed_at.le(to_naive(now)))
-                .group_by(article_authors::author_id)
-                .select((article_authors::author_id, count_star()))
-                .load(c)
-        })?;
+        let rows = link_counts!(self, article_authors, author_id, raw_ids(ids, |a| a.0), now)?;
         Ok(rows.into_iter().map(|(id, n)| (AuthorId(id), n)).collect())
     }
 

@@ -121,6 +121,13 @@ async fn step(ctx: &Context<'_>, id: ID, step: Lifecycle, version: Option<i64>) 
     Ok(Article::from_full(Arc::new(a)))
 }
 
+/// Change (or, with `replace`, replace) an article's fields.
+async fn update(ctx: &Context<'_>, id: ID, input: ArticleInputGql, version: i64, replace: bool) -> GqlResult<Article> {
+    let (id, input) = (article_id(&id)?, input.into_domain(Some(version)));
+    let a = edit(ctx, move |e, who| e.update(who, id, input, replace)).await?;
+    Ok(Article::from_full(Arc::new(a)))
+}
+
 #[derive(Default)]
 pub struct AdminMutation;
 
@@ -141,9 +148,7 @@ impl AdminMutation {
         input: ArticleInputGql,
         version: i64,
     ) -> GqlResult<Article> {
-        let (id, input) = (article_id(&id)?, input.into_domain(Some(version)));
-        let a = edit(ctx, move |e, who| e.update(who, id, input, false)).await?;
-        Ok(Article::from_full(Arc::new(a)))
+        update(ctx, id, input, version, false).await
     }
 
     /// Replace every editable field of an article, made from `version`.
@@ -154,9 +159,7 @@ impl AdminMutation {
         input: ArticleInputGql,
         version: i64,
     ) -> GqlResult<Article> {
-        let (id, input) = (article_id(&id)?, input.into_domain(Some(version)));
-        let a = edit(ctx, move |e, who| e.update(who, id, input, true)).await?;
-        Ok(Article::from_full(Arc::new(a)))
+        update(ctx, id, input, version, true).await
     }
 
     /// Delete an article; `version` is checked when given.
