@@ -5,6 +5,8 @@ use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::AppExt;
 
+use crate::rest::problems::problem;
+
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(
@@ -51,27 +53,19 @@ impl utoipa::Modify for BearerAuth {
 /// `Retry-After`), and for a request body, 408 when it does not arrive in time
 /// and 413 when it is too large.
 fn add_common_responses(doc: &mut OpenApi) {
-    use utoipa::openapi::schema::{Object, Type};
-    use utoipa::openapi::{Content, Header, Ref, ResponseBuilder};
-    let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
-    let wait = || {
-        let mut h = Header::new(Object::with_type(Type::Integer));
-        h.description = Some("Seconds to wait before retrying".to_owned());
-        h
-    };
-    let response = |description: &str, retry: bool| {
-        let r = ResponseBuilder::new().description(description).content("application/problem+json", problem());
-        if retry { r.header("Retry-After", wait()).build() } else { r.build() }
-    };
-    let limited = response(
+    let limited = problem(
+        429,
         "A rate limit was reached (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` say which); \
          retry after `Retry-After` seconds",
         true,
     );
-    let unavailable =
-        response("The database (or, for search, the index) is unavailable; retry after `Retry-After` seconds", true);
-    let timeout = response("The request body did not arrive in time", false);
-    let too_large = response("The request body is too large", false);
+    let unavailable = problem(
+        503,
+        "The database (or, for search, the index) is unavailable; retry after `Retry-After` seconds",
+        true,
+    );
+    let timeout = problem(408, "The request body did not arrive in time", false);
+    let too_large = problem(413, "The request body is too large", false);
     for (path, item) in doc.paths.paths.iter_mut() {
         if !(path.starts_with("/v1/") || path == "/graphql") {
             continue;

@@ -163,6 +163,22 @@ fn has_author(author: i64) -> FixedWithId {
     )
 }
 
+/// What the link table `$link` joins to each of the articles `$ids` (their tags
+/// or authors, as `$row`s of `$table`), in the article's own order.
+macro_rules! linked {
+    ($store:expr, $link:ident, $table:ident, $row:ty, $ids:expr) => {{
+        let ids: Vec<i64> = $ids;
+        $store.with(|c| {
+            per_backend!(c, |c| $link::table
+                .inner_join($table::table)
+                .filter(in_ids($link::article_id, &ids))
+                .order(($link::article_id, $link::position))
+                .select(($link::article_id, <$row>::as_select()))
+                .load(c))
+        })
+    }};
+}
+
 /// Articles listed by `$now` for each of `$ids` in the link table `$table`
 /// (`article_tags` by `tag_id`, `article_authors` by `author_id`).
 macro_rules! link_counts {
@@ -400,28 +416,12 @@ impl ContentRepo for Store {
     }
 
     fn tags_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Tag>>> {
-        let ids = raw_ids(ids, |a| a.0);
-        let rows: Vec<(i64, TagRow)> = self.with(|c| {
-            per_backend!(c, |c| article_tags::table
-                .inner_join(tags::table)
-                .filter(in_ids(article_tags::article_id, &ids))
-                .order((article_tags::article_id, article_tags::position))
-                .select((article_tags::article_id, TagRow::as_select()))
-                .load(c))
-        })?;
+        let rows: Vec<(i64, TagRow)> = linked!(self, article_tags, tags, TagRow, raw_ids(ids, |a| a.0))?;
         group(rows, ArticleId)
     }
 
     fn authors_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Author>>> {
-        let ids = raw_ids(ids, |a| a.0);
-        let rows: Vec<(i64, AuthorRow)> = self.with(|c| {
-            per_backend!(c, |c| article_authors::table
-                .inner_join(authors::table)
-                .filter(in_ids(article_authors::article_id, &ids))
-                .order((article_authors::article_id, article_authors::position))
-                .select((article_authors::article_id, AuthorRow::as_select()))
-                .load(c))
-        })?;
+        let rows: Vec<(i64, AuthorRow)> = linked!(self, article_authors, authors, AuthorRow, raw_ids(ids, |a| a.0))?;
         group(rows, ArticleId)
     }
 

@@ -1,62 +1,89 @@
 //! The error answers REST routes document, in sets shared by routes of a kind.
-//! Each is a problem document (RFC 9457); these types exist for the OpenAPI
-//! document only, the answers themselves come from [`crate::error::ApiError`].
+//! Each is a problem document (RFC 9457) but a 304; these sets exist for the
+//! OpenAPI document only, the answers themselves come from
+//! [`crate::error::ApiError`].
+
+use std::collections::BTreeMap;
 
 use utoipa::IntoResponses;
+use utoipa::openapi::schema::{Object, Type};
+use utoipa::openapi::{Content, Header, Ref, RefOr, Response, ResponseBuilder};
 
-use crate::error::Problem;
-
-/// Errors of list routes.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum ReadErrors {
-    /// The ETag in `If-None-Match` still matches.
-    #[response(status = 304)]
-    NotModified,
-    /// A parameter is unknown, repeated or invalid; `errors[]` names each.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// An unexpected failure, logged with the request id; the detail is generic.
-    #[response(status = 500, content_type = "application/problem+json")]
-    Internal(Problem),
+/// A documented answer: a problem document with `description` (and, with
+/// `retry`, a `Retry-After` header); a 304 has no body.
+pub fn problem(status: u16, description: &str, retry: bool) -> Response {
+    let mut r = ResponseBuilder::new().description(description);
+    if status != 304 {
+        r = r.content("application/problem+json", Content::new(Some(Ref::from_schema_name("Problem"))));
+    }
+    if retry {
+        let mut wait = Header::new(Object::with_type(Type::Integer));
+        wait.description = Some("Seconds to wait before retrying".to_owned());
+        r = r.header("Retry-After", wait);
+    }
+    r.build()
 }
 
-/// Errors of routes that read one resource.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum NotFound {
-    /// The ETag in `If-None-Match` still matches.
-    #[response(status = 304)]
-    NotModified,
-    /// A query parameter was given; this route takes none.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// No published resource has this slug.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// An unexpected failure, logged with the request id; the detail is generic.
-    #[response(status = 500, content_type = "application/problem+json")]
-    Internal(Problem),
+fn set(answers: &[(u16, &str, bool)]) -> BTreeMap<String, RefOr<Response>> {
+    answers
+        .iter()
+        .map(|&(status, description, retry)| (status.to_string(), problem(status, description, retry).into()))
+        .collect()
 }
 
-/// Errors of beacons.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum BeaconErrors {
-    /// The body is not a valid beacon (bad JSON, unknown field, bad session id or
-    /// kind); `errors[]` names each field.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// No published article has this slug.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// The body is neither `application/json` nor `text/plain`.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-    /// An unexpected failure, logged with the request id; the detail is generic.
-    #[response(status = 500, content_type = "application/problem+json")]
-    Internal(Problem),
-    /// Too many beacons wait to be written; retry after `Retry-After` seconds.
-    #[response(status = 503, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Unavailable(Problem),
+/// Declare a documented set of answers: `(status, description, retry)` each.
+macro_rules! answers {
+    ($(#[$doc:meta])* $name:ident: $($answer:expr),+ $(,)?) => {
+        $(#[$doc])*
+        pub enum $name {}
+
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                set(&[$($answer),+])
+            }
+        }
+    };
 }
+
+const NOT_MODIFIED: (u16, &str, bool) = (304, "The ETag in `If-None-Match` still matches.", false);
+const INTERNAL: (u16, &str, bool) =
+    (500, "An unexpected failure, logged with the request id; the detail is generic.", false);
+
+answers!(
+    /// Errors of list routes.
+    ReadErrors:
+    NOT_MODIFIED,
+    (400, "A parameter is unknown, repeated or invalid; `errors[]` names each.", false),
+    INTERNAL,
+);
+
+answers!(
+    /// Errors of routes that read one resource.
+    NotFound:
+    NOT_MODIFIED,
+    (400, "A query parameter was given; this route takes none.", false),
+    (404, "No published resource has this slug.", false),
+    INTERNAL,
+);
+
+answers!(
+    /// Errors of beacons.
+    BeaconErrors:
+    (400, "The body is not a valid beacon (bad JSON, unknown field, bad session id or\nkind); `errors[]` names each field.", false),
+    (404, "No published article has this slug.", false),
+    (415, "The body is neither `application/json` nor `text/plain`.", false),
+    INTERNAL,
+    (503, "Too many beacons wait to be written; retry after `Retry-After` seconds.", true),
+);
+
+answers!(
+    /// Errors of the editorial routes.
+    WriteErrors:
+    (400, "Invalid input; `errors[]` names every bad field.", false),
+    (401, "No key, or a key that is not valid.", false),
+    (403, "The key lacks the scope this needs.", false),
+    (404, "Nothing has this id or slug.", false),
+    (409, "A slug is taken, or something still refers to what is being deleted.", false),
+    (412, "The article changed since the version the request was made from.", false),
+    (415, "The body is not `application/json`.", false),
+);

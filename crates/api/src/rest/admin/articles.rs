@@ -10,12 +10,13 @@ use newsdesk_domain::{Error, Validator};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Reply, WriteErrors, limit, no_store, parse_id};
+use super::{Reply, limit, no_store, parse_id};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, json_body, query_params};
 use crate::rest::json_page;
 use crate::rest::params::{SlugParam, StatusParam, one_of};
+use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
 use crate::views::{ArticleList, ArticleView, Block, ImageView, RevisionList, RevisionView};
 

@@ -7,11 +7,12 @@ use newsdesk_domain::{Error, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{Reply, WriteErrors, limit, no_store};
+use super::{Reply, limit, no_store};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::rest::json_page;
+use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
 use crate::views::AuditList;
 

@@ -10,38 +10,8 @@ use actix_web::HttpResponse;
 use actix_web::http::header::{self, HeaderValue};
 use newsdesk_domain::Error;
 use newsdesk_domain::query::Limit;
-use utoipa::IntoResponses;
-
-use crate::error::Problem;
 
 type Reply = Result<HttpResponse, actix_web::Error>;
-
-/// Errors of the editorial routes.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum WriteErrors {
-    /// Invalid input; `errors[]` names every bad field.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// No key, or a key that is not valid.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthenticated(Problem),
-    /// The key lacks the scope this needs.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// Nothing has this id or slug.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// A slug is taken, or something still refers to what is being deleted.
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(Problem),
-    /// The article changed since the version the request was made from.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-    /// The body is not `application/json`.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-}
 
 fn limit(s: Option<String>) -> Result<Limit, Error> {
     s.map_or(Ok(Limit::DEFAULT), |s| Limit::parse("limit", &s, Limit::MAX))

@@ -8,11 +8,12 @@ use newsdesk_domain::{Error, Slug};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Reply, WriteErrors};
+use super::Reply;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::json_body;
 use crate::rest::params::SlugParam;
+use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
 
 /// A section, tag or author. Values are checked by the editorial service.

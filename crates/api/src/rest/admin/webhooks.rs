@@ -6,11 +6,12 @@ use newsdesk_domain::Error;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Reply, WriteErrors, limit, no_store, parse_id};
+use super::{Reply, limit, no_store, parse_id};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, json_body, query_params};
 use crate::rest::json_page;
+use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
 use crate::views::{DeliveryList, WebhookList, WebhookView};
 
