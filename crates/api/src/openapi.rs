@@ -1,4 +1,4 @@
-//! The OpenAPI document: paths come from the handlers registered in `app::routes`,
+//! The OpenAPI document: paths come from the handlers registered in `routes::routes`,
 //! so the document and the router cannot disagree.
 
 use utoipa::OpenApi as _;

@@ -103,6 +103,18 @@ impl Error {
         self
     }
 
+    /// The same error with the field `from` called `to`: the services name their
+    /// parameters as REST does (`cursor`, `q`), and a client that calls one
+    /// otherwise (GraphQL's `after`) sees its own name.
+    pub fn renamed(mut self, from: &str, to: &str) -> Self {
+        for f in &mut self.fields {
+            if f.field == from {
+                f.field = to.to_owned();
+            }
+        }
+        self
+    }
+
     /// Prefix every field name with `prefix` (used for nested input such as `body[2]`).
     pub fn nested(mut self, prefix: &str) -> Self {
         for f in &mut self.fields {

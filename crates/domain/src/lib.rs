@@ -1,5 +1,6 @@
 //! Newsdesk's domain: the content model, its validation rules, the services that
-//! REST and GraphQL share, and the repository traits that storage implements.
+//! REST and GraphQL share, and the ports (see [`ports`]) that storage, the search
+//! index and the webhook transport implement.
 //! No HTTP, no SQL.
 
 pub mod auth;

@@ -130,22 +130,21 @@ impl SearchService {
         Ok(n)
     }
 
+    /// A page of results for the words `q`, after the position `cursor`.
     pub fn search(
         &self,
         q: &str,
         filter: &ArticleFilter,
-        after: Option<&str>,
+        cursor: Option<&str>,
         limit: Limit,
-        fields: (&str, &str),
     ) -> Result<Page<SearchResult>> {
-        let (query_field, cursor_field) = fields;
-        let text = SearchText::parse(query_field, q)?;
+        let text = SearchText::parse("q", q)?;
         if !self.is_ready() {
             return Err(Error::new(ErrorKind::Unavailable, "the search index is being built; retry shortly"));
         }
-        let offset = after.map(|c| decode_cursor::<Offset>(cursor_field, c)).transpose()?.map_or(0, |o| o.o);
+        let offset = cursor.map(|c| decode_cursor::<Offset>("cursor", c)).transpose()?.map_or(0, |o| o.o);
         if offset > MAX_OFFSET {
-            return Err(Error::field(cursor_field, format!("results beyond the first {MAX_OFFSET} are not served")));
+            return Err(Error::field("cursor", format!("results beyond the first {MAX_OFFSET} are not served")));
         }
         let Some(filter) = self.content.resolve(filter, now())? else { return Ok(Page::empty()) };
         // One more than the page, to know whether another follows.

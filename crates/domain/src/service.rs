@@ -218,17 +218,16 @@ impl ContentService {
         }
     }
 
-    /// A page of published articles with their relations (no bodies); a bad
-    /// cursor is reported under `cursor_field`.
+    /// A page of published articles with their relations (no bodies), after the
+    /// position `cursor`.
     pub fn list_articles(
         &self,
         filter: &ArticleFilter,
         sort: ArticleSort,
-        after: Option<&str>,
+        cursor: Option<&str>,
         limit: Limit,
-        cursor_field: &str,
     ) -> Result<Page<Article>> {
-        let after = after.map(|c| decode_cursor::<ArticleKey>(cursor_field, c)).transpose()?;
+        let after = cursor.map(|c| decode_cursor::<ArticleKey>("cursor", c)).transpose()?;
         let key_matches_sort = matches!(
             (after, sort),
             (None, _)
@@ -236,7 +235,7 @@ impl ContentService {
                 | (Some(ArticleKey::PublishedAt { .. }), ArticleSort::PublishedAtAsc | ArticleSort::PublishedAtDesc)
         );
         if !key_matches_sort {
-            return Err(Error::field(cursor_field, "was returned for another sort order"));
+            return Err(Error::field("cursor", "was returned for another sort order"));
         }
         let Some(query) = self.resolve_filter(filter, sort, after, limit)? else {
             return Ok(Page::empty());
@@ -394,10 +393,10 @@ impl ContentService {
             .collect())
     }
 
-    pub fn tags(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Tag>>> {
+    pub fn tags(&self, cursor: Option<&str>, limit: Limit) -> Result<Page<Counted<Tag>>> {
         let rows = |after: Option<&str>, fetch| self.repo.tags_page(after, fetch);
         let counts = |ids: &[TagId]| self.tag_counts(ids);
-        counted_page(after, limit, cursor_field, rows, |t| (&t.slug, t.id), counts)
+        counted_page(cursor, limit, rows, |t| (&t.slug, t.id), counts)
     }
 
     pub fn tag(&self, slug: &str) -> Result<Counted<Tag>> {
@@ -406,10 +405,10 @@ impl ContentService {
         Ok(Counted { article_count: counts.get(&t.id).copied().unwrap_or(0), item: t })
     }
 
-    pub fn authors(&self, after: Option<&str>, limit: Limit, cursor_field: &str) -> Result<Page<Counted<Author>>> {
+    pub fn authors(&self, cursor: Option<&str>, limit: Limit) -> Result<Page<Counted<Author>>> {
         let rows = |after: Option<&str>, fetch| self.repo.authors_page(after, fetch);
         let counts = |ids: &[AuthorId]| self.author_counts(ids);
-        counted_page(after, limit, cursor_field, rows, |a| (&a.slug, a.id), counts)
+        counted_page(cursor, limit, rows, |a| (&a.slug, a.id), counts)
     }
 
     pub fn author(&self, slug: &str) -> Result<Counted<Author>> {
@@ -422,14 +421,13 @@ impl ContentService {
 /// A page of a list ordered by slug (tags, authors), each item with its number of
 /// visible articles: one query for the page, one for the counts.
 fn counted_page<T, K: Hash + Eq + Copy>(
-    after: Option<&str>,
+    cursor: Option<&str>,
     limit: Limit,
-    cursor_field: &str,
     rows: impl FnOnce(Option<&str>, i64) -> Result<Vec<T>>,
     key: impl Fn(&T) -> (&Slug, K),
     counts: impl FnOnce(&[K]) -> Result<HashMap<K, i64>>,
 ) -> Result<Page<Counted<T>>> {
-    let after = after.map(|c| decode_cursor::<Slug>(cursor_field, c)).transpose()?;
+    let after = cursor.map(|c| decode_cursor::<Slug>("cursor", c)).transpose()?;
     let rows = rows(after.as_ref().map(Slug::as_str), i64::from(limit.get()) + 1)?;
     let page = paginate(rows, limit, |t| encode_cursor(key(t).0));
     let ids: Vec<K> = page.items.iter().map(|t| key(t).1).collect();

@@ -1,7 +1,9 @@
 //! Newsdesk persistence: one Diesel code path over SQLite and PostgreSQL.
 //!
-//! `conn` holds the connection enum, the pool and the migrations; `repo` and
-//! `transfer` implement the domain's repository traits; `journal` keeps accepted
+//! `conn` holds the connection enum, the pool and the migrations; `repo` (content
+//! reads and the list query), `editorial`, `keys`, `webhooks`, `engagement`,
+//! `discovery` and `transfer` implement the domain's storage ports on [`Store`],
+//! and `writes` what every content write shares; `journal` keeps accepted
 //! beacons on the node's disk until they are written. Backend-specific SQL is
 //! written through the [`per_backend!`] macro and the id-list condition of `ids`,
 //! and nowhere else; `fixed` holds SQL text that both backends read alike.

@@ -1,4 +1,5 @@
-//! The domain's repository traits, implemented once over [`AnyConnection`].
+//! `Store`, and the content reads of the domain's ports over [`AnyConnection`]:
+//! taxonomy, articles by slug or id, the list query, and batches by id.
 
 use std::collections::HashMap;
 

@@ -92,7 +92,8 @@ impl ContentQuery {
     ) -> GqlResult<Connection<String, Tag>> {
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
-        let page = call(ctx, move |c| c.tags(after.as_deref(), limit, "after")).await?;
+        let page =
+            call(ctx, move |c| c.tags(after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))).await?;
         feed_counts(ctx, page.items.iter().map(|t| (t.item.id, t.article_count)).collect()).await?;
         Ok(connection(page, has_previous, |t| Tag(t.item)))
     }
@@ -113,7 +114,8 @@ impl ContentQuery {
     ) -> GqlResult<Connection<String, Author>> {
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
-        let page = call(ctx, move |c| c.authors(after.as_deref(), limit, "after")).await?;
+        let page =
+            call(ctx, move |c| c.authors(after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))).await?;
         feed_counts(ctx, page.items.iter().map(|a| (a.item.id, a.article_count)).collect()).await?;
         Ok(connection(page, has_previous, |a| Author(a.item)))
     }

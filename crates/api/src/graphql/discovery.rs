@@ -87,9 +87,9 @@ impl DiscoveryQuery {
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
         let svc = state.search.clone();
-        let page = blocking(move || svc.search(&query, &filter, after.as_deref(), limit, ("query", "after")))
+        let page = blocking(move || svc.search(&query, &filter, after.as_deref(), limit))
             .await
-            .map_err(to_graphql)?;
+            .map_err(|e| to_graphql(e.renamed("q", "query").renamed("cursor", "after")))?;
         Ok(connection(page, has_previous, SearchHit))
     }
 }

@@ -1,4 +1,4 @@
-//! GraphQL object types and the query root. Resolvers are thin: they call the same
+//! GraphQL object types (the roots are in the parent module). Resolvers are thin: they call the same
 //! service methods as REST, whose articles come with their section, tags, authors
 //! and reactions; bodies of list items and article counts come through the loaders.
 
@@ -49,7 +49,10 @@ pub(super) async fn articles_connection(
 ) -> GqlResult<Connection<String, Article>> {
     let limit = first_arg(first)?;
     let has_previous = after.is_some();
-    let page = call(ctx, move |c| c.list_articles(&filter, sort, after.as_deref(), limit, "after")).await?;
+    let page = call(ctx, move |c| {
+        c.list_articles(&filter, sort, after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))
+    })
+    .await?;
     prefetch(ctx, &page.items).await?;
     Ok(connection(page, has_previous, |a| Article::from_full(Arc::new(a))))
 }

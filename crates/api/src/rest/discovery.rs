@@ -65,7 +65,7 @@ pub async fn search(
     let limit = limit.unwrap_or(Limit::DEFAULT);
     let svc = state.search.clone();
     let (text, cursor) = (p.q, p.cursor);
-    let page = blocking(move || svc.search(&text, &filter, cursor.as_deref(), limit, ("q", "cursor"))).await?;
+    let page = blocking(move || svc.search(&text, &filter, cursor.as_deref(), limit)).await?;
     let body = SearchList {
         data: page.items.iter().map(SearchHitView::from).collect(),
         next_cursor: page.next_cursor.clone(),

@@ -1,8 +1,10 @@
 //! Sections, tags and authors.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use newsdesk_domain::query::Limit;
-use serde::Deserialize;
+use newsdesk_domain::Error;
+use newsdesk_domain::query::{Limit, Page};
+use newsdesk_domain::service::ContentService;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::params::NoParams;
@@ -31,6 +33,23 @@ impl PageParams {
     fn limit(&self) -> Result<Limit, ApiError> {
         Ok(self.limit.as_deref().map(|s| Limit::parse("limit", s, Limit::MAX)).transpose()?.unwrap_or(Limit::DEFAULT))
     }
+}
+
+/// A page of a list ordered by slug: `load` reads it, each item becomes a `V`,
+/// and `list` makes the body, answered with its `Link` header.
+async fn slug_page<T: Send + 'static, V: From<T>, L: Serialize>(
+    req: &HttpRequest,
+    state: &AppState,
+    q: PageParams,
+    load: fn(&ContentService, Option<&str>, Limit) -> Result<Page<T>, Error>,
+    list: fn(Vec<V>, Option<String>) -> L,
+) -> Result<HttpResponse, ApiError> {
+    let limit = q.limit()?;
+    let cursor = q.cursor;
+    let page = state.content(move |c| load(c, cursor.as_deref(), limit)).await?;
+    let next = page.next_cursor.clone();
+    let body = list(page.items.into_iter().map(V::from).collect(), page.next_cursor);
+    json_page(req, &body, next.as_deref())
 }
 
 /// The section tree.
@@ -73,12 +92,8 @@ pub async fn tags(
     state: web::Data<AppState>,
     q: StrictQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = q.0.limit()?;
-    let cursor = q.0.cursor;
-    let page = state.content(move |c| c.tags(cursor.as_deref(), limit, "cursor")).await?;
-    let next = page.next_cursor.clone();
-    let body = TagList { data: page.items.into_iter().map(TagView::from).collect(), next_cursor: page.next_cursor };
-    json_page(&req, &body, next.as_deref())
+    slug_page(&req, &state, q.0, ContentService::tags, |data: Vec<TagView>, next_cursor| TagList { data, next_cursor })
+        .await
 }
 
 /// One tag.
@@ -110,13 +125,8 @@ pub async fn authors(
     state: web::Data<AppState>,
     q: StrictQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = q.0.limit()?;
-    let cursor = q.0.cursor;
-    let page = state.content(move |c| c.authors(cursor.as_deref(), limit, "cursor")).await?;
-    let next = page.next_cursor.clone();
-    let body =
-        AuthorList { data: page.items.into_iter().map(AuthorView::from).collect(), next_cursor: page.next_cursor };
-    json_page(&req, &body, next.as_deref())
+    let list = |data: Vec<AuthorView>, next_cursor| AuthorList { data, next_cursor };
+    slug_page(&req, &state, q.0, ContentService::authors, list).await
 }
 
 /// One author.
