@@ -35,13 +35,16 @@ impl PageParams {
     }
 }
 
+/// A service method that reads a page of a list ordered by slug.
+type LoadPage<T> = fn(&ContentService, Option<&str>, Limit) -> Result<Page<T>, Error>;
+
 /// A page of a list ordered by slug: `load` reads it, each item becomes a `V`,
 /// and `list` makes the body, answered with its `Link` header.
 async fn slug_page<T: Send + 'static, V: From<T>, L: Serialize>(
     req: &HttpRequest,
     state: &AppState,
     q: PageParams,
-    load: fn(&ContentService, Option<&str>, Limit) -> Result<Page<T>, Error>,
+    load: LoadPage<T>,
     list: fn(Vec<V>, Option<String>) -> L,
 ) -> Result<HttpResponse, ApiError> {
     let limit = q.limit()?;
