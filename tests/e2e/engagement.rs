@@ -181,6 +181,33 @@ on_both_backends! {
         assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
     }
 
+    /// A ranking's validator follows its entries, not `generatedAt`: revalidating
+    /// a ranking that was recomputed without changing answers 304.
+    fn a_ranking_validator_changes_only_with_its_entries(backend: Backend) {
+        let site = history(history(Site::standard(), "oil-jumps", 4, TimeDelta::days(3)), "rates-rise", 5, TimeDelta::days(2));
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(site.ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let app = TestApp::serve(db, &["--ranking-refresh-ms", "100", "--read-cache-ms", "0"]);
+        let path = "/v1/rankings/most-read?window=30d&tag=energy";
+        let first = app.get(path);
+        assert_eq!(first.status, 200, "{}", first.text);
+        let tag = first.header("etag").expect("an ETag").to_owned();
+        assert!(tag.starts_with("W/\""), "{tag}");
+        let generated = first.json()["generatedAt"].clone();
+        // A read of an article outside the ranking: recomputed, same entries.
+        assert_eq!(view(&app, "rates-rise", "reader-0001").status, 202);
+        eventually(Duration::from_secs(10), "the ranking recomputed", || app.json(path)["generatedAt"] != generated);
+        let again = app.get(path);
+        assert_eq!(again.header("etag"), Some(tag.as_str()), "{}", again.text);
+        let revalidated = app.get_with(path, &[("if-none-match", &tag)]);
+        assert_eq!(revalidated.status, 304, "{}", revalidated.text);
+        // A read of a ranked article changes the entries, and the validator.
+        assert_eq!(view(&app, "oil-jumps", "reader-0002").status, 202);
+        eventually(Duration::from_secs(10), "the ranking changed", || app.get(path).header("etag") != Some(tag.as_str()));
+        assert_eq!(app.get_with(path, &[("if-none-match", &tag)]).status, 200);
+    }
+
     fn reaction_kinds_are_configurable(backend: Backend) {
         let db = TestDb::new(backend).expect("backend");
         let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));

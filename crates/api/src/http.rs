@@ -52,7 +52,11 @@ pub async fn conditional_get(
         headers
             .insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).unwrap_or(HeaderValue::from_static("no-cache")));
     }
-    if let Ok(tag) = HeaderValue::from_str(&etag(&bytes)) {
+    // A handler may have set a validator of its own (a weak one, over what the
+    // response says rather than its exact bytes).
+    if !headers.contains_key(header::ETAG)
+        && let Ok(tag) = HeaderValue::from_str(&etag(&bytes))
+    {
         headers.insert(header::ETAG, tag);
     }
     let private = is_private(headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()));

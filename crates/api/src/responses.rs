@@ -21,8 +21,17 @@ pub fn etag(bytes: &[u8]) -> String {
     format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
+/// Weak comparison (RFC 9110, 8.8.3.2), as `If-None-Match` asks: two tags match
+/// when their opaque parts do, whether either is weak.
 fn matches(if_none_match: &str, tag: &str) -> bool {
-    if_none_match.trim() == "*" || if_none_match.split(',').any(|t| t.trim().trim_start_matches("W/") == tag)
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    if_none_match.trim() == "*" || if_none_match.split(',').any(|t| opaque(t) == opaque(tag))
+}
+
+/// A weak validator over `part` of a response: for a representation whose
+/// bytes change (a timestamp) while what it says does not.
+pub fn weak_etag(part: &[u8]) -> String {
+    format!("W/{}", etag(part))
 }
 
 /// A complete 200 response: its own headers (content type, `ETag`, `Link`,
@@ -166,5 +175,7 @@ mod tests {
         assert!(matches(&format!("\"x\", {t}"), &t));
         assert!(matches("*", &t));
         assert!(!matches("\"x\"", &t));
+        let w = weak_etag(b"{}");
+        assert!(matches(&t, &w) && matches(&w, &t) && matches(&w, &w));
     }
 }

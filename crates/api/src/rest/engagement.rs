@@ -3,7 +3,7 @@
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::http::header::{self, CacheControl, CacheDirective, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use newsdesk_domain::Error;
 use newsdesk_domain::engagement::Client;
@@ -21,6 +21,7 @@ use super::problems::{BeaconErrors, ReadErrors};
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::limits::ClientAddr;
+use crate::responses::weak_etag;
 use crate::state::{AppState, blocking};
 use crate::views::{RankingView, ReactionCounts, reactions};
 
@@ -195,5 +196,13 @@ pub async fn ranking(
     )?;
     let svc = state.rankings.clone();
     let ranking = blocking(move || svc.ranking(&query)).await?;
-    json(&RankingView::from(&ranking))
+    let view = RankingView::from(&ranking);
+    // The validator follows the entries, not `generatedAt`: a client revalidating
+    // a ranking that did not change gets a 304 however often it was recomputed.
+    let entries = serde_json::to_vec(&view.data).map_err(|e| ApiError(Error::internal(e)))?;
+    let mut res = json(&view)?;
+    if let Ok(tag) = HeaderValue::from_str(&weak_etag(&entries)) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(res)
 }
