@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::fixtures::{Site, VISIBLE_NEWEST_FIRST};
-use crate::support::{Backend, TestApp, TestDb, cli, slugs};
+use crate::support::{Backend, TestApp, TestDb, cli, key, slugs};
 
 fn app(backend: Backend) -> TestApp {
     TestApp::with_data(backend, &Site::standard().ndjson()).expect("backend")
@@ -208,6 +208,38 @@ on_both_backends! {
         let g = app.graphql(wide, json!({}));
         assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
         assert!(g["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{g}");
+    }
+
+    /// A public query over GET is an HTTP read like REST's: `Cache-Control`, a
+    /// strong ETag and 304; POST, errors and previews are never cacheable.
+    fn queries_over_get_are_cacheable_like_rest(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let preview = key(&db, "previewer", &["content:preview"]);
+        let app = TestApp::serve(db, &[]);
+        let path = "/graphql?query=%7Bsections%7Bslug%7D%7D";
+        let r = app.get(path);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.header("cache-control"), Some("public, max-age=10"));
+        let tag = r.header("etag").expect("an ETag").to_owned();
+        assert!(tag.starts_with('"'), "a strong validator: {tag}");
+        let again = app.get_with(path, &[("if-none-match", &tag)]);
+        assert_eq!(again.status, 304, "{}", again.text);
+        assert!(again.text.is_empty());
+        assert_eq!(again.header("etag"), Some(tag.as_str()));
+        // Another query, another validator; a stale one gets the answer.
+        assert_ne!(app.get("/graphql?query=%7Bsections%7Bname%7D%7D").header("etag"), Some(tag.as_str()));
+        assert_eq!(app.get_with(path, &[("if-none-match", "\"stale\"")]).status, 200);
+        // POST answers are not HTTP-cacheable.
+        let r = app.post("/graphql", "application/json", r#"{"query":"{ sections { slug } }"}"#, &[]);
+        assert_eq!((r.status, r.header("cache-control"), r.header("etag")), (200, Some("no-store"), None));
+        // Nor are errors, or a preview key's answers.
+        let r = app.get("/graphql?query=%7Bnope%7D");
+        assert_eq!((r.header("cache-control"), r.header("etag")), (Some("no-store"), None), "{}", r.text);
+        let bearer = format!("Bearer {preview}");
+        let r = app.get_with(path, &[("authorization", &bearer), ("if-none-match", &tag)]);
+        assert_eq!((r.status, r.header("cache-control"), r.header("etag")), (200, Some("no-store"), None), "{}", r.text);
     }
 
     fn graphql_over_http(backend: Backend) {

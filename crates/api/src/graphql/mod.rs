@@ -32,7 +32,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{parse_query, query_params};
 use crate::limits::ClientAddr;
-use crate::responses::{Stored, is_private};
+use crate::responses::{Stored, etag, is_private};
 use crate::state::AppState;
 
 /// The query root: content, engagement and discovery.
@@ -135,7 +135,7 @@ async fn execute(
     // Successful query responses are public reads like any other: reused for the
     // read-cache period, keyed by everything that determines them.
     let key = format!(
-        "graphql\n{content_type}\n{}\n{}\n{}\n{}",
+        "graphql\n{method}\n{content_type}\n{}\n{}\n{}\n{}",
         body.operation_name.as_deref().unwrap_or(""),
         body.variables.as_ref().map(|v| v.to_string()).unwrap_or_default(),
         body.extensions.as_ref().map(|v| v.to_string()).unwrap_or_default(),
@@ -144,8 +144,12 @@ async fn execute(
     // A preview key sees drafts: its answers are its own.
     let caller = req.extensions().get::<Caller>().cloned().unwrap_or_default();
     let personal = caller.previews();
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    // Over GET a public query is an HTTP read like any other: validators and 304.
+    let get = method == Method::GET;
+    let if_none_match = if_none_match.filter(|_| get);
     if !personal && let Some(stored) = state.responses.get(&key) {
-        return stored.respond(None);
+        return stored.respond(if_none_match);
     }
     // Checked after the stored responses, which come from checked documents.
     let doc = match guard::check(&body.query) {
@@ -191,7 +195,9 @@ async fn execute(
     }
     let mut response = schema.execute(loaders::attach(request, state)).await;
     // A resolver marked the answer as one reader's own (recommendations for a session).
-    let cacheable = cacheable && !is_private(response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()));
+    let marked = response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let private = is_private(marked.as_deref());
+    let cacheable = cacheable && !private;
     // Errors raised before execution (syntax, validation, limits) have no path.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -212,7 +218,27 @@ async fn execute(
     };
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let succeeded = status == StatusCode::OK && response.errors.is_empty();
+    // A successful query over GET caches as REST does: public for the cache
+    // period, or the caller's own when a resolver said so (a reader's
+    // recommendations), with a strong ETag either way. Everything else (POST,
+    // errors, mutations, previews) is never stored.
+    let cache_control = match (get && succeeded && !mutation && !personal, private) {
+        (true, false) => Some(format!("public, max-age={}", state.config.cache_max_age)),
+        (true, true) => marked,
+        (false, _) => None,
+    };
+    match cache_control.and_then(|cc| HeaderValue::from_str(&cc).ok()) {
+        Some(cc) => {
+            headers.insert(header::CACHE_CONTROL, cc);
+            if let Ok(tag) = HeaderValue::from_str(&etag(&bytes)) {
+                headers.insert(header::ETAG, tag);
+            }
+        }
+        None => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
     // Part of the answer is missing for now (the database unavailable, a rate
     // limit): say when to retry, as REST does.
     let retry = |e: &async_graphql::ServerError| {
@@ -231,15 +257,19 @@ async fn execute(
     {
         headers.insert(header::RETRY_AFTER, v);
     }
-    if status != StatusCode::OK || !response.errors.is_empty() || !cacheable {
+    if !succeeded || !cacheable {
         state.responses.remove(&key);
+        if succeeded && headers.contains_key(header::ETAG) {
+            // The caller's own answer: validators, but not kept for others.
+            return Stored::new(headers, bytes).respond(if_none_match);
+        }
         let mut res = HttpResponse::with_body(status, bytes).map_into_boxed_body();
         *res.headers_mut() = headers;
         return res;
     }
     let stored = Arc::new(Stored::new(headers, bytes));
     state.responses.put(key, stored.clone());
-    stored.respond(None)
+    stored.respond(if_none_match)
 }
 
 /// Execute a GraphQL query or mutation sent as JSON.
@@ -279,11 +309,15 @@ fn json_param(name: &str, v: Option<String>) -> Result<Option<serde_json::Value>
 }
 
 /// Execute a GraphQL query given as query parameters; GraphiQL for browsers.
+///
+/// Public queries are HTTP reads: cacheable for the cache period, with a strong
+/// `ETag` and 304 for a matching `If-None-Match`.
 #[utoipa::path(
     tag = "graphql",
     params(GraphQLParams),
     responses(
-        (status = 200, description = "The GraphQL response, or the GraphiQL page for `Accept: text/html` without `query`", content((Object = "application/json"), (Object = "application/graphql-response+json"), (String = "text/html"))),
+        (status = 200, description = "The GraphQL response, or the GraphiQL page for `Accept: text/html` without `query`. A query answered without errors carries `Cache-Control` and a strong `ETag`, as REST reads do", content((Object = "application/json"), (Object = "application/graphql-response+json"), (String = "text/html"))),
+        (status = 304, description = "The ETag in `If-None-Match` still matches"),
         (status = 400, description = "Not a GraphQL request (a problem), or a document over a size limit (a GraphQL response whose error names the limit in `extensions.limit`)", content((Problem = "application/problem+json"), (Object = "application/json"), (Object = "application/graphql-response+json"))),
         (status = 405, description = "Mutations must be sent with POST", body = Problem, content_type = "application/problem+json"),
     )
