@@ -6,6 +6,16 @@ use crate::on_both_backends;
 use crate::support::fixtures::{Site, VISIBLE_NEWEST_FIRST};
 use crate::support::{Backend, TestApp, TestDb, cli, key, slugs};
 
+/// Percent-encode a query parameter's value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn app(backend: Backend) -> TestApp {
     TestApp::with_data(backend, &Site::standard().ndjson()).expect("backend")
 }
@@ -240,6 +250,55 @@ on_both_backends! {
         let bearer = format!("Bearer {preview}");
         let r = app.get_with(path, &[("authorization", &bearer), ("if-none-match", &tag)]);
         assert_eq!((r.status, r.header("cache-control"), r.header("etag")), (200, Some("no-store"), None), "{}", r.text);
+    }
+
+    /// Automatic persisted queries: the hash first, the document on a miss; the
+    /// document a hash names is checked as if it had been sent (size limits,
+    /// mutations refused over GET).
+    fn persisted_queries_keep_get_urls_short(backend: Backend) {
+        use sha2::{Digest, Sha256};
+        let app = app(backend);
+        let hash_of = |q: &str| Sha256::digest(q.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let extensions = |hash: &str, version: i64| {
+            json!({ "persistedQuery": { "version": version, "sha256Hash": hash } }).to_string()
+        };
+        let get = |query: Option<&str>, ext: &str| {
+            let mut url = format!("/graphql?extensions={}", encode(ext));
+            if let Some(q) = query {
+                url.push_str(&format!("&query={}", encode(q)));
+            }
+            app.get(&url)
+        };
+        let query = "{ sections { slug } }";
+        let hash = hash_of(query);
+        // Not seen yet: the client is asked for the document.
+        let miss = get(None, &extensions(&hash, 1));
+        assert_eq!(miss.status, 200, "{}", miss.text);
+        assert_eq!(miss.json()["errors"][0]["message"], "PersistedQueryNotFound", "{}", miss.text);
+        assert_eq!(miss.json()["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+        assert_eq!(miss.header("cache-control"), Some("no-store"));
+        // Sent with its hash, then named by the hash alone: the same answer.
+        let full = get(Some(query), &extensions(&hash, 1));
+        assert_eq!(full.status, 200, "{}", full.text);
+        assert!(full.json()["data"]["sections"].as_array().is_some_and(|s| !s.is_empty()), "{}", full.text);
+        let short = get(None, &extensions(&hash, 1));
+        assert_eq!(short.json()["data"], full.json()["data"], "{}", short.text);
+        assert!(short.header("etag").is_some() && short.header("cache-control") == Some("public, max-age=10"));
+        // POST may name it too.
+        let body = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } }).to_string();
+        let posted = app.post("/graphql", "application/json", &body, &[]);
+        assert_eq!(posted.json()["data"], full.json()["data"], "{}", posted.text);
+        // A hash that is not the document's, and an unknown version, are refused.
+        let wrong = get(Some("{ tags { edges { node { slug } } } }"), &extensions(&hash, 1));
+        assert_eq!(wrong.json()["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{}", wrong.text);
+        let v2 = get(None, &extensions(&hash, 2));
+        assert_eq!(v2.json()["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_SUPPORTED", "{}", v2.text);
+        // A mutation named by its hash is still refused over GET.
+        let mutation = "mutation { recordView(article: \"oil-jumps\", sessionId: \"reader-apq-1\") }";
+        let m_hash = hash_of(mutation);
+        let body = json!({ "query": mutation, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": m_hash } } });
+        app.post("/graphql", "application/json", &body.to_string(), &[]);
+        get(None, &extensions(&m_hash, 1)).assert_problem(405, None);
     }
 
     fn graphql_over_http(backend: Backend) {

@@ -11,6 +11,7 @@ mod engagement;
 mod filter;
 pub mod guard;
 mod loaders;
+mod persisted;
 mod project;
 mod resolve;
 mod scalars;
@@ -69,8 +70,10 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphQLBody {
-    /// The GraphQL document.
-    query: String,
+    /// The GraphQL document. It may be left out when `extensions.persistedQuery`
+    /// (`{"version": 1, "sha256Hash": …}`) names one: a node that does not know
+    /// the hash answers `PersistedQueryNotFound`, and the client sends both.
+    query: Option<String>,
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
@@ -86,7 +89,8 @@ pub struct GraphQLBody {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct GraphQLParams {
-    /// The GraphQL document. Without it, browsers get GraphiQL.
+    /// The GraphQL document (or leave it out and name it with the
+    /// `persistedQuery` extension). Without either, browsers get GraphiQL.
     query: Option<String>,
     /// Variables as a JSON object.
     variables: Option<String>,
@@ -114,10 +118,12 @@ fn is_mutation(doc: Option<&ExecutableDocument>, operation: Option<&str>) -> boo
     })
 }
 
-/// The answer to a document refused by [`guard`]: 400 with a GraphQL error.
-fn refused(content_type: &'static str, e: guard::TooCostly) -> HttpResponse {
-    let response = async_graphql::Response::from_errors(vec![e.into_error()]);
-    HttpResponse::BadRequest()
+/// A request refused before execution, with a GraphQL error: 400 with
+/// `application/graphql-response+json`, or `status` with `application/json`.
+fn refused(content_type: &'static str, status: StatusCode, e: async_graphql::ServerError) -> HttpResponse {
+    let status = if content_type == GRAPHQL_RESPONSE { StatusCode::BAD_REQUEST } else { status };
+    let response = async_graphql::Response::from_errors(vec![e]);
+    HttpResponse::build(status)
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(serde_json::to_vec(&response).unwrap_or_default())
@@ -132,6 +138,13 @@ async fn execute(
 ) -> HttpResponse {
     let graphql_response = wants_graphql_response(req);
     let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
+    let document = match persisted::resolve(body.query, body.extensions.as_ref()) {
+        Ok(d) => d,
+        Err(persisted::Refusal::Missing) => {
+            return ApiError::http(StatusCode::BAD_REQUEST, "not a GraphQL request: `query` is required");
+        }
+        Err(persisted::Refusal::Error(e)) => return refused(content_type, StatusCode::OK, e),
+    };
     // Successful query responses are public reads like any other: reused for the
     // read-cache period, keyed by everything that determines them.
     let key = format!(
@@ -139,7 +152,7 @@ async fn execute(
         body.operation_name.as_deref().unwrap_or(""),
         body.variables.as_ref().map(|v| v.to_string()).unwrap_or_default(),
         body.extensions.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-        body.query
+        document.text
     );
     // A preview key sees drafts: its answers are its own.
     let caller = req.extensions().get::<Caller>().cloned().unwrap_or_default();
@@ -152,10 +165,11 @@ async fn execute(
         return stored.respond(if_none_match);
     }
     // Checked after the stored responses, which come from checked documents.
-    let doc = match guard::check(&body.query) {
+    let doc = match guard::check(&document.text) {
         Ok(doc) => doc,
-        Err(e) => return refused(content_type, e),
+        Err(e) => return refused(content_type, StatusCode::BAD_REQUEST, e.into_error()),
     };
+    persisted::remember(&document);
     let mutation = is_mutation(doc.as_ref(), body.operation_name.as_deref());
     if mutation && method == Method::GET {
         let mut res = ApiError::http(StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
@@ -163,7 +177,7 @@ async fn execute(
         return res;
     }
     let cacheable = !personal && !mutation;
-    let mut request = async_graphql::Request::new(body.query);
+    let mut request = async_graphql::Request::new(document.text);
     if let Some(doc) = doc {
         request.set_parsed_query(doc);
     }
@@ -332,7 +346,7 @@ pub async fn graphql_get(
         Ok(p) => p,
         Err(e) => return ApiError(e).response(),
     };
-    let Some(query) = params.query else {
+    if params.query.is_none() && params.extensions.is_none() {
         let html =
             req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
         if html {
@@ -347,6 +361,6 @@ pub async fn graphql_get(
             (Ok(v), Ok(e)) => (v, e),
             (Err(e), _) | (_, Err(e)) => return ApiError(e).response(),
         };
-    let body = GraphQLBody { query, variables, operation_name: params.operation_name, extensions };
+    let body = GraphQLBody { query: params.query, variables, operation_name: params.operation_name, extensions };
     execute(&req, &schema, &state, body, Method::GET).await
 }
