@@ -15,6 +15,7 @@ use crate::rest::problems::problem;
                        over REST and GraphQL with the same semantics. Errors are RFC 9457 problem documents.",
         license(name = "MIT", identifier = "MIT")
     ),
+    servers((url = "/", description = "This server: every path is relative to where the document is served")),
     modifiers(&BearerAuth),
     tags(
         (name = "articles", description = "Published articles"),
@@ -89,7 +90,33 @@ pub fn document() -> OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
     add_common_responses(&mut doc);
-    doc
+    free_form(doc)
+}
+
+/// Say that objects without listed properties (GraphQL variables and answers,
+/// an audit entry's detail) take any properties: generated clients otherwise
+/// type them as objects with none.
+fn free_form(doc: OpenApi) -> OpenApi {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                let is_object = match map.get("type") {
+                    Some(serde_json::Value::String(t)) => t == "object",
+                    Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+                    _ => false,
+                };
+                if is_object && !map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                    map.insert("additionalProperties".to_owned(), serde_json::Value::Bool(true));
+                }
+                map.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(&doc) else { return doc };
+    walk(&mut value);
+    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// The document as served and committed: pretty JSON with a trailing newline.

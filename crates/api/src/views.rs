@@ -214,6 +214,7 @@ pub struct ArticleView<'a> {
     pub authors: Vec<Ref<'a>>,
     pub hero_image: Option<ImageView>,
     /// `published` on every public route.
+    #[schema(value_type = crate::rest::params::StatusParam)]
     pub status: &'static str,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,

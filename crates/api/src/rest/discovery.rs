@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::params::{FilterParams, SlugParam};
-use super::problems::NotFound;
+use super::problems::ParamsNotFound;
 use super::problems::ReadErrors;
 use super::{json, json_page};
 use crate::error::ApiError;
@@ -103,7 +103,7 @@ query_params!(RelatedParams);
 #[utoipa::path(
     tag = "discovery",
     params(("slug" = String, Path, description = "The article's slug"), RelatedParams),
-    responses((status = 200, description = "Related articles, best first", body = RelatedList), NotFound)
+    responses((status = 200, description = "Related articles, best first", body = RelatedList), ParamsNotFound)
 )]
 #[get("/articles/{slug}/related")]
 pub async fn related(
@@ -145,7 +145,7 @@ query_params!(RecommendationParams);
 #[utoipa::path(
     tag = "discovery",
     params(RecommendationParams),
-    responses((status = 200, description = "Recommendations, best first", body = RecommendationList), NotFound)
+    responses((status = 200, description = "Recommendations, best first", body = RecommendationList), ParamsNotFound)
 )]
 #[get("/recommendations")]
 pub async fn recommendations(

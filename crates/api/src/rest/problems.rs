@@ -67,6 +67,15 @@ answers!(
 );
 
 answers!(
+    /// Errors of routes that read about one resource, with parameters.
+    ParamsNotFound:
+    NOT_MODIFIED,
+    (400, "A parameter is unknown, repeated or invalid; `errors[]` names each.", false),
+    (404, "No published article has this slug.", false),
+    INTERNAL,
+);
+
+answers!(
     /// Errors of beacons.
     BeaconErrors:
     (400, "The body is not a valid beacon (bad JSON, unknown field, bad session id or\nkind); `errors[]` names each field.", false),
