@@ -175,9 +175,12 @@ on_both_backends! {
         ] {
             app.get(path).assert_problem(400, Some(field));
         }
-        let g = app.graphql("{ ranking(kind: \"most-read\", window: \"2h\") { kind } }", json!({}));
-        assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
-        let g = app.graphql("{ ranking(kind: \"most-read\", first: 51) { kind } }", json!({}));
+        // Kinds and windows are enums: a string or an unknown value does not validate.
+        for q in ["{ ranking(kind: \"most-read\") { kind } }", "{ ranking(kind: MOST_READ, window: H2) { kind } }"] {
+            let g = app.graphql(q, json!({}));
+            assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
+        }
+        let g = app.graphql("{ ranking(kind: MOST_READ, first: 51) { kind } }", json!({}));
         assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");
     }
 
@@ -213,6 +216,9 @@ on_both_backends! {
         let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
         assert!(ok, "{err}");
         let app = TestApp::serve(db, &["--reaction-kinds", "clap,boo"]);
+        // Clients can list them, in order, to draw the buttons.
+        assert_eq!(app.json("/v1/reactions/kinds"), json!({ "data": ["clap", "boo"] }));
+        assert_eq!(app.graphql("{ reactionKinds }", json!({}))["data"]["reactionKinds"], json!(["clap", "boo"]));
         let r = react(&app, "vote-count", "clap", "reader-0001");
         assert_eq!(r.status, 202, "{}", r.text);
         assert!(reaction_counts(&r.json()["reactions"]).contains(&("clap".into(), 1)));
@@ -250,9 +256,10 @@ on_both_backends! {
         assert!(Utc::now() - generated < TimeDelta::seconds(10));
         // GraphQL returns the same entries.
         let g = app.graphql(
-            "{ ranking(kind: \"most-read\", window: \"1h\") { kind window entries { rank score article { slug tags { slug } } } } }",
+            "{ ranking(kind: MOST_READ, window: HOUR) { kind window entries { rank score article { slug tags { slug } } } } }",
             json!({}),
         );
+        assert_eq!((&g["data"]["ranking"]["kind"], &g["data"]["ranking"]["window"]), (&json!("MOST_READ"), &json!("HOUR")));
         let entries = &g["data"]["ranking"]["entries"];
         assert_eq!(entries[0]["article"]["slug"], "chip-boom", "{g}");
         assert_eq!(entries[0]["score"], 40.0);

@@ -24,6 +24,7 @@ where
             .service(engagement::record_view)
             .service(engagement::react)
             .service(engagement::ranking)
+            .service(engagement::reaction_kinds)
             .service(discovery::search)
             .service(discovery::related)
             .service(discovery::recommendations)

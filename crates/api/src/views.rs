@@ -339,6 +339,12 @@ pub struct AuthorList {
     pub next_cursor: Option<String>,
 }
 
+/// The reaction kinds a server counts, in the order to show them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReactionKindList {
+    pub data: Vec<String>,
+}
+
 /// An article's reaction counts, as answered to a reaction beacon.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReactionCounts {

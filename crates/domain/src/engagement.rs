@@ -237,6 +237,11 @@ impl EngagementService {
         self.buffer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The reaction kinds clients may send, in the order they are shown.
+    pub fn reaction_kinds(&self) -> &[String] {
+        &self.config.reaction_kinds
+    }
+
     fn check_kind(&self, kind: &str) -> Result<()> {
         if self.config.reaction_kinds.iter().any(|k| k == kind) {
             Ok(())

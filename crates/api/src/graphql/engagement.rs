@@ -1,6 +1,6 @@
 //! Beacons as mutations, and rankings: the same service calls as REST.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use newsdesk_domain::engagement::Client;
 use newsdesk_domain::query::Limit;
 use newsdesk_domain::ranking::{self, RankingQuery};
@@ -14,18 +14,42 @@ use crate::views::{self, ReactionCount};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
+/// Which ranking: REST's `most-read`, `trending` and `most-reacted`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "ranking::RankingKind")]
+pub enum RankingKind {
+    /// Views in the window.
+    MostRead,
+    /// Read more now than usual (see `docs/engagement.md`).
+    Trending,
+    /// Reactions in the window.
+    MostReacted,
+}
+
+/// The period a ranking counts: REST's `1h`, `24h`, `7d` and `30d`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "ranking::Window")]
+pub enum RankingWindow {
+    /// The last hour, to the minute.
+    Hour,
+    /// The last 24 hours, to the hour.
+    Day,
+    /// The last 7 days, to the hour.
+    Week,
+    /// The last 30 days, to the day.
+    Month,
+}
+
 /// A ranking of published articles.
 pub struct Ranking(ranking::Ranking);
 
 #[Object]
 impl Ranking {
-    /// `most-read`, `trending` or `most-reacted`.
-    async fn kind(&self) -> &str {
-        self.0.kind.as_str()
+    async fn kind(&self) -> RankingKind {
+        self.0.kind.into()
     }
-    /// `1h`, `24h`, `7d` or `30d`.
-    async fn window(&self) -> &str {
-        self.0.window.as_str()
+    async fn window(&self) -> RankingWindow {
+        self.0.window.into()
     }
     /// When the ranking was computed; never more than a few seconds ago.
     async fn generated_at(&self) -> DateTime {
@@ -55,19 +79,26 @@ pub struct EngagementQuery;
 
 #[Object]
 impl EngagementQuery {
-    /// A ranking: `kind` is `most-read`, `trending` or `most-reacted`; `window` is
-    /// `1h`, `24h`, `7d` or `30d`; `section` includes its sub-sections.
+    /// The reaction kinds this server counts, in the order to show them.
+    async fn reaction_kinds(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        Ok(ctx.data::<AppState>()?.engagement.reaction_kinds().to_vec())
+    }
+
+    /// A ranking, in a window (the last 24 hours unless given), site-wide or in a
+    /// section (with its sub-sections) or with a tag.
     async fn ranking(
         &self,
         ctx: &Context<'_>,
-        kind: String,
-        #[graphql(default = "24h")] window: String,
+        kind: RankingKind,
+        #[graphql(default_with = "RankingWindow::Day")] window: RankingWindow,
         section: Option<String>,
         tag: Option<String>,
         #[graphql(default = 10)] first: i32,
     ) -> GqlResult<Ranking> {
         let limit = Limit::new("first", i64::from(first), RankingQuery::MAX_LIMIT);
-        let query = RankingQuery::parse(&kind, Some(&window), section, tag, Some(limit)).map_err(to_graphql)?;
+        let (kind, window) = (ranking::RankingKind::from(kind), ranking::Window::from(window));
+        let query =
+            RankingQuery::parse(kind.as_str(), Some(window.as_str()), section, tag, Some(limit)).map_err(to_graphql)?;
         let svc = ctx.data::<AppState>()?.rankings.clone();
         blocking(move || svc.ranking(&query)).await.map(Ranking).map_err(to_graphql)
     }

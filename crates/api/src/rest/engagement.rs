@@ -16,14 +16,14 @@ use std::pin::Pin;
 use utoipa::{IntoParams, ToSchema};
 
 use super::json;
-use super::params::{RankingKindParam, SlugParam, WindowParam};
+use super::params::{NoParams, RankingKindParam, SlugParam, WindowParam};
 use super::problems::{BeaconErrors, ReadErrors};
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::limits::ClientAddr;
 use crate::responses::weak_etag;
 use crate::state::{AppState, blocking};
-use crate::views::{RankingView, ReactionCounts, reactions};
+use crate::views::{RankingView, ReactionCounts, ReactionKindList, reactions};
 
 /// A view beacon.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -140,6 +140,17 @@ pub async fn react(
     let counts = blocking(move || svc.react(&slug, &b.body.kind, &b.body.session_id, b.client)).await?;
     let body = serde_json::to_vec(&ReactionCounts { reactions: reactions(counts) }).map_err(Error::internal)?;
     Ok(accepted().content_type("application/json").body(body))
+}
+
+/// The reaction kinds this server counts (`--reaction-kinds`), in the order to
+/// show them: what a reaction button bar lists.
+#[utoipa::path(
+    tag = "engagement",
+    responses((status = 200, description = "The kinds, in order", body = ReactionKindList), ReadErrors)
+)]
+#[get("/reactions/kinds")]
+pub async fn reaction_kinds(state: web::Data<AppState>, _q: StrictQuery<NoParams>) -> Result<HttpResponse, ApiError> {
+    json(&ReactionKindList { data: state.engagement.reaction_kinds().to_vec() })
 }
 
 /// The ranking a request names.
