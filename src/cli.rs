@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use newsdesk_domain::demo::Readers;
-use newsdesk_domain::engagement::DEFAULT_REACTION_KINDS;
+use newsdesk_domain::model::DEFAULT_REACTION_KINDS;
 
 #[derive(Debug, Parser)]
 #[command(name = "newsdesk", version, about = "A headless content API for news publishers")]

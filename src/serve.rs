@@ -63,7 +63,8 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     let pool = store.pool().clone();
     let store = Arc::new(store);
     let read_cache = Duration::from_millis(args.read_cache_ms);
-    let content = Arc::new(ContentService::new(store.clone(), read_cache));
+    let content =
+        Arc::new(ContentService::new(store.clone(), read_cache).with_reaction_kinds(args.reaction_kinds.clone()));
     let engagement_config =
         EngagementConfig { reaction_kinds: args.reaction_kinds, max_pending: args.max_pending_beacons.max(1) };
     let rankings = Arc::new(RankingService::new(store.clone(), content.clone()));

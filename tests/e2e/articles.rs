@@ -112,7 +112,17 @@ on_both_backends! {
         let authors: Vec<&str> = a["authors"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap()).collect();
         assert_eq!(authors, ["ben-okafor", "ana-lee"]);
         assert_eq!(a["views"], 300);
-        assert_eq!(a["reactions"], serde_json::json!([{"kind": "like", "count": 30}, {"kind": "very-good", "count": 3}]));
+        // Every configured kind, in the configured order, zero counts included.
+        assert_eq!(
+            a["reactions"],
+            serde_json::json!([
+                {"kind": "like", "count": 30},
+                {"kind": "very-good", "count": 3},
+                {"kind": "sad", "count": 0},
+                {"kind": "angry", "count": 0},
+                {"kind": "surprised", "count": 0}
+            ])
+        );
         let types: Vec<&str> = a["body"].as_array().unwrap().iter().map(|b| b["type"].as_str().unwrap()).collect();
         assert_eq!(types, ["paragraph", "heading", "link_list", "quote", "image", "embed"]);
         assert_eq!(a["body"][0]["spans"][1]["marks"][0], "bold");

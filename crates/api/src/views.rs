@@ -221,6 +221,8 @@ pub struct ArticleView<'a> {
     pub reading_time_minutes: i32,
     /// Lifetime reads.
     pub views: i64,
+    /// Every configured reaction kind, in the configured order, zero counts
+    /// included (then any kind no longer offered that was counted).
     pub reactions: Vec<ReactionCount>,
     /// Increases with every change; used for optimistic concurrency.
     pub version: i64,
@@ -348,7 +350,7 @@ pub struct ReactionKindList {
 /// An article's reaction counts, as answered to a reaction beacon.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReactionCounts {
-    /// Every kind with at least one reaction, by kind.
+    /// Every configured kind, in order, zero counts included.
     pub reactions: Vec<ReactionCount>,
 }
 

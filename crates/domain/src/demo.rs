@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::body::Image;
-use crate::engagement::DEFAULT_REACTION_KINDS;
+use crate::model::DEFAULT_REACTION_KINDS;
 use crate::model::{ReactionCount, Status};
 use crate::record::{ArticleRecordIn, AuthorRecord, Record, SectionRecord, TagRecord, ViewRecord};
 use crate::slug::Slug;

@@ -24,9 +24,6 @@ use crate::service::{ContentService, now};
 /// A session's views of one article count once in this interval.
 pub const VIEW_REPEAT: TimeDelta = TimeDelta::minutes(30);
 
-/// The reaction kinds offered when none are configured.
-pub const DEFAULT_REACTION_KINDS: [&str; 5] = ["like", "very-good", "sad", "angry", "surprised"];
-
 /// User-Agent fragments of crawlers, link previewers and monitoring robots, matched
 /// case-insensitively. Generic words (`bot`, `spider`…) are matched only where
 /// they end a product name, so that phone models such as "Cubot" still count.
@@ -315,7 +312,8 @@ impl EngagementService {
                 })?;
                 buffer.reactions.insert(key.clone(), at);
             }
-            return Ok(merge_counts(stored, buffer.pending_reactions(article)));
+            let counts = merge_counts(stored, buffer.pending_reactions(article));
+            return Ok(ReactionCount::every_kind(&self.config.reaction_kinds, counts));
         }
         Err(Error::new(ErrorKind::Unavailable, "reaction counts are being written; retry in a second"))
     }

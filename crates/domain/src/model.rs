@@ -96,6 +96,25 @@ pub struct ReactionCount {
     pub count: i64,
 }
 
+/// The reaction kinds offered when none are configured.
+pub const DEFAULT_REACTION_KINDS: [&str; 5] = ["like", "very-good", "sad", "angry", "surprised"];
+
+impl ReactionCount {
+    /// Counts for every kind of `kinds`, in that order, zero where none were
+    /// counted (so a button bar needs no list of its own); then any other kind
+    /// that was counted (one no longer offered), by kind.
+    pub fn every_kind(kinds: &[String], mut counted: Vec<ReactionCount>) -> Vec<ReactionCount> {
+        let mut out: Vec<ReactionCount> = Vec::with_capacity(kinds.len() + counted.len());
+        for kind in kinds {
+            let count = counted.iter().position(|c| c.kind == *kind).map_or(0, |i| counted.swap_remove(i).count);
+            out.push(ReactionCount { kind: kind.clone(), count });
+        }
+        counted.sort_by(|a, b| a.kind.cmp(&b.kind));
+        out.extend(counted);
+        out
+    }
+}
+
 /// An article's own columns and its relations by id, without its body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleRecord {
@@ -217,5 +236,19 @@ impl SectionTree {
             frontier = next;
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_in_the_configured_order_zero_counts_and_former_kinds_last() {
+        let count = |kind: &str, count| ReactionCount { kind: kind.to_owned(), count };
+        let kinds = ["like".to_owned(), "sad".to_owned()];
+        let got = ReactionCount::every_kind(&kinds, vec![count("wow", 2), count("sad", 1), count("boo", 4)]);
+        assert_eq!(got, vec![count("like", 0), count("sad", 1), count("boo", 4), count("wow", 2)]);
+        assert_eq!(ReactionCount::every_kind(&[], vec![count("sad", 1)]), vec![count("sad", 1)]);
     }
 }

@@ -10,7 +10,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::body::Block;
 use crate::cache::{Known, ReadCache};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Article, ArticleId, ArticleRecord, Author, AuthorId, Section, SectionId, SectionTree, Tag, TagId};
+use crate::model::{
+    Article, ArticleId, ArticleRecord, Author, AuthorId, DEFAULT_REACTION_KINDS, ReactionCount, Section, SectionId,
+    SectionTree, Tag, TagId,
+};
 use crate::ports::ContentRepo;
 use crate::query::{
     ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, ResolvedFilter, decode_cursor, encode_cursor,
@@ -63,6 +66,8 @@ pub struct ContentService {
     /// The id of every published article looked up by slug, kept while the
     /// database answers, so that beacons are still accepted when it does not.
     known: RwLock<HashMap<String, ArticleId>>,
+    /// The configured reaction kinds, which every article lists.
+    reaction_kinds: Vec<String>,
 }
 
 /// Slugs remembered in [`ContentService::known`] at most.
@@ -81,7 +86,15 @@ impl ContentService {
             authors_by_slug: Known::new(TAXONOMY_TTL),
             cache,
             known: RwLock::new(HashMap::new()),
+            reaction_kinds: DEFAULT_REACTION_KINDS.map(str::to_owned).to_vec(),
         }
+    }
+
+    /// Articles list every one of these reaction kinds, in this order (the
+    /// defaults unless configured).
+    pub fn with_reaction_kinds(mut self, kinds: Vec<String>) -> Self {
+        self.reaction_kinds = kinds;
+        self
     }
 
     /// The id of the published article at `slug`. While the database is
@@ -339,12 +352,16 @@ impl ContentService {
         let authors = self.authors.get(author_ids, |ids| self.repo.authors_by_ids(ids), |a| a.id)?;
         Ok(records
             .into_iter()
-            .map(|record| Article {
-                section_path: tree.path(record.section_id),
-                tags: record.tag_ids.iter().filter_map(|id| tags.get(id).cloned()).collect(),
-                authors: record.author_ids.iter().filter_map(|id| authors.get(id).cloned()).collect(),
-                body: None,
-                record,
+            .map(|mut record| {
+                record.reactions =
+                    ReactionCount::every_kind(&self.reaction_kinds, std::mem::take(&mut record.reactions));
+                Article {
+                    section_path: tree.path(record.section_id),
+                    tags: record.tag_ids.iter().filter_map(|id| tags.get(id).cloned()).collect(),
+                    authors: record.author_ids.iter().filter_map(|id| authors.get(id).cloned()).collect(),
+                    body: None,
+                    record,
+                }
             })
             .collect())
     }

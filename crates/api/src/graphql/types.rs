@@ -137,7 +137,7 @@ impl ArticleFields {
     async fn views(&self) -> i64 {
         self.record().views
     }
-    /// Reaction counts by kind.
+    /// Every configured reaction kind, in order, zero counts included.
     async fn reactions(&self) -> Vec<ReactionCount> {
         views::reactions(self.record().reactions.clone())
     }
