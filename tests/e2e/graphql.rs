@@ -241,6 +241,13 @@ on_both_backends! {
         // Another query, another validator; a stale one gets the answer.
         assert_ne!(app.get("/graphql?query=%7Bsections%7Bname%7D%7D").header("etag"), Some(tag.as_str()));
         assert_eq!(app.get_with(path, &[("if-none-match", "\"stale\"")]).status, 200);
+        // A reader's own answer keeps its validators but stays private.
+        let mine = format!("/graphql?query={}", encode("{ recommendations(sessionId: \"reader-00000042\", first: 2) { article { slug } } }"));
+        let r = app.get(&mine);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.header("cache-control").is_some_and(|cc| cc.starts_with("private")), "{:?}", r.header("cache-control"));
+        let own = r.header("etag").expect("an ETag").to_owned();
+        assert_eq!(app.get_with(&mine, &[("if-none-match", &own)]).status, 304);
         // POST answers are not HTTP-cacheable.
         let r = app.post("/graphql", "application/json", r#"{"query":"{ sections { slug } }"}"#, &[]);
         assert_eq!((r.status, r.header("cache-control"), r.header("etag")), (200, Some("no-store"), None));

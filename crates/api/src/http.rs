@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self};
 use actix_web::{HttpMessage, HttpRequest};
 
-use crate::responses::{Stored, etag, is_private};
+use crate::responses::Stored;
 use crate::state::AppState;
 
 fn if_none_match(req: &HttpRequest) -> Option<&str> {
@@ -46,22 +46,8 @@ pub async fn conditional_get(
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = to_bytes(body).await.map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
-    let mut headers = head.headers().clone();
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        let cc = format!("public, max-age={}", state.config.cache_max_age);
-        headers
-            .insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).unwrap_or(HeaderValue::from_static("no-cache")));
-    }
-    // A handler may have set a validator of its own (a weak one, over what the
-    // response says rather than its exact bytes).
-    if !headers.contains_key(header::ETAG)
-        && let Ok(tag) = HeaderValue::from_str(&etag(&bytes))
-    {
-        headers.insert(header::ETAG, tag);
-    }
-    let private = is_private(headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()));
-    let stored = Arc::new(Stored::new(headers, bytes));
-    if !private {
+    let stored = Arc::new(Stored::read(head.headers().clone(), bytes, state.config.cache_max_age));
+    if !stored.is_private() {
         state.responses.put(key, stored.clone());
     }
     let res = stored.respond(if_none_match(&req));

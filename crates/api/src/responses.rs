@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::web::Bytes;
 use moka::sync::Cache;
 
@@ -24,7 +24,9 @@ pub fn etag(bytes: &[u8]) -> String {
 /// Weak comparison (RFC 9110, 8.8.3.2), as `If-None-Match` asks: two tags match
 /// when their opaque parts do, whether either is weak.
 fn matches(if_none_match: &str, tag: &str) -> bool {
-    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    fn opaque(t: &str) -> &str {
+        t.trim().trim_start_matches("W/")
+    }
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| opaque(t) == opaque(tag))
 }
 
@@ -48,6 +50,31 @@ pub struct Stored {
 impl Stored {
     pub fn new(headers: HeaderMap, body: Bytes) -> Self {
         Self { headers, body, created: Instant::now(), refreshing: AtomicBool::new(false) }
+    }
+
+    /// A successful public read, REST's or a GraphQL query over GET:
+    /// `Cache-Control` for `max_age` seconds unless the response set its own (a
+    /// reader's own answer is `private`), and a strong ETag unless it set a
+    /// validator (a weak one, over what it says rather than its exact bytes).
+    pub fn read(mut headers: HeaderMap, body: Bytes, max_age: u32) -> Self {
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            let cc = format!("public, max-age={max_age}");
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_str(&cc).unwrap_or(HeaderValue::from_static("no-cache")),
+            );
+        }
+        if !headers.contains_key(header::ETAG)
+            && let Ok(tag) = HeaderValue::from_str(&etag(&body))
+        {
+            headers.insert(header::ETAG, tag);
+        }
+        Self::new(headers, body)
+    }
+
+    /// One reader's own answer: it has validators, but is not kept for others.
+    pub fn is_private(&self) -> bool {
+        is_private(self.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()))
     }
 
     /// This response for a request, or 304 when the client's `If-None-Match` matches.

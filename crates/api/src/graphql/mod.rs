@@ -33,7 +33,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{parse_query, query_params};
 use crate::limits::ClientAddr;
-use crate::responses::{Stored, etag, is_private};
+use crate::responses::{Stored, is_private};
 use crate::state::AppState;
 
 /// The query root: content, engagement and discovery.
@@ -210,8 +210,6 @@ async fn execute(
     let mut response = schema.execute(loaders::attach(request, state)).await;
     // A resolver marked the answer as one reader's own (recommendations for a session).
     let marked = response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let private = is_private(marked.as_deref());
-    let cacheable = cacheable && !private;
     // Errors raised before execution (syntax, validation, limits) have no path.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -233,26 +231,23 @@ async fn execute(
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     let succeeded = status == StatusCode::OK && response.errors.is_empty();
-    // A successful query over GET caches as REST does: public for the cache
-    // period, or the caller's own when a resolver said so (a reader's
-    // recommendations), with a strong ETag either way. Everything else (POST,
-    // errors, mutations, previews) is never stored.
-    let cache_control = match (get && succeeded && !mutation && !personal, private) {
-        (true, false) => Some(format!("public, max-age={}", state.config.cache_max_age)),
-        (true, true) => marked,
-        (false, _) => None,
-    };
-    match cache_control.and_then(|cc| HeaderValue::from_str(&cc).ok()) {
-        Some(cc) => {
+    // A successful query over GET is a read like REST's (public for the cache
+    // period, or the caller's own when a resolver said so: a reader's
+    // recommendations). Everything else (POST, errors, mutations, previews)
+    // is `no-store`.
+    if get && succeeded && cacheable {
+        if let Some(cc) = marked.as_deref().and_then(|cc| HeaderValue::from_str(cc).ok()) {
             headers.insert(header::CACHE_CONTROL, cc);
-            if let Ok(tag) = HeaderValue::from_str(&etag(&bytes)) {
-                headers.insert(header::ETAG, tag);
-            }
         }
-        None => {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let stored = Arc::new(Stored::read(headers, bytes, state.config.cache_max_age));
+        if stored.is_private() {
+            state.responses.remove(&key);
+        } else {
+            state.responses.put(key, stored.clone());
         }
+        return stored.respond(if_none_match);
     }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // Part of the answer is missing for now (the database unavailable, a rate
     // limit): say when to retry, as REST does.
     let retry = |e: &async_graphql::ServerError| {
@@ -271,19 +266,16 @@ async fn execute(
     {
         headers.insert(header::RETRY_AFTER, v);
     }
-    if !succeeded || !cacheable {
+    let private = is_private(marked.as_deref());
+    if !succeeded || !cacheable || private {
         state.responses.remove(&key);
-        if succeeded && headers.contains_key(header::ETAG) {
-            // The caller's own answer: validators, but not kept for others.
-            return Stored::new(headers, bytes).respond(if_none_match);
-        }
         let mut res = HttpResponse::with_body(status, bytes).map_into_boxed_body();
         *res.headers_mut() = headers;
         return res;
     }
     let stored = Arc::new(Stored::new(headers, bytes));
     state.responses.put(key, stored.clone());
-    stored.respond(if_none_match)
+    stored.respond(None)
 }
 
 /// Execute a GraphQL query or mutation sent as JSON.
