@@ -1,10 +1,10 @@
 //! Query and path parameters several routes share, and their schemas.
-
 //!
 //! Parameters are deserialized as strings and parsed by the domain, which names
 //! the one at fault. A parameter that takes a slug or one of a closed set of
-//! values is deserialized as [`SlugParam`] or a type made by [`one_of!`], whose schemas come from
-//! the domain's own rule or list: the document and the parser cannot disagree.
+//! values is deserialized as [`SlugParam`] or a type made by [`one_of!`], whose
+//! schemas come from the domain's own rule or list: the document and the parser
+//! cannot disagree.
 
 use newsdesk_domain::model::Status;
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, FilterNames, FilterText};
