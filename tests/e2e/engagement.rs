@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::fixtures::Site;
-use crate::support::{Backend, Resp, TestApp, TestDb, cli, eventually};
+use crate::support::{Backend, Resp, TestApp, TestDb, cli, eventually, key};
 
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
@@ -235,6 +235,75 @@ on_both_backends! {
         let r = react(&app, "vote-count", "like", "reader-0001");
         r.assert_problem(400, Some("kind"));
         assert!(r.json()["detail"].as_str().unwrap().contains("clap, boo"), "{}", r.text);
+    }
+
+    fn native_apps_are_readers_and_relayed_beacons_count_for_their_reader(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let frontend = format!("Bearer {}", key(&db, "frontend", &["content:read"]));
+        let app = TestApp::serve(db, &["--beacon-limit", "2"]);
+        let before = views_of(&app, "vote-count");
+        let beacon = |session: &str, headers: &[(&str, &str)]| {
+            let body = json!({ "sessionId": session }).to_string();
+            app.post("/v1/articles/vote-count/views", "application/json", &body, headers)
+        };
+        // The default clients of Android and iOS apps count, over REST and GraphQL.
+        assert_eq!(beacon("android-0001", &[("user-agent", "okhttp/4.12.0")]).status, 202);
+        let mutation = json!({
+            "query": "mutation($s: String!) { recordView(article: \"vote-count\", sessionId: $s) }",
+            "variables": {"s": "ios-0001"},
+        })
+        .to_string();
+        let ios = [("user-agent", "NewsApp/3.2 CFNetwork/1494.0.7 Darwin/23.4.0")];
+        let r = app.post("/graphql", "application/json", &mutation, &ios);
+        assert_eq!(r.json()["data"]["recordView"], true, "{}", r.text);
+        eventually(Duration::from_secs(5), "both app views", || views_of(&app, "vote-count") == before + 2);
+
+        // A frontend relaying with its key is judged by its reader, not itself:
+        // a browser behind a frontend whose own client looks like a script counts…
+        let relay = |reader_agent: &'static str, addr: &'static str| {
+            [
+                ("authorization", frontend.as_str()),
+                ("user-agent", "python-requests/2.32"),
+                ("x-reader-user-agent", reader_agent),
+                ("x-reader-address", addr),
+            ]
+        };
+        // …and is rate-limited under the reader's address (2 a minute here),
+        // not under the frontend's one: 2 of 3 from one reader, 2 of 2 from another.
+        for (session, addr) in
+            [("relay-0001", "203.0.113.7"), ("relay-0002", "203.0.113.7"), ("relay-0003", "203.0.113.7")]
+        {
+            assert_eq!(beacon(session, &relay(BROWSER, addr)).status, 202);
+        }
+        for session in ["relay-0004", "relay-0005"] {
+            assert_eq!(beacon(session, &relay(BROWSER, "2001:db8::1")).status, 202);
+        }
+        // A robot behind a browser-like frontend does not count.
+        let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        let mut relayed_bot = relay(bot, "198.51.100.1");
+        relayed_bot[1] = ("user-agent", BROWSER);
+        assert_eq!(beacon("relay-0006", &relayed_bot).status, 202);
+        // GraphQL takes the same headers.
+        let graphql = json!({
+            "query": "mutation($s: String!) { recordView(article: \"vote-count\", sessionId: $s) }",
+            "variables": {"s": "relay-0007"},
+        })
+        .to_string();
+        let r = app.post("/graphql", "application/json", &graphql, &relay(BROWSER, "198.51.100.2"));
+        assert_eq!(r.json()["data"]["recordView"], true, "{}", r.text);
+        eventually(Duration::from_secs(5), "the relayed views", || views_of(&app, "vote-count") == before + 7);
+        std::thread::sleep(Duration::from_millis(1_500));
+        assert_eq!(views_of(&app, "vote-count"), before + 7);
+
+        // Only a caller with a key names a reader; a malformed address is named.
+        let r = beacon("relay-0008", &[("x-reader-user-agent", BROWSER)]);
+        r.assert_problem(403, None);
+        let r = app.post("/graphql", "application/json", &graphql, &[("x-reader-address", "203.0.113.7")]);
+        r.assert_problem(403, None);
+        let r = beacon("relay-0009", &[("authorization", frontend.as_str()), ("x-reader-address", "not-an-address")]);
+        r.assert_problem(400, Some("X-Reader-Address"));
     }
 
     fn a_burst_of_views_tops_most_read_and_trending_within_15_seconds(backend: Backend) {

@@ -24,9 +24,9 @@ const PAGE: &str = r#"query Page($slug: String!) {
   article(slug: $slug) {
     id slug title summary publishedAt updatedAt readingTimeMinutes views version status
     heroImage { src alt caption }
-    section { slug name path { slug name } }
-    tags { slug name }
-    authors { slug name }
+    section { id slug name path { id slug name } }
+    tags { id slug name }
+    authors { id slug name }
     reactions { kind count }
     related(first: 3) { slug }
     body {
@@ -63,6 +63,7 @@ on_both_backends! {
         }
         assert_eq!(a["status"], "PUBLISHED");
         assert_eq!(a["section"]["path"], rest["section"]["path"]);
+        assert_eq!(a["section"]["id"], rest["section"]["id"]);
         assert_eq!(a["tags"], rest["tags"]);
         assert_eq!(a["authors"], rest["authors"]);
         let related = app.json("/v1/articles/summit-opens/related?limit=3");
@@ -218,6 +219,63 @@ on_both_backends! {
         let g = app.graphql(wide, json!({}));
         assert_eq!(codes(&g), ["BAD_USER_INPUT"]);
         assert!(g["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{g}");
+    }
+
+    /// Every object with identity has one id, the same over REST and GraphQL and
+    /// unique across types; `node`/`nodes` find each again, hiding what the
+    /// caller may not see, and admin routes take the same id.
+    fn one_global_id_per_object_and_node_finds_it(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let preview = format!("Bearer {}", key(&db, "previewer", &["content:preview"]));
+        let app = TestApp::serve(db, &[]);
+        let rest = app.json("/v1/articles/summit-opens");
+        let mut ids: Vec<(String, &str, String)> = vec![(rest["id"].as_str().unwrap().to_owned(), "Article", "summit-opens".into())];
+        for (list, typename) in [(&rest["section"]["path"], "Section"), (&rest["tags"], "Tag"), (&rest["authors"], "Author")] {
+            for r in list.as_array().unwrap() {
+                ids.push((r["id"].as_str().unwrap().to_owned(), typename, r["slug"].as_str().unwrap().to_owned()));
+            }
+        }
+        assert_eq!(rest["section"]["id"], rest["section"]["path"].as_array().unwrap().last().unwrap()["id"]);
+        // Unique across types, and what the lists and pages of each type say.
+        let distinct: std::collections::HashSet<&String> = ids.iter().map(|(id, ..)| id).collect();
+        assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+        let tag = ids.iter().find(|(_, t, _)| *t == "Tag").unwrap();
+        assert_eq!(app.json(&format!("/v1/tags/{}", tag.2))["id"], tag.0.as_str());
+        let listed = app.json("/v1/sections");
+        assert!(listed.to_string().contains(&format!("\"id\":\"{}\"", ids[1].0)), "{listed}");
+
+        let query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Article { slug } ... on Section { slug } ... on Tag { slug } ... on Author { slug } } }";
+        let mut asked: Vec<String> = ids.iter().map(|(id, ..)| id.clone()).collect();
+        // Nothing, another type's number, a string that is no id, a bare number.
+        let article_number = ids[0].0.trim_start_matches("article_").to_owned();
+        asked.extend(["tag_999999".into(), format!("author_{article_number}x"), "hello".into(), article_number.clone()]);
+        let g = app.graphql(query, json!({ "ids": asked }));
+        assert!(g.get("errors").is_none(), "{g}");
+        let nodes = g["data"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), asked.len());
+        for ((id, typename, slug), node) in ids.iter().zip(nodes) {
+            assert_eq!((&node["__typename"], &node["id"], &node["slug"]), (&json!(typename), &json!(id), &json!(slug)));
+        }
+        assert!(nodes[ids.len()..].iter().all(Value::is_null), "{g}");
+        let one = app.graphql("query($id: ID!) { node(id: $id) { id ... on Article { title } } }", json!({ "id": ids[0].0 }));
+        assert_eq!(one["data"]["node"]["title"], rest["title"], "{one}");
+        assert_eq!(app.graphql("{ node(id: \"nothing\") { id } }", json!({}))["data"]["node"], Value::Null);
+        let many: Vec<String> = (0..101).map(|i| format!("tag_{i}")).collect();
+        assert_eq!(codes(&app.graphql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": many }))), ["BAD_USER_INPUT"]);
+
+        // A draft is found only with a preview key, under the id admin routes take.
+        let body = json!({ "query": "{ article(slug: \"draft-piece\") { id } }" }).to_string();
+        let draft = app.post("/graphql", "application/json", &body, &[("authorization", &preview)]).json();
+        let draft_id = draft["data"]["article"]["id"].as_str().expect("the draft, to a preview key").to_owned();
+        let ask = json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": draft_id } }).to_string();
+        assert_eq!(app.post("/graphql", "application/json", &ask, &[]).json()["data"]["node"], Value::Null);
+        assert_eq!(app.post("/graphql", "application/json", &ask, &[("authorization", &preview)]).json()["data"]["node"]["id"], draft_id.as_str());
+        let admin = app.get_with(&format!("/v1/admin/articles/{draft_id}"), &[("authorization", &preview)]);
+        assert_eq!((admin.status, admin.json()["id"].as_str()), (200, Some(draft_id.as_str())), "{}", admin.text);
+        let number = draft_id.trim_start_matches("article_");
+        app.get_with(&format!("/v1/admin/articles/{number}"), &[("authorization", &preview)]).assert_problem(404, None);
     }
 
     /// A public query over GET is an HTTP read like REST's: `Cache-Control`, a

@@ -7,6 +7,7 @@
 mod support;
 
 mod articles;
+mod browser;
 mod contracts;
 mod discovery;
 mod editorial;

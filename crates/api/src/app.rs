@@ -66,6 +66,7 @@ pub fn build(
     .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", crate::openapi::document()))
         .service(web::redirect("/docs", "/docs/"))
+        .service(crate::graphiql::assets())
         .default_service(web::to(not_found))
         // Innermost: a request is authenticated before its body is read.
         .wrap(from_fn(crate::body::read_within_deadline))

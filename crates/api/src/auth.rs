@@ -10,6 +10,7 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use newsdesk_domain::auth::{Principal, require};
+use newsdesk_domain::engagement::Client;
 use newsdesk_domain::ports::Scope;
 use newsdesk_domain::{Error, ErrorKind};
 
@@ -38,6 +39,61 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(req.extensions().get::<Caller>().cloned().unwrap_or_default()))
+    }
+}
+
+/// The reader a server-side frontend relays a beacon for: its user agent and
+/// address stand in for the frontend's own. Believed only from a caller with a
+/// key, so that a browser cannot choose the address it is rate-limited under.
+pub const READER_USER_AGENT: &str = "X-Reader-User-Agent";
+pub const READER_ADDRESS: &str = "X-Reader-Address";
+
+/// Who a relayed request was made for (see [`READER_USER_AGENT`]).
+#[derive(Debug, Clone, Default)]
+struct Relayed {
+    user_agent: Option<String>,
+    addr: Option<ClientAddr>,
+}
+
+impl Relayed {
+    /// The reader named by a request's `X-Reader-*` headers, if any; an error
+    /// for a malformed one or for a caller without a key.
+    fn of(req: &ServiceRequest, has_key: bool) -> Result<Option<Self>, Error> {
+        let header = |name: &str| req.headers().get(name).map(|v| v.to_str().map(str::trim));
+        let (user_agent, addr) = (header(READER_USER_AGENT), header(READER_ADDRESS));
+        if user_agent.is_none() && addr.is_none() {
+            return Ok(None);
+        }
+        if !has_key {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "`X-Reader-User-Agent` and `X-Reader-Address` are taken only from a caller with an API key",
+            ));
+        }
+        let user_agent = ascii(READER_USER_AGENT, user_agent)?.map(str::to_owned);
+        let addr = match ascii(READER_ADDRESS, addr)? {
+            None => None,
+            Some(a) => Some(ClientAddr(
+                a.parse().map_err(|_| Error::field(READER_ADDRESS, "must be an IPv4 or IPv6 address"))?,
+            )),
+        };
+        Ok(Some(Self { user_agent, addr }))
+    }
+}
+
+fn ascii<'a>(name: &str, v: Option<Result<&'a str, header::ToStrError>>) -> Result<Option<&'a str>, Error> {
+    v.transpose().map_err(|_| Error::field(name, "must be visible ASCII"))
+}
+
+/// Who a beacon is counted for: the reader a keyed frontend relays, or the
+/// caller itself (its `User-Agent` and address).
+pub fn beacon_sender(req: &HttpRequest) -> (Client, Option<ClientAddr>) {
+    let extensions = req.extensions();
+    let own_agent = || req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let own_addr = extensions.get::<ClientAddr>().copied();
+    match extensions.get::<Relayed>() {
+        Some(r) => (Client::from_user_agent(r.user_agent.as_deref().or_else(own_agent)), r.addr.or(own_addr)),
+        None => (Client::from_user_agent(own_agent()), own_addr),
     }
 }
 
@@ -71,7 +127,11 @@ fn refused(limits: &Limits, client: ClientAddr, e: Error) -> HttpResponse {
 /// precise scope of each operation again.
 fn required_scope(method: &Method, path: &str, query: &str, require_read_key: bool) -> Option<Scope> {
     const CONTRACTS: [&str; 3] = ["/openapi.json", "/schema.graphql", "/docs"];
-    if OPERATIONS.contains(&path) || CONTRACTS.contains(&path) || path.starts_with("/docs/") {
+    if OPERATIONS.contains(&path)
+        || CONTRACTS.contains(&path)
+        || path.starts_with("/docs/")
+        || crate::graphiql::is_asset(path)
+    {
         return None;
     }
     if let Some(rest) = path.strip_prefix("/v1/admin").filter(|r| r.is_empty() || r.starts_with('/')) {
@@ -138,6 +198,13 @@ pub async fn authenticate(
     {
         return Ok(req.into_response(ApiError(e).response()));
     }
+    match Relayed::of(&req, caller.is_some()) {
+        Ok(None) => {}
+        Ok(Some(relayed)) => {
+            req.extensions_mut().insert(relayed);
+        }
+        Err(e) => return Ok(req.into_response(ApiError(e).response())),
+    }
     req.extensions_mut().insert(Caller(caller));
     Ok(next.call(req).await?.map_into_boxed_body())
 }
@@ -149,8 +216,16 @@ mod tests {
     #[test]
     fn access_is_closed_unless_listed() {
         let get = Method::GET;
-        for open in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/schema.graphql", "/docs", "/docs/index.html"]
-        {
+        for open in [
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/openapi.json",
+            "/schema.graphql",
+            "/docs",
+            "/docs/index.html",
+            "/graphiql/3.9.0/graphiql.min.js",
+        ] {
             assert_eq!(required_scope(&get, open, "", true), None, "{open}");
         }
         assert_eq!(required_scope(&get, "/graphql", "", true), None);

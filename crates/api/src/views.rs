@@ -4,7 +4,7 @@
 use async_graphql::{Enum, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 use newsdesk_domain::body as dom;
-use newsdesk_domain::model::{self, Article, Section};
+use newsdesk_domain::model::{self, Article, ArticleId, NodeId, Section};
 use newsdesk_domain::ports::{AuditEntry, Revision};
 use newsdesk_domain::ports::{Delivery, Webhook};
 use newsdesk_domain::ranking::Ranking;
@@ -22,29 +22,32 @@ use utoipa::ToSchema;
 /// A reference to a section, tag or author.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Ref<'a> {
+    /// Unique across types, the same as in GraphQL (`section_3`, `tag_7`, `author_5`).
+    pub id: String,
     pub slug: Cow<'a, str>,
     pub name: Cow<'a, str>,
 }
 
 impl<'a> Ref<'a> {
-    fn to(slug: &'a Slug, name: &'a str) -> Self {
-        Self { slug: Cow::Borrowed(slug.as_str()), name: Cow::Borrowed(name) }
+    fn to(id: impl Into<NodeId>, slug: &'a Slug, name: &'a str) -> Self {
+        Self { id: id.into().to_string(), slug: Cow::Borrowed(slug.as_str()), name: Cow::Borrowed(name) }
     }
 
     fn owned(s: &Section) -> Ref<'static> {
-        Ref { slug: Cow::Owned(s.slug.to_string()), name: Cow::Owned(s.name.clone()) }
+        Ref { id: s.id.global(), slug: Cow::Owned(s.slug.to_string()), name: Cow::Owned(s.name.clone()) }
     }
 }
 
 impl<'a> From<&'a Section> for Ref<'a> {
     fn from(s: &'a Section) -> Self {
-        Self::to(&s.slug, &s.name)
+        Self::to(s.id, &s.slug, &s.name)
     }
 }
 
 /// An article's section with its path of ancestors, root first (the breadcrumb).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleSection<'a> {
+    pub id: String,
     pub slug: &'a str,
     pub name: &'a str,
     /// From the root section down to this one, inclusive.
@@ -202,6 +205,8 @@ pub fn reactions(r: Vec<model::ReactionCount>) -> Vec<ReactionCount> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Article)]
 pub struct ArticleView<'a> {
+    /// Unique across types, the same as in GraphQL (`article_42`); admin routes
+    /// take it.
     pub id: String,
     pub slug: &'a str,
     pub title: &'a str,
@@ -233,14 +238,19 @@ impl<'a> From<&'a Article> for ArticleView<'a> {
         let Article { record, body, section_path, tags, authors } = a;
         let (slug, name) = section_path.last().map(|s| (s.slug.as_str(), s.name.as_str())).unwrap_or_default();
         Self {
-            id: record.id.to_string(),
+            id: record.id.global(),
             slug: record.slug.as_str(),
             title: &record.title,
             summary: &record.summary,
             body: body.clone().map(blocks),
-            section: ArticleSection { slug, name, path: section_path.iter().map(Ref::from).collect() },
-            tags: tags.iter().map(|t| Ref::to(&t.slug, &t.name)).collect(),
-            authors: authors.iter().map(|a| Ref::to(&a.slug, &a.name)).collect(),
+            section: ArticleSection {
+                id: record.section_id.global(),
+                slug,
+                name,
+                path: section_path.iter().map(Ref::from).collect(),
+            },
+            tags: tags.iter().map(|t| Ref::to(t.id, &t.slug, &t.name)).collect(),
+            authors: authors.iter().map(|a| Ref::to(a.id, &a.slug, &a.name)).collect(),
             hero_image: record.hero_image.clone().map(ImageView::from),
             status: record.status.as_str(),
             published_at: record.published_at,
@@ -267,6 +277,7 @@ pub struct ArticleList<'a> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Section)]
 pub struct SectionView {
+    pub id: String,
     pub slug: String,
     pub name: String,
     /// From the root section down to this one, inclusive.
@@ -279,6 +290,7 @@ pub struct SectionView {
 impl From<SectionInfo> for SectionView {
     fn from(SectionInfo { section, path, article_count, children }: SectionInfo) -> Self {
         Self {
+            id: section.id.global(),
             slug: section.slug.to_string(),
             name: section.name,
             path: path.iter().map(Ref::owned).collect(),
@@ -298,6 +310,7 @@ pub struct SectionList {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Tag)]
 pub struct TagView {
+    pub id: String,
     pub slug: String,
     pub name: String,
     /// Published articles with this tag.
@@ -306,7 +319,7 @@ pub struct TagView {
 
 impl From<Counted<model::Tag>> for TagView {
     fn from(Counted { item, article_count }: Counted<model::Tag>) -> Self {
-        Self { slug: item.slug.to_string(), name: item.name, article_count }
+        Self { id: item.id.global(), slug: item.slug.to_string(), name: item.name, article_count }
     }
 }
 
@@ -321,6 +334,7 @@ pub struct TagList {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Author)]
 pub struct AuthorView {
+    pub id: String,
     pub slug: String,
     pub name: String,
     pub bio: Option<String>,
@@ -330,7 +344,7 @@ pub struct AuthorView {
 
 impl From<Counted<model::Author>> for AuthorView {
     fn from(Counted { item, article_count }: Counted<model::Author>) -> Self {
-        Self { slug: item.slug.to_string(), name: item.name, bio: item.bio, article_count }
+        Self { id: item.id.global(), slug: item.slug.to_string(), name: item.name, bio: item.bio, article_count }
     }
 }
 
@@ -506,7 +520,7 @@ impl From<AuditEntry> for AuditEntryView {
             at: e.at,
             actor: e.actor,
             action: e.action,
-            article: e.article.map(|a| a.to_string()),
+            article: e.article.map(ArticleId::global),
             subject: e.subject,
             detail: e.detail,
         }

@@ -25,7 +25,9 @@ use crate::service::{ContentService, now};
 pub const VIEW_REPEAT: TimeDelta = TimeDelta::minutes(30);
 
 /// User-Agent fragments of crawlers, link previewers and monitoring robots, matched
-/// case-insensitively. Generic words (`bot`, `spider`…) are matched only where
+/// case-insensitively. The default clients of native apps (okhttp and Dalvik on
+/// Android, CFNetwork on Apple systems, Dart, Ktor, Alamofire…) are readers
+/// and are deliberately absent. Generic words (`bot`, `spider`…) are matched only where
 /// they end a product name, so that phone models such as "Cubot" still count.
 const CRAWLER_MARKERS: &[&str] = &[
     "googlebot",
@@ -72,7 +74,6 @@ const CRAWLER_MARKERS: &[&str] = &[
     "python-requests",
     "python-urllib",
     "go-http-client",
-    "okhttp",
     "wget",
     "libwww-perl",
     "scrapy",
@@ -392,6 +393,14 @@ mod tests {
             "Mozilla/5.0 (Linux; Android 12; Cubot KingKong 7) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
             "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
             "curl/8.5.0",
+            // Native apps' default HTTP clients.
+            "okhttp/4.12.0",
+            "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/UQ1A.240205.004)",
+            "NewsApp/3.2 CFNetwork/1494.0.7 Darwin/23.4.0",
+            "Dart/3.3 (dart:io)",
+            "Ktor client",
+            "NewsApp/3.2 (com.example.news; build:7; iOS 17.4.0) Alamofire/5.9.0",
+            "Mozilla/5.0 (Linux; Android 14; wv) AppleWebKit/537.36 Version/4.0 Chrome/124.0 Mobile Safari/537.36",
         ] {
             assert!(!is_crawler(ua), "{ua}");
         }

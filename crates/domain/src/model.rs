@@ -36,6 +36,72 @@ id_type!(
     AuthorId,
 );
 
+/// The id clients see of an object with identity, unique across types:
+/// `article_42`, `section_3`, `tag_7`, `author_5`. REST and GraphQL carry the
+/// same one; clients treat it as opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeId {
+    Article(ArticleId),
+    Section(SectionId),
+    Tag(TagId),
+    Author(AuthorId),
+}
+
+impl NodeId {
+    /// The id of `s`, spelled exactly as [`NodeId`]'s `Display` writes it.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (kind, n) = s.split_once('_')?;
+        let n: i64 = n.parse().ok()?;
+        let id = match kind {
+            "article" => NodeId::Article(ArticleId(n)),
+            "section" => NodeId::Section(SectionId(n)),
+            "tag" => NodeId::Tag(TagId(n)),
+            "author" => NodeId::Author(AuthorId(n)),
+            _ => return None,
+        };
+        // One spelling per id: no sign, no leading zeros.
+        (id.to_string() == s).then_some(id)
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeId::Article(id) => write!(f, "article_{id}"),
+            NodeId::Section(id) => write!(f, "section_{id}"),
+            NodeId::Tag(id) => write!(f, "tag_{id}"),
+            NodeId::Author(id) => write!(f, "author_{id}"),
+        }
+    }
+}
+
+macro_rules! node_ids {
+    ($($id:ident => $variant:ident),*) => {$(
+        impl From<$id> for NodeId {
+            fn from(id: $id) -> Self {
+                NodeId::$variant(id)
+            }
+        }
+
+        impl $id {
+            /// The id clients see (see [`NodeId`]).
+            pub fn global(self) -> String {
+                NodeId::from(self).to_string()
+            }
+
+            /// The object a client's id names; not found for any other id.
+            pub fn from_global(s: &str) -> Result<Self> {
+                match NodeId::parse(s) {
+                    Some(NodeId::$variant(id)) => Ok(id),
+                    _ => Err(Error::not_found(format!("{} `{s}`", stringify!($variant).to_lowercase()))),
+                }
+            }
+        }
+    )*};
+}
+
+node_ids!(ArticleId => Article, SectionId => Section, TagId => Tag, AuthorId => Author);
+
 /// Where an article is in its editorial life. Only `Published` articles whose
 /// `published_at` has passed are visible on public routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -250,5 +316,25 @@ mod tests {
         let got = ReactionCount::every_kind(&kinds, vec![count("wow", 2), count("sad", 1), count("boo", 4)]);
         assert_eq!(got, vec![count("like", 0), count("sad", 1), count("boo", 4), count("wow", 2)]);
         assert_eq!(ReactionCount::every_kind(&[], vec![count("sad", 1)]), vec![count("sad", 1)]);
+    }
+
+    #[test]
+    fn node_ids_round_trip_and_have_one_spelling() {
+        for id in [
+            NodeId::Article(ArticleId(42)),
+            NodeId::Section(SectionId(3)),
+            NodeId::Tag(TagId(7)),
+            NodeId::Author(AuthorId(5)),
+        ] {
+            assert_eq!(NodeId::parse(&id.to_string()), Some(id));
+        }
+        assert_eq!(ArticleId(42).global(), "article_42");
+        assert_eq!(ArticleId::from_global("article_42").ok(), Some(ArticleId(42)));
+        assert!(ArticleId::from_global("tag_42").is_err());
+        for bad in
+            ["42", "article_", "article_+42", "article_042", "Article_42", "article-42", "asset_1", "tag_1_2", ""]
+        {
+            assert_eq!(NodeId::parse(bad), None, "{bad}");
+        }
     }
 }

@@ -59,7 +59,7 @@ fn announce(conn: &mut AnyConnection, change: &Change<'_>, summary: ArticleSumma
 
 fn summary(id: i64, state: &ArticleState, version: i64) -> ArticleSummary<'_> {
     ArticleSummary {
-        id: id.to_string(),
+        id: ArticleId(id).global(),
         slug: state.slug.as_str(),
         title: &state.title,
         status: state.status,

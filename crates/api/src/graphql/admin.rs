@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object};
+use newsdesk_domain::Slug;
 use newsdesk_domain::editorial::{ArticleInput, EditorialService, Lifecycle, TaxonInput};
 use newsdesk_domain::model::ArticleId;
 use newsdesk_domain::ports::TaxonKind;
-use newsdesk_domain::{Error, Slug};
 
 use super::scalars::DateTime;
 use super::types::Article;
@@ -101,7 +101,7 @@ impl From<TaxonomyKind> for TaxonKind {
 }
 
 fn article_id(id: &ID) -> GqlResult<ArticleId> {
-    id.parse::<i64>().map(ArticleId).map_err(|_| to_graphql(Error::not_found(format!("article `{}`", id.as_str()))))
+    ArticleId::from_global(id.as_str()).map_err(to_graphql)
 }
 
 /// Run an editorial write as the request's caller.

@@ -79,7 +79,7 @@ impl Plain for Card<'_> {
         let a = self.0;
         let r = &a.record;
         Some(match name {
-            "id" => Value::String(r.id.to_string()),
+            "id" => Value::String(r.id.global()),
             "slug" => text(r.slug.as_str()),
             "title" => text(&r.title),
             "summary" => text(&r.summary),
@@ -114,6 +114,7 @@ impl Plain for Section<'_> {
     fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value> {
         let (section, ancestors) = self.0.split_last()?;
         Some(match name {
+            "id" => Value::String(section.id.global()),
             "slug" => text(section.slug.as_str()),
             "name" => text(&section.name),
             "path" => p.list((1..=self.0.len()).map(|n| Section(&self.0[..n])), set)?,
@@ -133,6 +134,7 @@ impl Plain for Tag<'_> {
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
         Some(match name {
+            "id" => Value::String(self.0.id.global()),
             "slug" => text(self.0.slug.as_str()),
             "name" => text(&self.0.name),
             _ => return None,
@@ -149,6 +151,7 @@ impl Plain for Author<'_> {
 
     fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
         Some(match name {
+            "id" => Value::String(self.0.id.global()),
             "slug" => text(self.0.slug.as_str()),
             "name" => text(&self.0.name),
             "bio" => opt_text(self.0.bio.as_deref()),

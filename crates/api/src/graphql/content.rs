@@ -5,13 +5,14 @@ use std::sync::Arc;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use newsdesk_domain::Error;
-use newsdesk_domain::model::ArticleId;
+use newsdesk_domain::model::{ArticleId, NodeId};
 use newsdesk_domain::query::ArticleSort;
+use newsdesk_domain::query::Limit;
 use newsdesk_domain::service::Found;
 
 use super::filter::{ArticleFilterInput, ArticleSortInput};
 use super::resolve::{GqlResult, call, connection, feed_counts, first_arg, found, state, tree};
-use super::types::{Article, Author, Section, Tag, articles_connection};
+use super::types::{Article, Author, Node, Section, Tag, articles_connection};
 use crate::auth::Caller;
 use crate::error::to_graphql;
 
@@ -40,14 +41,27 @@ impl ContentQuery {
                     Err(e) => Err(e),
                 }
             }
-            (None, Some(id)) => match id.parse::<i64>() {
-                Ok(id) if preview => state(ctx)?.content(move |c| c.any_article(ArticleId(id)).map(Arc::new)).await,
-                Ok(id) => state(ctx)?.content(move |c| c.article_by_id(ArticleId(id)).map(Arc::new)).await,
+            (None, Some(id)) => match ArticleId::from_global(id.as_str()) {
+                Ok(id) if preview => state(ctx)?.content(move |c| c.any_article(id).map(Arc::new)).await,
+                Ok(id) => state(ctx)?.content(move |c| c.article_by_id(id).map(Arc::new)).await,
                 Err(_) => return Ok(None),
             },
             _ => return Err(to_graphql(Error::field("slug", "give exactly one of `slug` or `id`"))),
         };
         Ok(found(r)?.map(Article::from_full))
+    }
+
+    /// The object with this global id (an article, section, tag or author), or
+    /// null when there is none the caller may see.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
+        Ok(nodes(ctx, vec![id]).await?.pop().flatten())
+    }
+
+    /// The objects with these global ids, in order; null for each that is not
+    /// found (at most 100 ids).
+    #[graphql(complexity = "ids.len() * child_complexity")]
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<Option<Node>>> {
+        nodes(ctx, ids).await
     }
 
     /// Published articles.
@@ -119,4 +133,18 @@ impl ContentQuery {
         feed_counts(ctx, page.items.iter().map(|a| (a.item.id, a.article_count)).collect()).await?;
         Ok(connection(page, has_previous, |a| Author(a.item)))
     }
+}
+
+/// The objects of global ids, in order: one lookup per kind for the whole list.
+async fn nodes(ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<Option<Node>>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Limit::new("ids", i64::try_from(ids.len()).unwrap_or(i64::MAX), Limit::MAX).map_err(to_graphql)?;
+    let preview = ctx.data::<Caller>()?.previews();
+    // An id that is not one of ours names nothing, like an id of nothing.
+    let parsed: Vec<Option<NodeId>> = ids.iter().map(|id| NodeId::parse(id.as_str())).collect();
+    let known: Vec<NodeId> = parsed.iter().flatten().copied().collect();
+    let mut found = state(ctx)?.content(move |c| c.nodes(&known, preview)).await.map_err(to_graphql)?.into_iter();
+    Ok(parsed.into_iter().map(|id| id.and_then(|_| found.next().flatten()).map(Node::from)).collect())
 }

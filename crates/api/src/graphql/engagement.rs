@@ -104,10 +104,15 @@ impl EngagementQuery {
     }
 }
 
+/// Who beacons of a request are counted for (see `auth::beacon_sender`).
+#[derive(Clone, Copy)]
+pub struct BeaconSender(pub (Client, Option<ClientAddr>));
+
 /// Who sent a beacon, as counting sees it (a robot, or an address past its rate).
 fn beacon_client(ctx: &Context<'_>, article: &str) -> GqlResult<Client> {
     let state = ctx.data::<AppState>()?;
-    Ok(state.limits.beacon(ctx.data_opt::<ClientAddr>().copied(), article, *ctx.data::<Client>()?))
+    let BeaconSender((client, addr)) = *ctx.data::<BeaconSender>()?;
+    Ok(state.limits.beacon(addr, article, client))
 }
 
 #[derive(Default)]

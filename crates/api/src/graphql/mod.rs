@@ -25,16 +25,16 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
-use newsdesk_domain::engagement::Client;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Caller;
+use crate::auth::{Caller, beacon_sender};
 use crate::error::{ApiError, Problem};
 use crate::extract::{parse_query, query_params};
 use crate::limits::ClientAddr;
 use crate::responses::{Stored, is_private};
 use crate::state::AppState;
+use engagement::BeaconSender;
 
 /// The query root: content, engagement and discovery.
 #[derive(MergedObject, Default)]
@@ -202,8 +202,7 @@ async fn execute(
         }
         Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`extensions` must be a JSON object"),
     }
-    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-    request = request.data(Client::from_user_agent(user_agent)).data(caller);
+    request = request.data(BeaconSender(beacon_sender(req))).data(caller);
     if let Some(addr) = req.extensions().get::<ClientAddr>().copied() {
         request = request.data(addr);
     }
@@ -342,9 +341,7 @@ pub async fn graphql_get(
         let html =
             req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
         if html {
-            let page =
-                async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Newsdesk GraphQL").finish();
-            return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page);
+            return crate::graphiql::page();
         }
         return ApiError::http(StatusCode::BAD_REQUEST, "the `query` parameter is required");
     };

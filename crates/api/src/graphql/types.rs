@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Interface, Object};
 use newsdesk_domain::Error;
 use newsdesk_domain::model::{self, ArticleId, ArticleRecord};
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit};
@@ -87,8 +87,9 @@ impl ArticleFields {
 
 #[Object(name = "Article", serial)]
 impl ArticleFields {
+    /// Unique across types; REST carries the same.
     async fn id(&self) -> ID {
-        ID(self.record().id.to_string())
+        ID(self.record().id.global())
     }
     async fn slug(&self) -> &str {
         self.record().slug.as_str()
@@ -160,6 +161,10 @@ pub struct Section(pub(super) model::Section);
 
 #[Object(serial)]
 impl Section {
+    /// Unique across types; REST carries the same.
+    async fn id(&self) -> ID {
+        ID(self.0.id.global())
+    }
     async fn slug(&self) -> &str {
         self.0.slug.as_str()
     }
@@ -204,6 +209,10 @@ pub struct Tag(pub(super) model::Tag);
 
 #[Object(serial)]
 impl Tag {
+    /// Unique across types; REST carries the same.
+    async fn id(&self) -> ID {
+        ID(self.0.id.global())
+    }
     async fn slug(&self) -> &str {
         self.0.slug.as_str()
     }
@@ -232,6 +241,10 @@ pub struct Author(pub(super) model::Author);
 
 #[Object(serial)]
 impl Author {
+    /// Unique across types; REST carries the same.
+    async fn id(&self) -> ID {
+        ID(self.0.id.global())
+    }
     async fn slug(&self) -> &str {
         self.0.slug.as_str()
     }
@@ -265,5 +278,27 @@ pub struct Article(pub(super) ArticleFields);
 impl Article {
     pub(super) fn from_full(a: Arc<model::Article>) -> Self {
         Self(ArticleFields(a))
+    }
+}
+
+/// An object with a global id (see `Query.node`).
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Unique across types; REST carries the same."))]
+pub enum Node {
+    Article(ArticleFields),
+    Section(Section),
+    Tag(Tag),
+    Author(Author),
+}
+
+impl From<newsdesk_domain::service::Node> for Node {
+    fn from(n: newsdesk_domain::service::Node) -> Self {
+        use newsdesk_domain::service::Node as N;
+        match n {
+            N::Article(a) => Node::Article(ArticleFields(a)),
+            N::Section(s) => Node::Section(Section(s)),
+            N::Tag(t) => Node::Tag(Tag(t)),
+            N::Author(a) => Node::Author(Author(a)),
+        }
     }
 }

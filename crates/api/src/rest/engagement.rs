@@ -4,7 +4,7 @@ use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective, HeaderValue};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use newsdesk_domain::Error;
 use newsdesk_domain::engagement::Client;
 use newsdesk_domain::query::Limit;
@@ -13,14 +13,16 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::json;
 use super::params::{NoParams, RankingKindParam, SlugParam, WindowParam};
 use super::problems::{BeaconErrors, ReadErrors};
+use crate::auth::{READER_ADDRESS, READER_USER_AGENT, beacon_sender};
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
-use crate::limits::ClientAddr;
 use crate::responses::weak_etag;
 use crate::state::{AppState, blocking};
 use crate::views::{RankingView, ReactionCounts, ReactionKindList, reactions};
@@ -45,6 +47,30 @@ pub struct ReactionBeacon {
     session_id: String,
 }
 
+/// The reader a server-side frontend relays a beacon for, instead of itself.
+/// Taken only from a caller with an API key (403 otherwise).
+pub struct ReaderHeaders;
+
+impl IntoParams for ReaderHeaders {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        [
+            (READER_USER_AGENT, "The reader's `User-Agent`, which decides whether the beacon comes from a robot."),
+            (READER_ADDRESS, "The reader's IP address, under which its beacons are rate-limited."),
+        ]
+        .into_iter()
+        .map(|(name, description)| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(format!("Relayed by a server-side frontend with an API key: {description}")))
+                .schema(Some(String::schema()))
+                .build()
+        })
+        .collect()
+    }
+}
+
 /// A beacon: its JSON body, sent as `application/json` or as `text/plain` (what
 /// `navigator.sendBeacon` sends for a string), and who sent it.
 pub struct Beacon<T> {
@@ -62,10 +88,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Beacon<T> {
         Box::pin(async move {
             let bytes = bytes.await?;
             let body = parse(&req, &bytes)?;
-            let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-            let mut client = Client::from_user_agent(user_agent);
+            let (mut client, addr) = beacon_sender(&req);
             if let Some(state) = req.app_data::<web::Data<AppState>>() {
-                let addr = req.extensions().get::<ClientAddr>().copied();
                 client = state.limits.beacon(addr, req.match_info().get("slug").unwrap_or(""), client);
             }
             Ok(Beacon { body, client })
@@ -105,7 +129,7 @@ fn accepted() -> actix_web::HttpResponseBuilder {
 /// session and article every 30 minutes. Crawlers are answered 202 and not counted.
 #[utoipa::path(
     tag = "engagement",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), ReaderHeaders),
     request_body(content((ViewBeacon = "application/json"), (ViewBeacon = "text/plain"))),
     responses((status = 202, description = "Accepted"), BeaconErrors)
 )]
@@ -126,7 +150,7 @@ pub async fn record_view(
 /// article's reaction counts, this reaction included.
 #[utoipa::path(
     tag = "engagement",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), ReaderHeaders),
     request_body(content((ReactionBeacon = "application/json"), (ReactionBeacon = "text/plain"))),
     responses((status = 202, description = "Accepted; the article's reaction counts", body = ReactionCounts), BeaconErrors)
 )]

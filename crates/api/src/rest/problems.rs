@@ -79,6 +79,7 @@ answers!(
     /// Errors of beacons.
     BeaconErrors:
     (400, "The body is not a valid beacon (bad JSON, unknown field, bad session id or\nkind); `errors[]` names each field.", false),
+    (403, "`X-Reader-User-Agent` or `X-Reader-Address` was sent without an API key.", false),
     (404, "No published article has this slug.", false),
     (415, "The body is neither `application/json` nor `text/plain`.", false),
     INTERNAL,

@@ -141,7 +141,7 @@ fn article_reply(status: StatusCode, a: &Article) -> Reply {
         .insert_header((header::ETAG, format!("\"{}\"", a.record.version)))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     if status == StatusCode::CREATED {
-        res.insert_header((header::LOCATION, format!("/v1/admin/articles/{}", a.record.id)));
+        res.insert_header((header::LOCATION, format!("/v1/admin/articles/{}", a.record.id.global())));
     }
     Ok(res.body(body))
 }
@@ -199,7 +199,7 @@ pub async fn list_articles(
 )]
 #[get("/articles/{id}")]
 pub async fn get_article(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
-    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let id = ArticleId::from_global(&id).map_err(ApiError)?;
     let a = state.editorial(move |e| e.article(caller.principal(), id)).await.map_err(ApiError)?;
     article_reply(StatusCode::OK, &a)
 }
@@ -212,7 +212,7 @@ async fn update(
     body: &[u8],
     replace: bool,
 ) -> Reply {
-    let id = ArticleId(parse_id("article", id).map_err(ApiError)?);
+    let id = ArticleId::from_global(id).map_err(ApiError)?;
     let mut input = ArticleInput::from(json_body::<ArticleWrite>(&req, body, true)?);
     input.version = version_of(&req, input.version).map_err(ApiError)?;
     let a = state.edit(move |e| e.update(caller.principal(), id, input, replace)).await.map_err(ApiError)?;
@@ -275,7 +275,7 @@ pub async fn delete_article(
     caller: Caller,
     id: web::Path<String>,
 ) -> Reply {
-    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let id = ArticleId::from_global(&id).map_err(ApiError)?;
     let version = if_match(&req).map_err(ApiError)?;
     state.edit(move |e| e.delete(caller.principal(), id, version)).await.map_err(ApiError)?;
     Ok(HttpResponse::NoContent().finish())
@@ -327,7 +327,7 @@ pub async fn lifecycle(
     body: web::Bytes,
 ) -> Reply {
     let LifecyclePath { id, action } = path.into_inner();
-    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let id = ArticleId::from_global(&id).map_err(ApiError)?;
     let (step, version) = match action.0.as_str() {
         "schedule" => {
             let b: ScheduleBody = json_body(&req, &body, true)?;
@@ -363,7 +363,7 @@ pub async fn lifecycle(
 )]
 #[get("/articles/{id}/revisions")]
 pub async fn revisions(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> Reply {
-    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let id = ArticleId::from_global(&id).map_err(ApiError)?;
     let revs = state.editorial(move |e| e.revisions(caller.principal(), id)).await.map_err(ApiError)?;
     Ok(no_store(crate::rest::json(&RevisionList { data: revs.into_iter().map(RevisionView::from).collect() })?))
 }
@@ -378,7 +378,7 @@ pub async fn revisions(state: web::Data<AppState>, caller: Caller, id: web::Path
 #[get("/articles/{id}/revisions/{n}")]
 pub async fn revision(state: web::Data<AppState>, caller: Caller, path: web::Path<(String, String)>) -> Reply {
     let (id, n) = path.into_inner();
-    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let id = ArticleId::from_global(&id).map_err(ApiError)?;
     let n = parse_id("revision", &n).map_err(ApiError)?;
     let rev = state.editorial(move |e| e.revision(caller.principal(), id, n)).await.map_err(ApiError)?;
     Ok(no_store(crate::rest::json(&RevisionView::from(rev))?))
@@ -401,7 +401,7 @@ pub async fn restore(
     body: web::Bytes,
 ) -> Reply {
     let (id, n) = path.into_inner();
-    let id = ArticleId(parse_id("article", &id).map_err(ApiError)?);
+    let id = ArticleId::from_global(&id).map_err(ApiError)?;
     let n = parse_id("revision", &n).map_err(ApiError)?;
     let b: VersionBody = json_body(&req, &body, false)?;
     let version = version_of(&req, b.version).map_err(ApiError)?;

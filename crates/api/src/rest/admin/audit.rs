@@ -43,7 +43,7 @@ pub async fn audit(req: HttpRequest, state: web::Data<AppState>, caller: Caller,
     let q = q.0;
     let mut v = Validator::default();
     let article = q.article.and_then(|a| {
-        v.check(a.parse::<i64>().map(ArticleId).map_err(|_| Error::field("article", "must be an article id")))
+        v.check(ArticleId::from_global(&a).map_err(|_| Error::field("article", "must be an article id (`article_42`)")))
     });
     let limit = v.check(limit(q.limit));
     v.finish().map_err(ApiError)?;
