@@ -118,12 +118,19 @@ on_both_backends! {
         assert_eq!(e.call("POST", "/v1/admin/webhooks", &e.admin, Some(hook)).status, 201);
         assert_eq!(e.call("GET", "/v1/admin/audit", &e.admin, None).status, 200);
         // The same boundaries in GraphQL.
-        let m = "mutation($i: ArticleInput!) { createArticle(input: $i) { slug status } }";
+        let m = "mutation($i: ArticleInput!) { createArticle(input: $i) { article { id slug status } } }";
         let vars = json!({"i": new_article("scoped-gql")});
         assert_eq!(code(&e.graphql(None, m, vars.clone())), "UNAUTHENTICATED");
         assert_eq!(code(&e.graphql(Some(&e.read), m, vars.clone())), "FORBIDDEN");
         let ok = e.graphql(Some(&e.write), m, vars);
-        assert_eq!(ok["data"]["createArticle"]["status"], "DRAFT", "{ok}");
+        assert_eq!(ok["data"]["createArticle"]["article"]["status"], "DRAFT", "{ok}");
+        let id = ok["data"]["createArticle"]["article"]["id"].clone();
+        let m = "mutation($id: ID!) { publishArticle(id: $id) { article { id status } } }";
+        let published = e.graphql(Some(&e.write), m, json!({ "id": id }));
+        assert_eq!(published["data"]["publishArticle"]["article"], json!({"id": id, "status": "PUBLISHED"}), "{published}");
+        let m = "mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }";
+        let deleted = e.graphql(Some(&e.write), m, json!({ "id": id }));
+        assert_eq!(deleted["data"]["deleteArticle"]["deletedId"], id, "{deleted}");
         // Revoked keys stop working (within the 5 s a node trusts a key).
         let (done, _, err) = cli(e.app.db(), &["keys", "revoke", "desk"], None);
         assert!(done, "{err}");
@@ -255,7 +262,7 @@ on_both_backends! {
         let r = e.app.post("/v1/admin/articles", "text/plain", "{}", &[("authorization", &auth)]);
         r.assert_problem(415, None);
         // GraphQL names the same fields.
-        let m = "mutation($i: ArticleInput!) { createArticle(input: $i) { slug } }";
+        let m = "mutation($i: ArticleInput!) { createArticle(input: $i) { article { slug } } }";
         let g = e.graphql(Some(&e.write), m, json!({ "i": bad }));
         assert_eq!(code(&g), "BAD_USER_INPUT", "{g}");
         let gfields: Vec<&str> = g["errors"][0]["extensions"]["fields"]
@@ -316,7 +323,7 @@ on_both_backends! {
         let now = e.call("GET", &path, &e.preview, None).json();
         assert_eq!((now["title"].as_str(), now["version"].as_i64()), (Some("First edit"), Some(2)));
         // GraphQL: CONFLICT.
-        let m = "mutation($id: ID!) { updateArticle(id: $id, input: {title: \"Lost\"}, version: 1) { title } }";
+        let m = "mutation($id: ID!) { updateArticle(id: $id, input: {title: \"Lost\"}, version: 1) { article { title } } }";
         assert_eq!(code(&e.graphql(Some(&e.write), m, json!({"id": a["id"]}))), "CONFLICT");
         // Two concurrent updates from the same version: exactly one wins.
         for round in 0..5 {
@@ -366,9 +373,9 @@ on_both_backends! {
         assert_eq!(list["data"][0]["number"], 4);
         assert_eq!(list["data"][0]["action"], "article.restore");
         // GraphQL restores the same way.
-        let m = "mutation($id: ID!) { restoreRevision(id: $id, number: 2) { title version } }";
+        let m = "mutation($id: ID!) { restoreRevision(id: $id, number: 2) { article { title version } } }";
         let g = e.graphql(Some(&e.write), m, json!({"id": id}));
-        assert_eq!(g["data"]["restoreRevision"]["title"], "Second title", "{g}");
+        assert_eq!(g["data"]["restoreRevision"]["article"]["title"], "Second title", "{g}");
     }
 
     fn renamed_tags_and_authors_reach_cards_at_once_and_other_nodes_within_seconds(backend: Backend) {
@@ -445,9 +452,20 @@ on_both_backends! {
         e.app.get("/v1/tags/spare").assert_problem(404, None);
         e.call("DELETE", "/v1/admin/colours/red", &e.write, None).assert_problem(404, None);
         // GraphQL.
-        let m = "mutation { createTaxon(kind: TAG, input: {slug: \"gql-tag\", name: \"GQL\"}) }";
-        assert_eq!(e.graphql(Some(&e.write), m, json!({}))["data"]["createTaxon"], "gql-tag");
-        let m = "mutation { deleteTaxon(kind: SECTION, slug: \"invest\") }";
+        // Payloads hold what changed, typed, with the id readers see.
+        let m = "mutation { createTaxon(kind: TAG, input: {slug: \"gql-tag\", name: \"GQL\"}) { taxon { __typename ... on Tag { id slug name } } } }";
+        let created = e.graphql(Some(&e.write), m, json!({}));
+        let tag = &created["data"]["createTaxon"]["taxon"];
+        assert_eq!((&tag["__typename"], &tag["slug"], &tag["name"]), (&json!("Tag"), &json!("gql-tag"), &json!("GQL")), "{created}");
+        assert_eq!(tag["id"], e.app.json("/v1/tags/gql-tag")["id"]);
+        let m = "mutation { updateTaxon(kind: SECTION, slug: \"invest\", input: {slug: \"investing\", name: \"Investing\", parent: \"business\"}) { taxon { ... on Section { id slug path { slug } } } } }";
+        let renamed = e.graphql(Some(&e.write), m, json!({}));
+        let section = &renamed["data"]["updateTaxon"]["taxon"];
+        assert_eq!(section["path"], json!([{"slug": "business"}, {"slug": "investing"}]), "{renamed}");
+        assert_eq!(section["id"], e.app.json("/v1/sections/investing")["id"]);
+        let m = "mutation { deleteTaxon(kind: TAG, slug: \"gql-tag\") { deletedId } }";
+        assert_eq!(e.graphql(Some(&e.write), m, json!({}))["data"]["deleteTaxon"]["deletedId"], tag["id"]);
+        let m = "mutation { deleteTaxon(kind: SECTION, slug: \"investing\") { deletedId } }";
         assert_eq!(code(&e.graphql(Some(&e.write), m, json!({}))), "CONFLICT");
         // The audit log names keys, actions and articles.
         let audit = e.call("GET", "/v1/admin/audit?limit=100", &e.admin, None).json();

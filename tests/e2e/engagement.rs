@@ -116,10 +116,13 @@ on_both_backends! {
             ]
         };
         assert_eq!(reaction_counts(&r.json()["reactions"]), counts(51, 0, 0));
+        assert_eq!(r.json()["sessionReactions"], json!(["like"]));
         let again = react(&app, "oil-jumps", "like", "reader-0001");
         assert_eq!(reaction_counts(&again.json()["reactions"]), counts(51, 0, 0));
         let sad = react(&app, "oil-jumps", "sad", "reader-0001");
         assert_eq!(reaction_counts(&sad.json()["reactions"]), counts(51, 1, 0));
+        // The session's kinds, in the configured order.
+        assert_eq!(sad.json()["sessionReactions"], json!(["like", "sad"]));
         // Concurrent reactions from distinct sessions: exactly one each.
         std::thread::scope(|s| {
             for t in 0..4 {
@@ -139,11 +142,17 @@ on_both_backends! {
         // After the flush a repeat is still refused, by the database this time.
         let late = react(&app, "oil-jumps", "like", "reader-0001");
         assert_eq!(reaction_counts(&late.json()["reactions"]), expected);
+        // Read back from the database as well as the buffer.
+        assert_eq!(late.json()["sessionReactions"], json!(["like", "sad"]));
+        // GraphQL answers the article itself, so a normalized cache updates it.
         let g = app.graphql(
-            "mutation { react(article: \"oil-jumps\", kind: \"angry\", sessionId: \"reader-0002\") { kind count } }",
+            "mutation { react(article: \"oil-jumps\", kind: \"angry\", sessionId: \"reader-0002\") { article { id slug reactions { kind count } } sessionReactions } }",
             json!({}),
         );
-        assert_eq!(g["data"]["react"][3], json!({"kind": "angry", "count": 1}), "{g}");
+        let payload = &g["data"]["react"];
+        assert_eq!(payload["article"]["id"], app.json("/v1/articles/oil-jumps")["id"], "{g}");
+        assert_eq!(payload["article"]["reactions"][3], json!({"kind": "angry", "count": 1}), "{g}");
+        assert_eq!(payload["sessionReactions"], json!(["angry"]), "{g}");
     }
 
     fn bad_beacons_are_named_problems(backend: Backend) {
@@ -164,7 +173,7 @@ on_both_backends! {
         view(&app, "draft-piece", "reader-0001").assert_problem(404, None);
         react(&app, "future-published", "like", "reader-0001").assert_problem(404, None);
         let g = app.graphql(
-            "mutation { react(article: \"oil-jumps\", kind: \"love\", sessionId: \"reader-0001\") { kind } }",
+            "mutation { react(article: \"oil-jumps\", kind: \"love\", sessionId: \"reader-0001\") { sessionReactions } }",
             json!({}),
         );
         assert_eq!(g["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{g}");

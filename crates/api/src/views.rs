@@ -363,9 +363,12 @@ pub struct ReactionKindList {
 
 /// An article's reaction counts, as answered to a reaction beacon.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ReactionCounts {
     /// Every configured kind, in order, zero counts included.
     pub reactions: Vec<ReactionCount>,
+    /// The kinds this session has given the article, in the configured order.
+    pub session_reactions: Vec<String>,
 }
 
 /// One place in a ranking.

@@ -9,7 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::auth::{Principal, require};
 use crate::body::{Image, parse_body};
 use crate::error::{Error, ErrorKind, Result, Validator};
-use crate::model::{Article, ArticleId, ArticleRecord, Status};
+use crate::model::{Article, ArticleId, ArticleRecord, NodeId, Status};
 use crate::ports::{ArticleState, AuditEntry, Change, EditorialRepo, EventKind, Revision, Scope, Taxon, TaxonKind};
 use crate::query::{Limit, Page, decode_cursor, encode_cursor, paginate, parse_time};
 use crate::record::{AuthorRecord, MAX_NAME, SectionRecord, TagRecord, check_article, check_name};
@@ -486,7 +486,7 @@ impl EditorialService {
         kind: TaxonKind,
         existing: Option<&Slug>,
         input: TaxonInput,
-    ) -> Result<Taxon> {
+    ) -> Result<(NodeId, Taxon)> {
         let who = require(who, Scope::ContentWrite)?;
         let taxon = input.into_taxon(kind)?;
         if let (Taxon::Section(s), Some(old)) = (&taxon, existing)
@@ -495,21 +495,22 @@ impl EditorialService {
             return Err(Error::field("parent", "a section cannot be its own parent"));
         }
         let action = format!("{}.{}", taxon.kind().as_str(), if existing.is_some() { "update" } else { "create" });
-        self.repo.save_taxon(
+        let id = self.repo.save_taxon(
             existing,
             &taxon,
             &Change { actor: &who.name, action: &action, at: now(), event: None },
         )?;
         self.changed();
-        Ok(taxon)
+        Ok((id, taxon))
     }
 
-    pub fn delete_taxon(&self, who: Option<&Principal>, kind: TaxonKind, slug: &Slug) -> Result<()> {
+    pub fn delete_taxon(&self, who: Option<&Principal>, kind: TaxonKind, slug: &Slug) -> Result<NodeId> {
         let who = require(who, Scope::ContentWrite)?;
         let action = format!("{}.delete", kind.as_str());
-        self.repo.delete_taxon(kind, slug, &Change { actor: &who.name, action: &action, at: now(), event: None })?;
+        let change = Change { actor: &who.name, action: &action, at: now(), event: None };
+        let id = self.repo.delete_taxon(kind, slug, &change)?;
         self.changed();
-        Ok(())
+        Ok(id)
     }
 
     pub fn audit(

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{ArticleId, ReactionCount};
+use crate::model::{Article, ArticleId, ReactionCount};
 use crate::ports::{Batch, Counted, PendingReaction, PendingView};
 use crate::ports::{Beacon, BeaconJournal, EngagementRepo};
 use crate::record::check_session_id;
@@ -153,6 +153,18 @@ impl Buffer {
     }
 
     /// Reactions of one article accepted here and not yet written.
+    /// The kinds of the session's reactions to the article not yet written.
+    fn pending_kinds<'a>(&'a self, article: ArticleId, session_id: &'a str) -> impl Iterator<Item = &'a str> {
+        let buffered = self.reactions.keys().filter(move |k| k.0 == article && k.2 == session_id).map(|k| k.1.as_str());
+        let in_flight = self
+            .in_flight
+            .reactions
+            .iter()
+            .filter(move |r| r.article == article && r.session_id == session_id)
+            .map(|r| r.kind.as_str());
+        buffered.chain(in_flight)
+    }
+
     fn pending_reactions(&self, article: ArticleId) -> HashMap<&str, i64> {
         let mut counts: HashMap<&str, i64> = HashMap::new();
         let buffered = self.reactions.keys().filter(|k| k.0 == article).map(|k| k.1.as_str());
@@ -162,6 +174,17 @@ impl Buffer {
         }
         counts
     }
+}
+
+/// What a reaction answers.
+#[derive(Debug, Clone)]
+pub struct Reacted {
+    /// The article (without its body) with its reaction counts, this reaction
+    /// included.
+    pub article: Arc<Article>,
+    /// The kinds the reacting session has given the article, in the configured
+    /// order.
+    pub session_kinds: Vec<String>,
 }
 
 /// Who sent a beacon, as far as counting is concerned.
@@ -276,9 +299,10 @@ impl EngagementService {
         Ok(())
     }
 
-    /// Accept a reaction beacon and answer the article's reaction counts including
-    /// it (and every other reaction this node has accepted and not yet written).
-    pub fn react(&self, slug: &str, kind: &str, session_id: &str, client: Client) -> Result<Vec<ReactionCount>> {
+    /// Accept a reaction beacon and answer the article with its reaction counts
+    /// including it (and every other reaction this node has accepted and not yet
+    /// written), and the kinds the session has given it.
+    pub fn react(&self, slug: &str, kind: &str, session_id: &str, client: Client) -> Result<Reacted> {
         let mut problems = Vec::new();
         if let Err(e) = self.check_kind(kind) {
             problems.extend(e.fields);
@@ -289,7 +313,8 @@ impl EngagementService {
         if !problems.is_empty() {
             return Err(Error::fields(problems));
         }
-        let article = self.content.article(slug)?.record.id;
+        let full = self.content.article(slug)?;
+        let article = full.record.id;
         let key = (article, kind.to_owned(), session_id.to_owned());
         // Read the database, then the buffer; if a flush moved beacons from one to
         // the other in between, read again.
@@ -299,12 +324,12 @@ impl EngagementService {
                 std::thread::sleep(Duration::from_millis(2));
                 continue;
             }
-            let (reacted, stored) = self.repo.reaction_state(article, session_id, kind)?;
+            let (given, stored) = self.repo.reaction_state(article, session_id)?;
             let mut buffer = self.buffer();
             if buffer.epoch != epoch {
                 continue;
             }
-            if !reacted && !client.crawler && !buffer.has_reaction(&key) {
+            if !given.iter().any(|k| k == kind) && !client.crawler && !buffer.has_reaction(&key) {
                 self.check_room(&buffer)?;
                 let at = now();
                 self.journal(|| {
@@ -314,7 +339,18 @@ impl EngagementService {
                 buffer.reactions.insert(key.clone(), at);
             }
             let counts = merge_counts(stored, buffer.pending_reactions(article));
-            return Ok(ReactionCount::every_kind(&self.config.reaction_kinds, counts));
+            let mut given: Vec<String> = given;
+            given.extend(buffer.pending_kinds(article, session_id).map(str::to_owned));
+            drop(buffer);
+            let kinds = &self.config.reaction_kinds;
+            given.sort_by_key(|k| (kinds.iter().position(|c| c == k).unwrap_or(kinds.len()), k.clone()));
+            given.dedup();
+            let Article { record, section_path, tags, authors, .. } = &*full;
+            let mut record = record.clone();
+            record.reactions = ReactionCount::every_kind(kinds, counts);
+            let (section_path, tags, authors) = (section_path.clone(), tags.clone(), authors.clone());
+            let article = Article { record, body: None, section_path, tags, authors };
+            return Ok(Reacted { article: Arc::new(article), session_kinds: given });
         }
         Err(Error::new(ErrorKind::Unavailable, "reaction counts are being written; retry in a second"))
     }

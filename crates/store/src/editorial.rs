@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use newsdesk_domain::model::{ArticleId, ArticleRecord, Status};
+use newsdesk_domain::model::{ArticleId, ArticleRecord, AuthorId, NodeId, SectionId, Status, TagId};
 use newsdesk_domain::ports::DeliveryStatus;
 use newsdesk_domain::ports::{ArticleState, AuditEntry, Change, EditorialRepo, Revision, Taxon, TaxonKind};
 use newsdesk_domain::webhook::{ArticleSummary, article_event};
@@ -350,7 +350,7 @@ impl EditorialRepo for Store {
         Ok(ids.into_iter().map(ArticleId).collect())
     }
 
-    fn save_taxon(&self, existing: Option<&Slug>, taxon: &Taxon, change: &Change<'_>) -> Result<()> {
+    fn save_taxon(&self, existing: Option<&Slug>, taxon: &Taxon, change: &Change<'_>) -> Result<NodeId> {
         let slug = taxon.slug();
         self.change(|c| {
             if existing != Some(slug) && taxon_id(c, taxon.kind(), slug)?.is_some() {
@@ -407,11 +407,12 @@ impl EditorialRepo for Store {
             }
             let detail = serde_json::json!({ "formerSlug": existing.filter(|e| *e != slug).map(Slug::as_str) });
             record(c, change, None, slug.as_str(), detail)?;
-            Ok(())
+            let id = taxon_id(c, taxon.kind(), slug)?.ok_or_else(|| Error::internal("a saved taxon is missing"))?;
+            Ok(node_id(taxon.kind(), id))
         })
     }
 
-    fn delete_taxon(&self, kind: TaxonKind, slug: &Slug, change: &Change<'_>) -> Result<()> {
+    fn delete_taxon(&self, kind: TaxonKind, slug: &Slug, change: &Change<'_>) -> Result<NodeId> {
         self.change(|c| {
             let id = taxon_id(c, kind, slug)?.ok_or_else(|| Error::not_found(format!("{} `{slug}`", kind.as_str())))?;
             let (articles_using, children): (i64, i64) = match kind {
@@ -442,7 +443,7 @@ impl EditorialRepo for Store {
                 TaxonKind::Author => diesel::delete(authors::table.find(id)).execute(c)?,
             };
             record(c, change, None, slug.as_str(), serde_json::json!({}))?;
-            Ok(())
+            Ok(node_id(kind, id))
         })
     }
 
@@ -490,6 +491,14 @@ impl EditorialRepo for Store {
 }
 
 type AuditRow = (i64, NaiveDateTime, String, String, Option<i64>, String, String);
+
+fn node_id(kind: TaxonKind, id: i64) -> NodeId {
+    match kind {
+        TaxonKind::Section => NodeId::Section(SectionId(id)),
+        TaxonKind::Tag => NodeId::Tag(TagId(id)),
+        TaxonKind::Author => NodeId::Author(AuthorId(id)),
+    }
+}
 
 fn taxon_id(conn: &mut AnyConnection, kind: TaxonKind, slug: &Slug) -> QueryResult<Option<i64>> {
     let s = slug.as_str();

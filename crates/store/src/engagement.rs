@@ -294,16 +294,16 @@ impl EngagementRepo for Store {
         self.with(|c| c.transaction(|c| record(c, batch, now)))
     }
 
-    fn reaction_state(&self, article: ArticleId, session_id: &str, kind: &str) -> Result<(bool, Vec<ReactionCount>)> {
-        let reacted = self.with(|c| {
+    fn reaction_state(&self, article: ArticleId, session_id: &str) -> Result<(Vec<String>, Vec<ReactionCount>)> {
+        let given = self.with(|c| {
             session_reactions::table
-                .find((article.0, session_id, kind))
-                .select(session_reactions::article_id)
-                .first::<i64>(c)
-                .optional()
+                .filter(session_reactions::article_id.eq(article.0))
+                .filter(session_reactions::session_id.eq(session_id))
+                .select(session_reactions::kind)
+                .load::<String>(c)
         })?;
         let counts = self.reactions_of(&[article])?.remove(&article).unwrap_or_default();
-        Ok((reacted.is_some(), counts))
+        Ok((given, counts))
     }
 
     fn activity(&self, bounds: &[Bounds], now: DateTime<Utc>) -> Result<Vec<Vec<Activity>>> {

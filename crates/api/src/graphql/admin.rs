@@ -1,18 +1,21 @@
 //! Editorial mutations: the same service calls as `/v1/admin/`, with the same
 //! scopes (UNAUTHENTICATED without a key, FORBIDDEN without the scope), input
 //! errors (BAD_USER_INPUT with `extensions.fields`) and conflicts (CONFLICT,
-//! also for a stale `version`).
+//! also for a stale `version`). Each answers a payload holding what it changed,
+//! so that a normalized client cache updates itself; failures are GraphQL
+//! errors with those codes (there are no `userErrors` fields).
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object};
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject, Union};
 use newsdesk_domain::Slug;
 use newsdesk_domain::editorial::{ArticleInput, EditorialService, Lifecycle, TaxonInput};
 use newsdesk_domain::model::ArticleId;
 use newsdesk_domain::ports::TaxonKind;
+use newsdesk_domain::service::Node as NodeView;
 
 use super::scalars::DateTime;
-use super::types::Article;
+use super::types::{Article, Author, Section, Tag};
 use crate::auth::Caller;
 use crate::error::to_graphql;
 use crate::state::AppState;
@@ -115,17 +118,75 @@ async fn edit<T: Send + 'static>(
     ctx.data::<AppState>()?.edit(move |e| f(e, caller.principal())).await.map_err(to_graphql)
 }
 
-async fn step(ctx: &Context<'_>, id: ID, step: Lifecycle, version: Option<i64>) -> GqlResult<Article> {
+/// What an article mutation changed.
+#[derive(SimpleObject)]
+pub struct ArticlePayload {
+    /// The article as it is now, of any status.
+    article: Article,
+}
+
+impl From<newsdesk_domain::model::Article> for ArticlePayload {
+    fn from(a: newsdesk_domain::model::Article) -> Self {
+        Self { article: Article::from_full(Arc::new(a)) }
+    }
+}
+
+/// What a deletion removed.
+#[derive(SimpleObject)]
+pub struct DeletePayload {
+    /// The id of what was deleted, to evict from a client cache.
+    deleted_id: ID,
+}
+
+/// A section, tag or author.
+#[derive(Union)]
+pub enum Taxon {
+    Section(Section),
+    Tag(Tag),
+    Author(Author),
+}
+
+/// What a taxonomy mutation changed.
+#[derive(SimpleObject)]
+pub struct TaxonPayload {
+    /// The section, tag or author as it is now.
+    taxon: Taxon,
+}
+
+async fn step(ctx: &Context<'_>, id: ID, step: Lifecycle, version: Option<i64>) -> GqlResult<ArticlePayload> {
     let id = article_id(&id)?;
-    let a = edit(ctx, move |e, who| e.transition(who, id, step, version)).await?;
-    Ok(Article::from_full(Arc::new(a)))
+    edit(ctx, move |e, who| e.transition(who, id, step, version)).await.map(ArticlePayload::from)
 }
 
 /// Change (or, with `replace`, replace) an article's fields.
-async fn update(ctx: &Context<'_>, id: ID, input: ArticleInputGql, version: i64, replace: bool) -> GqlResult<Article> {
+async fn update(
+    ctx: &Context<'_>,
+    id: ID,
+    input: ArticleInputGql,
+    version: i64,
+    replace: bool,
+) -> GqlResult<ArticlePayload> {
     let (id, input) = (article_id(&id)?, input.into_domain(Some(version)));
-    let a = edit(ctx, move |e, who| e.update(who, id, input, replace)).await?;
-    Ok(Article::from_full(Arc::new(a)))
+    edit(ctx, move |e, who| e.update(who, id, input, replace)).await.map(ArticlePayload::from)
+}
+
+/// Save a section, tag or author and answer it as readers now see it.
+async fn save_taxon(
+    ctx: &Context<'_>,
+    kind: TaxonomyKind,
+    existing: Option<Slug>,
+    input: TaxonInputGql,
+) -> GqlResult<TaxonPayload> {
+    let input = TaxonInput::from(input);
+    let (id, _) = edit(ctx, move |e, who| e.save_taxon(who, kind.into(), existing.as_ref(), input)).await?;
+    let saved = ctx.data::<AppState>()?.content(move |c| c.nodes(&[id], true)).await.map_err(to_graphql)?;
+    let taxon = match saved.into_iter().next().flatten() {
+        Some(NodeView::Section(s)) => Taxon::Section(Section(s)),
+        Some(NodeView::Tag(t)) => Taxon::Tag(Tag(t)),
+        Some(NodeView::Author(a)) => Taxon::Author(Author(a)),
+        _ => return Err(to_graphql(newsdesk_domain::Error::internal(format!("saved {id} is missing")))),
+    };
+    Ok(TaxonPayload { taxon })
 }
 
 #[derive(Default)]
@@ -134,10 +195,9 @@ pub struct AdminMutation;
 #[Object]
 impl AdminMutation {
     /// Create an article, as a draft (`content:write`).
-    async fn create_article(&self, ctx: &Context<'_>, input: ArticleInputGql) -> GqlResult<Article> {
+    async fn create_article(&self, ctx: &Context<'_>, input: ArticleInputGql) -> GqlResult<ArticlePayload> {
         let input = input.into_domain(None);
-        let a = edit(ctx, move |e, who| e.create(who, input)).await?;
-        Ok(Article::from_full(Arc::new(a)))
+        edit(ctx, move |e, who| e.create(who, input)).await.map(ArticlePayload::from)
     }
 
     /// Change the given fields of an article, made from `version` (CONFLICT when stale).
@@ -147,7 +207,7 @@ impl AdminMutation {
         id: ID,
         input: ArticleInputGql,
         version: i64,
-    ) -> GqlResult<Article> {
+    ) -> GqlResult<ArticlePayload> {
         update(ctx, id, input, version, false).await
     }
 
@@ -158,29 +218,29 @@ impl AdminMutation {
         id: ID,
         input: ArticleInputGql,
         version: i64,
-    ) -> GqlResult<Article> {
+    ) -> GqlResult<ArticlePayload> {
         update(ctx, id, input, version, true).await
     }
 
     /// Delete an article; `version` is checked when given.
-    async fn delete_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<bool> {
-        let id = article_id(&id)?;
-        edit(ctx, move |e, who| e.delete(who, id, version)).await?;
-        Ok(true)
+    async fn delete_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<DeletePayload> {
+        let article = article_id(&id)?;
+        edit(ctx, move |e, who| e.delete(who, article, version)).await?;
+        Ok(DeletePayload { deleted_id: ID(article.global()) })
     }
 
     /// Publish now.
-    async fn publish_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<Article> {
+    async fn publish_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<ArticlePayload> {
         step(ctx, id, Lifecycle::Publish, version).await
     }
 
     /// Back to draft.
-    async fn unpublish_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<Article> {
+    async fn unpublish_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<ArticlePayload> {
         step(ctx, id, Lifecycle::Unpublish, version).await
     }
 
     /// Out of public view, kept.
-    async fn archive_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<Article> {
+    async fn archive_article(&self, ctx: &Context<'_>, id: ID, version: Option<i64>) -> GqlResult<ArticlePayload> {
         step(ctx, id, Lifecycle::Archive, version).await
     }
 
@@ -191,7 +251,7 @@ impl AdminMutation {
         id: ID,
         published_at: DateTime,
         version: Option<i64>,
-    ) -> GqlResult<Article> {
+    ) -> GqlResult<ArticlePayload> {
         step(ctx, id, Lifecycle::Schedule(published_at.0), version).await
     }
 
@@ -202,37 +262,38 @@ impl AdminMutation {
         id: ID,
         number: i64,
         version: Option<i64>,
-    ) -> GqlResult<Article> {
+    ) -> GqlResult<ArticlePayload> {
         let id = article_id(&id)?;
-        let a = edit(ctx, move |e, who| e.restore(who, id, number, version)).await?;
-        Ok(Article::from_full(Arc::new(a)))
+        edit(ctx, move |e, who| e.restore(who, id, number, version)).await.map(ArticlePayload::from)
     }
 
-    /// Create a section, tag or author; returns its slug.
-    async fn create_taxon(&self, ctx: &Context<'_>, kind: TaxonomyKind, input: TaxonInputGql) -> GqlResult<String> {
-        let input = TaxonInput::from(input);
-        let t = edit(ctx, move |e, who| e.save_taxon(who, kind.into(), None, input)).await?;
-        Ok(t.slug().to_string())
+    /// Create a section, tag or author.
+    async fn create_taxon(
+        &self,
+        ctx: &Context<'_>,
+        kind: TaxonomyKind,
+        input: TaxonInputGql,
+    ) -> GqlResult<TaxonPayload> {
+        save_taxon(ctx, kind, None, input).await
     }
 
-    /// Replace the section, tag or author now at `slug`; returns its (new) slug.
+    /// Replace the section, tag or author now at `slug` (a new slug in `input`
+    /// renames it).
     async fn update_taxon(
         &self,
         ctx: &Context<'_>,
         kind: TaxonomyKind,
         slug: String,
         input: TaxonInputGql,
-    ) -> GqlResult<String> {
-        let input = TaxonInput::from(input);
+    ) -> GqlResult<TaxonPayload> {
         let slug = Slug::parse_field("slug", slug).map_err(to_graphql)?;
-        let t = edit(ctx, move |e, who| e.save_taxon(who, kind.into(), Some(&slug), input)).await?;
-        Ok(t.slug().to_string())
+        save_taxon(ctx, kind, Some(slug), input).await
     }
 
     /// Delete a section, tag or author (CONFLICT while articles use it).
-    async fn delete_taxon(&self, ctx: &Context<'_>, kind: TaxonomyKind, slug: String) -> GqlResult<bool> {
+    async fn delete_taxon(&self, ctx: &Context<'_>, kind: TaxonomyKind, slug: String) -> GqlResult<DeletePayload> {
         let slug = Slug::parse_field("slug", slug).map_err(to_graphql)?;
-        edit(ctx, move |e, who| e.delete_taxon(who, kind.into(), &slug)).await?;
-        Ok(true)
+        let id = edit(ctx, move |e, who| e.delete_taxon(who, kind.into(), &slug)).await?;
+        Ok(DeletePayload { deleted_id: ID(id.to_string()) })
     }
 }

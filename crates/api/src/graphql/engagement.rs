@@ -10,7 +10,6 @@ use super::types::Article;
 use crate::error::to_graphql;
 use crate::limits::ClientAddr;
 use crate::state::{AppState, blocking};
-use crate::views::{self, ReactionCount};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -115,6 +114,15 @@ fn beacon_client(ctx: &Context<'_>, article: &str) -> GqlResult<Client> {
     Ok(state.limits.beacon(addr, article, client))
 }
 
+/// What a reaction changed.
+#[derive(SimpleObject)]
+pub struct ReactPayload {
+    /// The article, its `reactions` including this one.
+    article: Article,
+    /// The kinds this session has given the article, in the configured order.
+    session_reactions: Vec<String>,
+}
+
 #[derive(Default)]
 pub struct EngagementMutation;
 
@@ -130,17 +138,17 @@ impl EngagementMutation {
     }
 
     /// React to a published article (once per session, article and kind); returns
-    /// the article's reaction counts, this reaction included.
+    /// the article with its reaction counts, this reaction included.
     async fn react(
         &self,
         ctx: &Context<'_>,
         article: String,
         kind: String,
         session_id: String,
-    ) -> GqlResult<Vec<ReactionCount>> {
+    ) -> GqlResult<ReactPayload> {
         let client = beacon_client(ctx, &article)?;
         let svc = ctx.data::<AppState>()?.engagement.clone();
-        let counts = blocking(move || svc.react(&article, &kind, &session_id, client)).await.map_err(to_graphql)?;
-        Ok(views::reactions(counts))
+        let reacted = blocking(move || svc.react(&article, &kind, &session_id, client)).await.map_err(to_graphql)?;
+        Ok(ReactPayload { article: Article::from_full(reacted.article), session_reactions: reacted.session_kinds })
     }
 }

@@ -161,8 +161,12 @@ pub async fn react(
     b: Beacon<ReactionBeacon>,
 ) -> Result<HttpResponse, ApiError> {
     let svc = state.engagement.clone();
-    let counts = blocking(move || svc.react(&slug, &b.body.kind, &b.body.session_id, b.client)).await?;
-    let body = serde_json::to_vec(&ReactionCounts { reactions: reactions(counts) }).map_err(Error::internal)?;
+    let reacted = blocking(move || svc.react(&slug, &b.body.kind, &b.body.session_id, b.client)).await?;
+    let answer = ReactionCounts {
+        reactions: reactions(reacted.article.record.reactions.clone()),
+        session_reactions: reacted.session_kinds,
+    };
+    let body = serde_json::to_vec(&answer).map_err(Error::internal)?;
     Ok(accepted().content_type("application/json").body(body))
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::EventKind;
 use crate::body::{Block, Image};
 use crate::error::Result;
-use crate::model::{ArticleId, ArticleRecord, Status};
+use crate::model::{ArticleId, ArticleRecord, NodeId, Status};
 use crate::record::{AuthorRecord, SectionRecord, TagRecord};
 use crate::slug::Slug;
 
@@ -129,9 +129,10 @@ pub trait EditorialRepo: Send + Sync {
     /// Scheduled articles whose time has come.
     fn due_scheduled(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<ArticleId>>;
     /// Create (`existing` = None) or change the taxon named `existing`.
-    fn save_taxon(&self, existing: Option<&Slug>, taxon: &Taxon, change: &Change<'_>) -> Result<()>;
-    /// 409 when anything still refers to it.
-    fn delete_taxon(&self, kind: TaxonKind, slug: &Slug, change: &Change<'_>) -> Result<()>;
+    /// The saved taxon's id.
+    fn save_taxon(&self, existing: Option<&Slug>, taxon: &Taxon, change: &Change<'_>) -> Result<NodeId>;
+    /// 409 when anything still refers to it; the deleted taxon's id.
+    fn delete_taxon(&self, kind: TaxonKind, slug: &Slug, change: &Change<'_>) -> Result<NodeId>;
     /// Audit entries, newest first, before the entry `before`.
     fn audit(&self, article: Option<ArticleId>, before: Option<i64>, fetch: i64) -> Result<Vec<AuditEntry>>;
     /// A number every content change increases: nodes compare it to drop caches.

@@ -11,9 +11,9 @@ pub trait EngagementRepo: Send + Sync {
     /// Apply the counting rules to a batch of accepted beacons and write what
     /// counts (reading history, lifetime totals, buckets) in one transaction.
     fn record_engagement(&self, batch: &Batch, now: DateTime<Utc>) -> Result<Counted>;
-    /// Whether the session already reacted with this kind, and the article's
-    /// stored reaction counts.
-    fn reaction_state(&self, article: ArticleId, session_id: &str, kind: &str) -> Result<(bool, Vec<ReactionCount>)>;
+    /// The kinds the session has given the article, and the article's stored
+    /// reaction counts.
+    fn reaction_state(&self, article: ArticleId, session_id: &str) -> Result<(Vec<String>, Vec<ReactionCount>)>;
     /// For each of `bounds`, the activity of every article visible at `now` with
     /// views or reactions in the window.
     fn activity(&self, bounds: &[Bounds], now: DateTime<Utc>) -> Result<Vec<Vec<Activity>>>;

@@ -58,7 +58,8 @@ pub async fn create_taxon(
 ) -> Reply {
     let kind = collection(&kind)?;
     let input = TaxonInput::from(json_body::<TaxonWrite>(&req, &body, true)?);
-    let taxon = state.edit(move |e| e.save_taxon(caller.principal(), kind, None, input)).await.map_err(ApiError)?;
+    let (_, taxon) =
+        state.edit(move |e| e.save_taxon(caller.principal(), kind, None, input)).await.map_err(ApiError)?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/{}s/{}", kind.as_str(), taxon.slug())))
         .finish())
