@@ -10,14 +10,32 @@ fn app(backend: Backend) -> TestApp {
     TestApp::with_data(backend, &Site::standard().ndjson()).expect("backend")
 }
 
-/// Follow `nextCursor` to the end, checking the Link header on the way.
+/// The slugs of a one-page list, checking that its `totalCount` counts them.
+fn listed(app: &TestApp, path: &str) -> Vec<String> {
+    let v = app.json(path);
+    assert!(v["nextCursor"].is_null(), "{path}: more than one page");
+    let slugs = slugs(&v);
+    assert_eq!(v["totalCount"], slugs.len(), "{path}");
+    slugs
+}
+
+/// Follow `nextCursor` to the end, checking the Link header on the way and
+/// that every page's `totalCount` is the length of the whole list.
 fn walk(app: &TestApp, query: &str) -> Vec<String> {
+    let mut totals = Vec::new();
+    let out = walk_pages(app, query, &mut totals);
+    assert!(totals.iter().all(|t| *t == out.len() as u64), "{query}: totals {totals:?} for {}", out.len());
+    out
+}
+
+fn walk_pages(app: &TestApp, query: &str, totals: &mut Vec<u64>) -> Vec<String> {
     let mut out = Vec::new();
     let mut path = format!("/v1/articles?{query}");
     for _ in 0..100 {
         let r = app.get(&path);
         assert_eq!(r.status, 200, "{}", r.text);
         let v = r.json();
+        totals.push(v["totalCount"].as_u64().expect("totalCount"));
         out.extend(slugs(&v));
         match v["nextCursor"].as_str() {
             Some(c) => {
@@ -67,22 +85,22 @@ on_both_backends! {
     fn filters(backend: Backend) {
         let app = app(backend);
         // A section includes its sub-sections.
-        assert_eq!(slugs(&app.json("/v1/articles?section=news")), ["same-time-b", "same-time-a", "summit-opens", "vote-count"]);
-        assert_eq!(slugs(&app.json("/v1/articles?section=world")), ["summit-opens"]);
-        assert_eq!(slugs(&app.json("/v1/articles?section=business")), ["chip-boom", "oil-jumps", "rates-rise"]);
-        assert_eq!(slugs(&app.json("/v1/articles?tag=rates")), ["chip-boom", "oil-jumps", "rates-rise"]);
+        assert_eq!(listed(&app, "/v1/articles?section=news"), ["same-time-b", "same-time-a", "summit-opens", "vote-count"]);
+        assert_eq!(listed(&app, "/v1/articles?section=world"), ["summit-opens"]);
+        assert_eq!(listed(&app, "/v1/articles?section=business"), ["chip-boom", "oil-jumps", "rates-rise"]);
+        assert_eq!(listed(&app, "/v1/articles?tag=rates"), ["chip-boom", "oil-jumps", "rates-rise"]);
         // Several tags: all must match.
-        assert_eq!(slugs(&app.json("/v1/articles?tag=rates&tag=energy")), ["oil-jumps"]);
-        assert_eq!(slugs(&app.json("/v1/articles?tag=rates&tag=elections")), Vec::<String>::new());
-        assert_eq!(slugs(&app.json("/v1/articles?author=ben-okafor&section=news")), ["same-time-b", "same-time-a", "summit-opens"]);
+        assert_eq!(listed(&app, "/v1/articles?tag=rates&tag=energy"), ["oil-jumps"]);
+        assert_eq!(listed(&app, "/v1/articles?tag=rates&tag=elections"), Vec::<String>::new());
+        assert_eq!(listed(&app, "/v1/articles?author=ben-okafor&section=news"), ["same-time-b", "same-time-a", "summit-opens"]);
         assert_eq!(
-            slugs(&app.json("/v1/articles?publishedAfter=2026-01-03T08:00:00Z&publishedBefore=2026-01-05T08:00:00Z")),
+            listed(&app, "/v1/articles?publishedAfter=2026-01-03T08:00:00Z&publishedBefore=2026-01-05T08:00:00Z"),
             ["summit-opens", "vote-count"]
         );
-        assert_eq!(slugs(&app.json("/v1/articles?publishedAfter=2026-01-04T09:00:00%2B01:00")), ["same-time-b", "same-time-a", "chip-boom", "summit-opens"]);
+        assert_eq!(listed(&app, "/v1/articles?publishedAfter=2026-01-04T09:00:00%2B01:00"), ["same-time-b", "same-time-a", "chip-boom", "summit-opens"]);
         // Unknown slugs match nothing.
         for q in ["tag=nope", "section=nope", "author=nope"] {
-            assert_eq!(slugs(&app.json(&format!("/v1/articles?{q}"))), Vec::<String>::new(), "{q}");
+            assert_eq!(listed(&app, &format!("/v1/articles?{q}")), Vec::<String>::new(), "{q}");
         }
     }
 

@@ -278,6 +278,47 @@ on_both_backends! {
         app.get_with(&format!("/v1/admin/articles/{number}"), &[("authorization", &preview)]).assert_problem(404, None);
     }
 
+    /// Every list counts its whole length, the same over REST and GraphQL, and a
+    /// write shows in the count at once on the node that made it.
+    fn every_list_has_a_total_count(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let write = format!("Bearer {}", key(&db, "desk", &["content:write"]));
+        let app = TestApp::serve(db, &[]);
+        let total = |path: &str| app.json(path)["totalCount"].as_i64().unwrap_or(-1);
+        assert_eq!(total("/v1/articles?limit=1"), VISIBLE_NEWEST_FIRST.len() as i64);
+        assert_eq!(total("/v1/articles?limit=1&tag=rates"), 3);
+        assert_eq!(total("/v1/articles?tag=nope"), 0);
+        assert_eq!(total("/v1/tags?limit=1"), 5);
+        assert_eq!(total("/v1/authors?limit=1"), 2);
+        assert_eq!(total("/v1/search?q=rates&limit=1"), app.json("/v1/search?q=rates&limit=100")["data"].as_array().unwrap().len() as i64);
+        let admin = app.get_with("/v1/admin/articles?limit=1&status=draft", &[("authorization", &write)]).json();
+        assert_eq!(admin["totalCount"], 1, "{admin}");
+        let g = app.graphql(
+            r#"{ articles(first: 1) { totalCount } rated: articles(first: 1, filter: {tags: ["rates"]}) { totalCount }
+                 tags(first: 1) { totalCount } authors(first: 1) { totalCount }
+                 section(slug: "news") { articles(first: 1) { totalCount } }
+                 tag(slug: "rates") { articles(first: 1) { totalCount edges { node { slug } } } }
+                 search(query: "rates", first: 1) { totalCount } }"#,
+            json!({}),
+        );
+        assert!(g.get("errors").is_none(), "{g}");
+        let d = &g["data"];
+        assert_eq!(d["articles"]["totalCount"], VISIBLE_NEWEST_FIRST.len());
+        assert_eq!(d["rated"]["totalCount"], 3);
+        assert_eq!((&d["tags"]["totalCount"], &d["authors"]["totalCount"]), (&json!(5), &json!(2)));
+        assert_eq!(d["section"]["articles"]["totalCount"], total("/v1/articles?section=news"));
+        assert_eq!(d["tag"]["articles"]["totalCount"], 3);
+        assert_eq!(d["search"]["totalCount"], total("/v1/search?q=rates"));
+        // A published article counts at once on this node.
+        let drafts = app.get_with("/v1/admin/articles?status=draft", &[("authorization", &write)]).json();
+        let id = drafts["data"][0]["id"].as_str().unwrap().to_owned();
+        let r = app.send("POST", &format!("/v1/admin/articles/{id}/publish"), None, &[("authorization", &write)]);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(total("/v1/articles?limit=1"), VISIBLE_NEWEST_FIRST.len() as i64 + 1);
+    }
+
     /// A public query over GET is an HTTP read like REST's: `Cache-Control`, a
     /// strong ETag and 304; POST, errors and previews are never cacheable.
     fn queries_over_get_are_cacheable_like_rest(backend: Backend) {

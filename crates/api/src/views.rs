@@ -270,6 +270,9 @@ pub struct ArticleList<'a> {
     pub data: Vec<ArticleView<'a>>,
     /// Pass as `cursor` to read the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// How many items the whole list holds (not only this page). Counted with a
+    /// few seconds' delay at most; search counts the index's matches.
+    pub total_count: i64,
 }
 
 /// A section of the tree, with the number of published articles in it and below it.
@@ -328,6 +331,9 @@ impl From<Counted<model::Tag>> for TagView {
 pub struct TagList {
     pub data: Vec<TagView>,
     pub next_cursor: Option<String>,
+    /// How many items the whole list holds (not only this page). Counted with a
+    /// few seconds' delay at most; search counts the index's matches.
+    pub total_count: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -353,6 +359,9 @@ impl From<Counted<model::Author>> for AuthorView {
 pub struct AuthorList {
     pub data: Vec<AuthorView>,
     pub next_cursor: Option<String>,
+    /// How many items the whole list holds (not only this page). Counted with a
+    /// few seconds' delay at most; search counts the index's matches.
+    pub total_count: i64,
 }
 
 /// The reaction kinds a server counts, in the order to show them.
@@ -437,6 +446,9 @@ pub struct SearchList<'a> {
     pub data: Vec<SearchHitView<'a>>,
     /// Pass as `cursor` to read the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// How many items the whole list holds (not only this page). Counted with a
+    /// few seconds' delay at most; search counts the index's matches.
+    pub total_count: i64,
 }
 
 /// Articles related to one article, best first.

@@ -327,7 +327,7 @@ impl EditorialService {
         let rows = self.repo.admin_articles(status, before, i64::from(limit.get()) + 1)?;
         let page = paginate(rows, limit, |r| encode_cursor(&r.id.0));
         let items = self.content.hydrate(page.items.clone())?;
-        Ok(page.with_items(items))
+        Ok(page.with_items(items).with_total(self.repo.count_admin_articles(status)?))
     }
 
     pub fn create(&self, who: Option<&Principal>, input: ArticleInput) -> Result<Article> {

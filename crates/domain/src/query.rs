@@ -129,7 +129,7 @@ pub struct ArticleFilter {
 
 /// A filter in storage terms, slugs resolved to ids, with the visibility rule:
 /// what the store's list query and the search index both apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResolvedFilter {
     /// The section and its sub-sections (`None`: any section).
     pub sections: Option<Vec<SectionId>>,
@@ -197,20 +197,27 @@ pub struct Page<T> {
     pub cursors: Vec<String>,
     /// Where the next page starts; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// How many items the whole list holds, where counted with the page.
+    pub total: Option<i64>,
 }
 
 impl<T> Page<T> {
     pub fn empty() -> Self {
-        Page { items: Vec::new(), cursors: Vec::new(), next_cursor: None }
+        Page { items: Vec::new(), cursors: Vec::new(), next_cursor: None, total: Some(0) }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), cursors: self.cursors, next_cursor: self.next_cursor }
+        let Page { items, cursors, next_cursor, total } = self;
+        Page { items: items.into_iter().map(f).collect(), cursors, next_cursor, total }
     }
 
     /// Replace the items by others derived from all of them at once, in the same order.
     pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
-        Page { items, cursors: self.cursors, next_cursor: self.next_cursor }
+        Page { items, cursors: self.cursors, next_cursor: self.next_cursor, total: self.total }
+    }
+
+    pub fn with_total(self, total: i64) -> Self {
+        Page { total: Some(total), ..self }
     }
 }
 
@@ -220,7 +227,7 @@ pub fn paginate<T>(mut rows: Vec<T>, limit: Limit, key: impl Fn(&T) -> String) -
     rows.truncate(limit.as_usize());
     let cursors: Vec<String> = rows.iter().map(key).collect();
     let next_cursor = if more { cursors.last().cloned() } else { None };
-    Page { items: rows, cursors, next_cursor }
+    Page { items: rows, cursors, next_cursor, total: None }
 }
 
 /// Longest accepted query, in characters.

@@ -148,7 +148,7 @@ impl SearchService {
         }
         let Some(filter) = self.content.resolve(filter, now())? else { return Ok(Page::empty()) };
         // One more than the page, to know whether another follows.
-        let hits = self.index.search(&text, &filter, offset, limit.as_usize() + 1, limit.as_usize())?;
+        let (hits, total) = self.index.search(&text, &filter, offset, limit.as_usize() + 1, limit.as_usize())?;
         let ids: Vec<ArticleId> = hits.iter().map(|h| h.article).collect();
         let mut articles: HashMap<ArticleId, Arc<Article>> =
             self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();
@@ -162,6 +162,6 @@ impl SearchService {
             })
             .collect();
         let page = paginate(results, limit, |(position, _)| encode_cursor(&Offset { o: *position }));
-        Ok(page.map(|(_, r)| r))
+        Ok(page.map(|(_, r)| r).with_total(i64::try_from(total).unwrap_or(i64::MAX)))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -77,7 +77,20 @@ pub struct ContentService {
     known: RwLock<HashMap<String, ArticleId>>,
     /// The configured reaction kinds, which every article lists.
     reaction_kinds: Vec<String>,
+    /// Totals of lists, trusted for [`TAXONOMY_TTL`] like the names.
+    totals: Mutex<HashMap<Total, (Instant, i64)>>,
 }
+
+/// What a list total counts. An article filter is kept without its instant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Total {
+    Articles(ResolvedFilter),
+    Tags,
+    Authors,
+}
+
+/// Totals remembered at most (filters with date ranges are unbounded in kind).
+const TOTALS: usize = 4_096;
 
 /// Slugs remembered in [`ContentService::known`] at most.
 const KNOWN_SLUGS: usize = 500_000;
@@ -96,6 +109,7 @@ impl ContentService {
             cache,
             known: RwLock::new(HashMap::new()),
             reaction_kinds: DEFAULT_REACTION_KINDS.map(str::to_owned).to_vec(),
+            totals: Mutex::default(),
         }
     }
 
@@ -161,6 +175,40 @@ impl ContentService {
         self.authors.clear();
         self.tags_by_slug.clear();
         self.authors_by_slug.clear();
+        self.totals.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// A list's total: counted at most once every [`TAXONOMY_TTL`], and again
+    /// after every content change this node sees.
+    fn total(&self, key: Total, count: impl FnOnce() -> Result<i64>) -> Result<i64> {
+        let held = self.totals.lock().unwrap_or_else(PoisonError::into_inner).get(&key).copied();
+        if let Some((_, n)) = held.filter(|(at, _)| at.elapsed() < TAXONOMY_TTL) {
+            return Ok(n);
+        }
+        let n = count()?;
+        let mut totals = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
+        if totals.len() >= TOTALS {
+            totals.clear();
+        }
+        totals.insert(key, (Instant::now(), n));
+        Ok(n)
+    }
+
+    /// How many published articles `f` matches (the `totalCount` of its list).
+    pub fn article_total(&self, f: &ArticleFilter) -> Result<i64> {
+        let Some(filter) = self.resolve(f, now())? else { return Ok(0) };
+        let key = Total::Articles(ResolvedFilter { now: DateTime::UNIX_EPOCH, ..filter.clone() });
+        self.total(key, || self.repo.count_articles(&filter))
+    }
+
+    /// How many tags there are.
+    pub fn tag_total(&self) -> Result<i64> {
+        self.total(Total::Tags, || self.repo.count_tags())
+    }
+
+    /// How many authors there are.
+    pub fn author_total(&self) -> Result<i64> {
+        self.total(Total::Authors, || self.repo.count_authors())
     }
 
     pub fn ping(&self) -> Result<()> {
@@ -450,7 +498,7 @@ impl ContentService {
     pub fn tags(&self, cursor: Option<&str>, limit: Limit) -> Result<Page<Counted<Tag>>> {
         let rows = |after: Option<&str>, fetch| self.repo.tags_page(after, fetch);
         let counts = |ids: &[TagId]| self.tag_counts(ids);
-        counted_page(cursor, limit, rows, |t| (&t.slug, t.id), counts)
+        Ok(counted_page(cursor, limit, rows, |t| (&t.slug, t.id), counts)?.with_total(self.tag_total()?))
     }
 
     pub fn tag(&self, slug: &str) -> Result<Counted<Tag>> {
@@ -462,7 +510,7 @@ impl ContentService {
     pub fn authors(&self, cursor: Option<&str>, limit: Limit) -> Result<Page<Counted<Author>>> {
         let rows = |after: Option<&str>, fetch| self.repo.authors_page(after, fetch);
         let counts = |ids: &[AuthorId]| self.author_counts(ids);
-        counted_page(cursor, limit, rows, |a| (&a.slug, a.id), counts)
+        Ok(counted_page(cursor, limit, rows, |a| (&a.slug, a.id), counts)?.with_total(self.author_total()?))
     }
 
     pub fn author(&self, slug: &str) -> Result<Counted<Author>> {

@@ -24,7 +24,7 @@ use newsdesk_domain::ports::{IndexHit, SearchDoc, SearchIndex, Watermark};
 use newsdesk_domain::query::{Clause, ResolvedFilter, SearchText};
 use newsdesk_domain::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
@@ -457,17 +457,17 @@ impl SearchIndex for TantivyIndex {
         offset: usize,
         limit: usize,
         highlighted: usize,
-    ) -> Result<Vec<IndexHit>> {
+    ) -> Result<(Vec<IndexHit>, usize)> {
         let searcher = self.reader.searcher();
-        let Some(parts) = self.parts(&searcher, text) else { return Ok(Vec::new()) };
+        let Some(parts) = self.parts(&searcher, text) else { return Ok((Vec::new(), 0)) };
         if parts.is_empty() || limit == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let generation = self.generation(&searcher)?;
         let filters = self.filter_query(&generation, filter);
         let query = self.query(&searcher, &parts, filters);
-        let top = searcher
-            .search(query.as_ref(), &TopDocs::with_limit(limit).and_offset(offset).order_by_score())
+        let (top, total) = searcher
+            .search(query.as_ref(), &(TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count))
             .map_err(err)?;
         let words = self.highlighted_words(&searcher, &parts);
         let mut hits = Vec::with_capacity(top.len());
@@ -485,7 +485,7 @@ impl SearchIndex for TantivyIndex {
             };
             hits.push(IndexHit { article: ArticleId(article as i64), score, highlights });
         }
-        Ok(hits)
+        Ok((hits, total))
     }
 
     fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()> {

@@ -3,6 +3,7 @@
 //! tells other nodes to drop their caches.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use newsdesk_domain::model::{ArticleId, ArticleRecord, AuthorId, NodeId, SectionId, Status, TagId};
 use newsdesk_domain::ports::DeliveryStatus;
@@ -318,6 +319,16 @@ impl EditorialRepo for Store {
             q.load(c)
         })?;
         rows.into_iter().map(ArticleRecord::try_from).collect()
+    }
+
+    fn count_admin_articles(&self, status: Option<Status>) -> Result<i64> {
+        self.with(|c| {
+            let mut q = articles::table.select(count_star()).into_boxed::<MultiBackend>();
+            if let Some(s) = status {
+                q = q.filter(articles::status.eq(s.as_str()));
+            }
+            q.get_result(c)
+        })
     }
 
     fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>> {

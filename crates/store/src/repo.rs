@@ -12,7 +12,7 @@ use newsdesk_domain::model::{
     ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId,
 };
 use newsdesk_domain::ports::ContentRepo;
-use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort};
+use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort, ResolvedFilter};
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, Pool, db_err};
@@ -68,6 +68,37 @@ fn raw_ids<T>(ids: &[T], f: impl Fn(&T) -> i64) -> Vec<i64> {
 
 pub(crate) const PUBLISHED: &str = "published";
 
+/// `$query` narrowed to the sections, tags and author of the filter `$f`. The
+/// driving tag (or author) is the base; the others are checked per article on
+/// their link's primary key.
+macro_rules! filtered {
+    ($query:expr, $f:expr) => {{
+        let f: &ResolvedFilter = $f;
+        let mut query = $query;
+        if let Some(ids) = &f.sections {
+            query = query.filter(in_ids(articles::section_id, &raw_ids(ids, |s| s.0)));
+        }
+        let linked = usize::from(!f.tags.is_empty());
+        for tag in &f.tags[linked..] {
+            query = query.filter(has_tag(tag.0));
+        }
+        if let (Some(author), true) = (f.author, linked == 1) {
+            query = query.filter(has_author(author.0));
+        }
+        query
+    }};
+}
+
+/// The count of what a list query over `base` would list (any order, no page).
+macro_rules! count {
+    ($base:expr, $q:expr, $sqlite:expr, $listed:expr, $listed_sql:literal, $id:expr, $views:expr) => {{
+        let q: &ArticleQuery = $q;
+        let f = &q.filter;
+        let query = filtered!($base, f);
+        dates!(query, f, $listed)
+    }};
+}
+
 /// The rest of a list query over `base`, whose listing keys are the columns
 /// `$listed` (publication time, NULL unless published; `$listed_sql` names it
 /// in SQL), `$id` and `$views`: visibility, filters, order, cursor and limit.
@@ -76,20 +107,8 @@ pub(crate) const PUBLISHED: &str = "published";
 macro_rules! list {
     ($base:expr, $q:expr, $sqlite:expr, $listed:expr, $listed_sql:literal, $id:expr, $views:expr) => {{
         let q: &ArticleQuery = $q;
-        let mut query = $base.limit(q.fetch);
         let f = &q.filter;
-        if let Some(ids) = &f.sections {
-            query = query.filter(in_ids(articles::section_id, &raw_ids(ids, |s| s.0)));
-        }
-        // The driving tag (or author) is the base; the others are checked per
-        // article on their link's primary key.
-        let linked = usize::from(!f.tags.is_empty());
-        for tag in &f.tags[linked..] {
-            query = query.filter(has_tag(tag.0));
-        }
-        if let (Some(author), true) = (f.author, linked == 1) {
-            query = query.filter(has_author(author.0));
-        }
+        let mut query = filtered!($base.limit(q.fetch), f);
         match q.sort {
             ArticleSort::ViewsDesc => {
                 // SQLite (which plans without statistics) takes any range on
@@ -201,18 +220,19 @@ macro_rules! link_counts {
 /// after `fetch` matches, without a sort or a body read: a tag's or an author's
 /// list walks its link table (`listed_at`/`views` repeat the article's keys
 /// there), every other list the publication or views index, which also hold the
-/// section. [`Store::explain_list`] shows the plans.
+/// section. [`Store::explain_list`] shows the plans. `$shape` is `list` for a
+/// page of `$select`, `count` for `count(*)` of the whole list.
 macro_rules! list_query {
-    ($q:expr, $sqlite:expr, |$query:ident| $body:expr) => {{
+    ($q:expr, $sqlite:expr, $select:expr, $shape:ident, |$query:ident| $body:expr) => {{
         let q: &ArticleQuery = $q;
         match (q.filter.tags.first(), q.filter.author) {
             (Some(tag), _) => {
                 let base = article_tags::table
                     .inner_join(articles::table)
                     .filter(article_tags::tag_id.eq(tag.0))
-                    .select(ArticleRow::as_select())
+                    .select($select)
                     .into_boxed();
-                let $query = list!(
+                let $query = $shape!(
                     base,
                     q,
                     $sqlite,
@@ -227,9 +247,9 @@ macro_rules! list_query {
                 let base = article_authors::table
                     .inner_join(articles::table)
                     .filter(article_authors::author_id.eq(author.0))
-                    .select(ArticleRow::as_select())
+                    .select($select)
                     .into_boxed();
-                let $query = list!(
+                let $query = $shape!(
                     base,
                     q,
                     $sqlite,
@@ -241,9 +261,8 @@ macro_rules! list_query {
                 $body
             }
             (None, None) => {
-                let base =
-                    articles::table.filter(articles::status.eq(PUBLISHED)).select(ArticleRow::as_select()).into_boxed();
-                let $query = list!(
+                let base = articles::table.filter(articles::status.eq(PUBLISHED)).select($select).into_boxed();
+                let $query = $shape!(
                     base,
                     q,
                     $sqlite,
@@ -264,7 +283,7 @@ impl Store {
     pub fn explain_list(&self, q: &ArticleQuery) -> Result<Vec<String>> {
         self.with(|c| {
             let sqlite = matches!(c, AnyConnection::Sqlite(_));
-            per_backend!(c, |c| list_query!(q, sqlite, |query| c.plan(query)))
+            per_backend!(c, |c| list_query!(q, sqlite, ArticleRow::as_select(), list, |query| c.plan(query)))
         })
     }
 }
@@ -391,8 +410,25 @@ impl ContentRepo for Store {
     fn list_articles(&self, q: &ArticleQuery) -> Result<Vec<ArticleRecord>> {
         convert(self.with(|c| {
             let sqlite = matches!(c, AnyConnection::Sqlite(_));
-            per_backend!(c, |c| list_query!(q, sqlite, |query| query.load::<ArticleRow>(c)))
+            per_backend!(c, |c| list_query!(q, sqlite, ArticleRow::as_select(), list, |query| query
+                .load::<ArticleRow>(c)))
         })?)
+    }
+
+    fn count_articles(&self, filter: &ResolvedFilter) -> Result<i64> {
+        let q = ArticleQuery { filter: filter.clone(), sort: ArticleSort::default(), after: None, fetch: 0 };
+        // A count has no order, so no backend-specific shape.
+        self.with(|c| {
+            per_backend!(c, |c| list_query!(&q, false, count_star(), count, |query| query.get_result::<i64>(c)))
+        })
+    }
+
+    fn count_tags(&self) -> Result<i64> {
+        self.with(|c| tags::table.select(count_star()).get_result(c))
+    }
+
+    fn count_authors(&self) -> Result<i64> {
+        self.with(|c| authors::table.select(count_star()).get_result(c))
     }
 
     fn records_of(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>> {

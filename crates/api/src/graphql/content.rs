@@ -11,7 +11,7 @@ use newsdesk_domain::query::Limit;
 use newsdesk_domain::service::Found;
 
 use super::filter::{ArticleFilterInput, ArticleSortInput};
-use super::resolve::{GqlResult, call, connection, feed_counts, first_arg, found, state, tree};
+use super::resolve::{GqlResult, Total, call, connection, feed_counts, first_arg, found, state, tree};
 use super::types::{Article, Author, Node, Section, Tag, articles_connection};
 use crate::auth::Caller;
 use crate::error::to_graphql;
@@ -73,7 +73,7 @@ impl ContentQuery {
         #[graphql(default_with = "Some(ArticleSortInput::PublishedAtDesc)")] sort: Option<ArticleSortInput>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<String, Article>> {
+    ) -> GqlResult<Connection<String, Article, Total>> {
         let filter = filter.unwrap_or_default().parse()?;
         let sort = sort.map_or(ArticleSort::default(), ArticleSort::from);
         articles_connection(ctx, filter, sort, first, after).await
@@ -103,13 +103,13 @@ impl ContentQuery {
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<String, Tag>> {
+    ) -> GqlResult<Connection<String, Tag, Total>> {
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
         let page =
             call(ctx, move |c| c.tags(after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))).await?;
         feed_counts(ctx, page.items.iter().map(|t| (t.item.id, t.article_count)).collect()).await?;
-        Ok(connection(page, has_previous, |t| Tag(t.item)))
+        Ok(connection(page, has_previous, None, |t| Tag(t.item)))
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Author>> {
@@ -125,13 +125,13 @@ impl ContentQuery {
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<String, Author>> {
+    ) -> GqlResult<Connection<String, Author, Total>> {
         let limit = first_arg(first)?;
         let has_previous = after.is_some();
         let page =
             call(ctx, move |c| c.authors(after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))).await?;
         feed_counts(ctx, page.items.iter().map(|a| (a.item.id, a.article_count)).collect()).await?;
-        Ok(connection(page, has_previous, |a| Author(a.item)))
+        Ok(connection(page, has_previous, None, |a| Author(a.item)))
     }
 }
 

@@ -6,7 +6,7 @@ use newsdesk_domain::query::Limit;
 use newsdesk_domain::search::SearchResult;
 
 use super::filter::ArticleFilterInput;
-use super::resolve::{connection, first_arg};
+use super::resolve::{Total, connection, first_arg};
 use super::types::Article;
 use crate::error::to_graphql;
 use crate::limits::ClientAddr;
@@ -80,7 +80,7 @@ impl DiscoveryQuery {
         filter: Option<ArticleFilterInput>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<String, SearchHit>> {
+    ) -> GqlResult<Connection<String, SearchHit, Total>> {
         let state = ctx.data::<AppState>()?;
         state.limits.search(ctx.data_opt::<ClientAddr>().copied()).map_err(|e| e.to_graphql())?;
         let filter = filter.unwrap_or_default().parse()?;
@@ -90,6 +90,6 @@ impl DiscoveryQuery {
         let page = blocking(move || svc.search(&query, &filter, after.as_deref(), limit))
             .await
             .map_err(|e| to_graphql(e.renamed("q", "query").renamed("cursor", "after")))?;
-        Ok(connection(page, has_previous, SearchHit))
+        Ok(connection(page, has_previous, None, SearchHit))
     }
 }

@@ -3,10 +3,10 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::Context;
 use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object};
 use newsdesk_domain::model::SectionTree;
-use newsdesk_domain::query::{Limit, Page};
+use newsdesk_domain::query::{ArticleFilter, Limit, Page};
 
 use super::loaders::Load;
 use crate::error::to_graphql;
@@ -62,14 +62,40 @@ pub(super) fn first_arg(first: Option<i32>) -> GqlResult<Limit> {
     first.map_or(Ok(Limit::DEFAULT), |n| Limit::new("first", i64::from(n), Limit::MAX)).map_err(to_graphql)
 }
 
+/// A page as a connection; its `totalCount` is the page's total unless `total`
+/// says how to count it.
 pub(super) fn connection<T, N: async_graphql::OutputType>(
     page: Page<T>,
     has_previous: bool,
+    total: Option<Total>,
     node: impl Fn(T) -> N,
-) -> Connection<String, N> {
-    let mut conn = Connection::new(has_previous, page.next_cursor.is_some());
+) -> Connection<String, N, Total> {
+    let total = total.unwrap_or(Total::Known(page.total.unwrap_or_default()));
+    let mut conn = Connection::with_additional_fields(has_previous, page.next_cursor.is_some(), total);
     conn.edges.extend(page.items.into_iter().zip(page.cursors).map(|(item, cursor)| Edge::new(cursor, node(item))));
     conn
+}
+
+/// The `totalCount` of a connection.
+pub(super) enum Total {
+    Known(i64),
+    /// The articles of a filter, counted only when asked for.
+    Articles(ArticleFilter),
+}
+
+#[Object(name = "ListTotal")]
+impl Total {
+    /// How many items the whole list holds (not only this page). Counted with a
+    /// few seconds' delay at most; search counts the index's matches.
+    async fn total_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        match self {
+            Total::Known(n) => Ok(*n),
+            Total::Articles(filter) => {
+                let filter = filter.clone();
+                call(ctx, move |c| c.article_total(&filter)).await
+            }
+        }
+    }
 }
 
 /// A NOT_FOUND from the service is `null` for nullable single-item fields.

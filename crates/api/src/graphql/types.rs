@@ -11,7 +11,7 @@ use newsdesk_domain::model::{self, ArticleId, ArticleRecord};
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit};
 
 use super::body::Body;
-use super::resolve::{GqlResult, call, connection, first_arg, load, load_many, state, tree};
+use super::resolve::{GqlResult, Total, call, connection, first_arg, load, load_many, state, tree};
 use super::scalars::DateTime;
 use crate::error::to_graphql;
 use crate::state::blocking;
@@ -46,15 +46,16 @@ pub(super) async fn articles_connection(
     sort: ArticleSort,
     first: Option<i32>,
     after: Option<String>,
-) -> GqlResult<Connection<String, Article>> {
+) -> GqlResult<Connection<String, Article, Total>> {
     let limit = first_arg(first)?;
     let has_previous = after.is_some();
+    let total = Total::Articles(filter.clone());
     let page = call(ctx, move |c| {
         c.list_articles(&filter, sort, after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))
     })
     .await?;
     prefetch(ctx, &page.items).await?;
-    Ok(connection(page, has_previous, |a| Article::from_full(Arc::new(a))))
+    Ok(connection(page, has_previous, Some(total), |a| Article::from_full(Arc::new(a))))
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +199,7 @@ impl Section {
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<String, Article>> {
+    ) -> GqlResult<Connection<String, Article, Total>> {
         let filter = ArticleFilter { section: Some(self.0.slug.clone()), ..Default::default() };
         articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
     }
@@ -230,7 +231,7 @@ impl Tag {
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<String, Article>> {
+    ) -> GqlResult<Connection<String, Article, Total>> {
         let filter = ArticleFilter { tags: vec![self.0.slug.clone()], ..Default::default() };
         articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
     }
@@ -265,7 +266,7 @@ impl Author {
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<String, Article>> {
+    ) -> GqlResult<Connection<String, Article, Total>> {
         let filter = ArticleFilter { author: Some(self.0.slug.clone()), ..Default::default() };
         articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
     }

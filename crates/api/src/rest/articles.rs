@@ -75,9 +75,13 @@ pub async fn list(
     q: StrictQuery<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let r = q.0.parse()?;
-    let page = state.content(move |c| c.list_articles(&r.filter, r.sort, r.cursor.as_deref(), r.limit)).await?;
+    let (page, total_count) = state
+        .content(move |c| {
+            Ok((c.list_articles(&r.filter, r.sort, r.cursor.as_deref(), r.limit)?, c.article_total(&r.filter)?))
+        })
+        .await?;
     let data = page.items.iter().map(ArticleView::from).collect();
-    let body = ArticleList { data, next_cursor: page.next_cursor.clone() };
+    let body = ArticleList { data, next_cursor: page.next_cursor.clone(), total_count };
     json_page(&req, &body, page.next_cursor.as_deref())
 }
 

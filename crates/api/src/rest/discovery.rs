@@ -69,6 +69,7 @@ pub async fn search(
     let body = SearchList {
         data: page.items.iter().map(SearchHitView::from).collect(),
         next_cursor: page.next_cursor.clone(),
+        total_count: page.total.unwrap_or_default(),
     };
     json_page(&req, &body, page.next_cursor.as_deref())
 }

@@ -45,13 +45,14 @@ async fn slug_page<T: Send + 'static, V: From<T>, L: Serialize>(
     state: &AppState,
     q: PageParams,
     load: LoadPage<T>,
-    list: fn(Vec<V>, Option<String>) -> L,
+    list: fn(Vec<V>, Option<String>, i64) -> L,
 ) -> Result<HttpResponse, ApiError> {
     let limit = q.limit()?;
     let cursor = q.cursor;
     let page = state.content(move |c| load(c, cursor.as_deref(), limit)).await?;
     let next = page.next_cursor.clone();
-    let body = list(page.items.into_iter().map(V::from).collect(), page.next_cursor);
+    let total = page.total.unwrap_or_default();
+    let body = list(page.items.into_iter().map(V::from).collect(), page.next_cursor, total);
     json_page(req, &body, next.as_deref())
 }
 
@@ -95,8 +96,8 @@ pub async fn tags(
     state: web::Data<AppState>,
     q: StrictQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    slug_page(&req, &state, q.0, ContentService::tags, |data: Vec<TagView>, next_cursor| TagList { data, next_cursor })
-        .await
+    let list = |data: Vec<TagView>, next_cursor, total_count| TagList { data, next_cursor, total_count };
+    slug_page(&req, &state, q.0, ContentService::tags, list).await
 }
 
 /// One tag.
@@ -128,7 +129,7 @@ pub async fn authors(
     state: web::Data<AppState>,
     q: StrictQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let list = |data: Vec<AuthorView>, next_cursor| AuthorList { data, next_cursor };
+    let list = |data: Vec<AuthorView>, next_cursor, total_count| AuthorList { data, next_cursor, total_count };
     slug_page(&req, &state, q.0, ContentService::authors, list).await
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::body::Block;
 use crate::error::Result;
 use crate::model::{ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId};
-use crate::query::ArticleQuery;
+use crate::query::{ArticleQuery, ResolvedFilter};
 use crate::record::{Record, ViewRecord};
 use crate::slug::Slug;
 
@@ -40,6 +40,10 @@ pub trait ContentRepo: Send + Sync {
     /// The current slug of the article that had `slug` before.
     fn redirect(&self, slug: &str) -> Result<Option<Slug>>;
     fn list_articles(&self, query: &ArticleQuery) -> Result<Vec<ArticleRecord>>;
+    /// How many articles `filter` matches.
+    fn count_articles(&self, filter: &ResolvedFilter) -> Result<i64>;
+    fn count_tags(&self) -> Result<i64>;
+    fn count_authors(&self) -> Result<i64>;
     /// Articles by id, whatever their status, without bodies.
     fn records_of(&self, ids: &[ArticleId]) -> Result<Vec<ArticleRecord>>;
 

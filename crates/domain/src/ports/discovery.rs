@@ -67,7 +67,7 @@ pub struct Watermark {
 /// The search index port; `newsdesk-search` implements it with tantivy.
 pub trait SearchIndex: Send + Sync {
     /// Hits `offset..offset + limit`, best first; the first `highlighted` of
-    /// them with their highlights.
+    /// them with their highlights; and how many documents match in all.
     fn search(
         &self,
         text: &SearchText,
@@ -75,7 +75,7 @@ pub trait SearchIndex: Send + Sync {
         offset: usize,
         limit: usize,
         highlighted: usize,
-    ) -> Result<Vec<IndexHit>>;
+    ) -> Result<(Vec<IndexHit>, usize)>;
     /// Add or replace `upserts`, drop `removals`, and remember `watermark`, at once.
     fn apply(&self, upserts: Vec<SearchDoc>, removals: Vec<ArticleId>, watermark: Watermark) -> Result<()>;
     /// The last watermark applied (`None` for an empty index).

@@ -123,6 +123,8 @@ pub trait EditorialRepo: Send + Sync {
         before: Option<ArticleId>,
         fetch: i64,
     ) -> Result<Vec<ArticleRecord>>;
+    /// How many articles have this status (or any).
+    fn count_admin_articles(&self, status: Option<Status>) -> Result<i64>;
     /// Revisions, newest first.
     fn revisions(&self, id: ArticleId) -> Result<Vec<Revision>>;
     fn revision(&self, id: ArticleId, number: i64) -> Result<Option<Revision>>;

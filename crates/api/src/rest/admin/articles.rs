@@ -185,8 +185,11 @@ pub async fn list_articles(
         .editorial(move |e| e.articles(caller.principal(), status, cursor.as_deref(), limit))
         .await
         .map_err(ApiError)?;
-    let body =
-        ArticleList { data: page.items.iter().map(ArticleView::from).collect(), next_cursor: page.next_cursor.clone() };
+    let body = ArticleList {
+        data: page.items.iter().map(ArticleView::from).collect(),
+        next_cursor: page.next_cursor.clone(),
+        total_count: page.total.unwrap_or_default(),
+    };
     Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
 }
 
