@@ -319,6 +319,64 @@ on_both_backends! {
         assert_eq!(total("/v1/articles?limit=1"), VISIBLE_NEWEST_FIRST.len() as i64 + 1);
     }
 
+    /// `last`/`before` read the same lists backward: walking every list back from
+    /// its end, page by page, gives the forward list, for every sort and size.
+    fn connections_page_backward_as_well_as_forward(backend: Backend) {
+        let app = app(backend);
+        // `field(args)` of the root, walked backward `n` at a time.
+        let walk_back = |field: &str, args: &str, n: usize| -> Vec<String> {
+            let mut before: Option<String> = None;
+            let mut out: Vec<String> = Vec::new();
+            for _ in 0..50 {
+                let q = format!(
+                    "query($b: String) {{ {field}({args} last: {n}, before: $b) {{ totalCount edges {{ node {{ slug }} }} pageInfo {{ hasPreviousPage hasNextPage startCursor }} }} }}"
+                );
+                let g = app.graphql(&q, json!({ "b": before }));
+                assert!(g.get("errors").is_none(), "{g}");
+                let conn = &g["data"][field];
+                let page = edge_slugs(conn);
+                assert!(page.len() <= n);
+                let info = &conn["pageInfo"];
+                assert_eq!(info["hasNextPage"], before.is_some(), "{g}");
+                out.splice(0..0, page);
+                if info["hasPreviousPage"] == false {
+                    return out;
+                }
+                before = Some(info["startCursor"].as_str().unwrap().to_owned());
+            }
+            panic!("{field}: backward paging did not end");
+        };
+        for sort in ["PUBLISHED_AT_DESC", "PUBLISHED_AT_ASC", "VIEWS_DESC"] {
+            let all = app.graphql(&format!("{{ articles(sort: {sort}, first: 100) {{ edges {{ node {{ slug }} }} }} }}"), json!({}));
+            let forward = edge_slugs(&all["data"]["articles"]);
+            assert_eq!(forward.len(), VISIBLE_NEWEST_FIRST.len());
+            for n in [1, 2, 3, 100] {
+                assert_eq!(walk_back("articles", &format!("sort: {sort},"), n), forward, "{sort}, last {n}");
+            }
+        }
+        assert_eq!(walk_back("articles", "filter: {tags: [\"rates\"]},", 2), ["chip-boom", "oil-jumps", "rates-rise"]);
+        assert_eq!(walk_back("tags", "", 2), ["ai", "elections", "energy", "rates", "unused"]);
+        assert_eq!(walk_back("authors", "", 1), ["ana-lee", "ben-okafor"]);
+        let hits = app.graphql("{ search(query: \"rates\", first: 100) { edges { node { article { slug } } } } }", json!({}));
+        let forward: Vec<&str> = hits["data"]["search"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["article"]["slug"].as_str().unwrap()).collect();
+        assert!(forward.len() >= 2, "{hits}");
+        let back = app.graphql("{ search(query: \"rates\", last: 1) { edges { node { article { slug } } } pageInfo { hasPreviousPage hasNextPage } } }", json!({}));
+        assert_eq!(back["data"]["search"]["edges"][0]["node"]["article"]["slug"], *forward.last().unwrap(), "{back}");
+        assert_eq!(back["data"]["search"]["pageInfo"], json!({"hasPreviousPage": true, "hasNextPage": false}));
+        // A forward cursor reads back too: the article before the second one is the first.
+        let two = app.graphql("{ articles(first: 2) { pageInfo { endCursor } } }", json!({}));
+        let end = two["data"]["articles"]["pageInfo"]["endCursor"].clone();
+        let prev = app.graphql("query($b: String) { articles(last: 1, before: $b) { edges { node { slug } } pageInfo { hasPreviousPage hasNextPage } } }", json!({ "b": end }));
+        assert_eq!(edge_slugs(&prev["data"]["articles"]), [VISIBLE_NEWEST_FIRST[0]]);
+        assert_eq!(prev["data"]["articles"]["pageInfo"], json!({"hasPreviousPage": false, "hasNextPage": true}));
+        // Both directions at once is a named input error.
+        for (args, field) in [("first: 1, last: 1", "first"), ("after: \"x\", before: \"y\"", "after"), ("last: 0", "last"), ("before: \"nope\"", "before")] {
+            let g = app.graphql(&format!("{{ articles({args}) {{ totalCount }} }}"), json!({}));
+            assert_eq!(codes(&g), ["BAD_USER_INPUT"], "{args}: {g}");
+            assert_eq!(g["errors"][0]["extensions"]["fields"][0]["field"], field, "{args}: {g}");
+        }
+    }
+
     /// A public query over GET is an HTTP read like REST's: `Cache-Control`, a
     /// strong ETag and 304; POST, errors and previews are never cacheable.
     fn queries_over_get_are_cacheable_like_rest(backend: Backend) {

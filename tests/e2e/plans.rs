@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use newsdesk_domain::Slug;
 use newsdesk_domain::ports::ContentRepo;
-use newsdesk_domain::query::{ArticleFilter, ArticleKey, ArticleQuery, ArticleSort};
+use newsdesk_domain::query::{ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Direction};
 use newsdesk_domain::service::ContentService;
 use newsdesk_store::Store;
 use newsdesk_store::conn::Pool;
@@ -149,7 +149,7 @@ on_both_backends! {
         for shape in shapes(&picks) {
             let filter =
                 content.resolve(&shape.filter, chrono::Utc::now()).expect("resolve").expect("the demo has these");
-            let mut query = ArticleQuery { filter, sort: shape.sort, after: None, fetch: 21 };
+            let mut query = ArticleQuery { filter, sort: shape.sort, after: None, direction: Direction::Forward, fetch: 21 };
             // Deep in the list: after its 60th article (or its last).
             let deep = store.list_articles(&ArticleQuery { fetch: 60, ..query.clone() }).expect("list");
             assert!(deep.len() >= 10, "{}: the demo has too few articles for a deep page ({})", shape.name, deep.len());
@@ -161,8 +161,22 @@ on_both_backends! {
                     id: last.id,
                 },
             };
-            for (page, after) in [("page 1", None), ("deep page", Some(key))] {
+            // Read forward, and backward (GraphQL's `last`/`before`) from the end.
+            // Backward from a deep cursor, PostgreSQL rightly sorts the few rows
+            // between it and the list's top rather than walk an index to them:
+            // that range is as short as the cursor is shallow.
+            let mut reads = vec![
+                (Direction::Forward, "page 1", None),
+                (Direction::Forward, "deep page", Some(key)),
+                (Direction::Backward, "last page", None),
+            ];
+            if backend == Backend::Sqlite {
+                reads.push((Direction::Backward, "deep page", Some(key)));
+            }
+            for (direction, page, after) in reads {
                 query.after = after;
+                query.direction = direction;
+                let page = format!("{page}, {direction:?}");
                 let plan = store.explain_list(&query).expect("explain").join("\n");
                 let bad: Vec<&&str> = refused(backend).iter().filter(|r| plan.contains(**r)).collect();
                 // Each card's relations come from their covering indexes alone.

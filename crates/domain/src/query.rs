@@ -179,12 +179,39 @@ pub fn decode_cursor<T: for<'de> Deserialize<'de>>(field: &str, s: &str) -> Resu
         .ok_or_else(|| Error::field(field, "is not a cursor returned by this list"))
 }
 
+/// Which side of its cursor a page is read: `Forward` after it (the list's
+/// order), `Backward` before it (read in reverse, answered in the list's order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Direction {
+    #[default]
+    Forward,
+    Backward,
+}
+
+/// Which page of a list to read: `limit` items from `cursor` (the list's start,
+/// or its end when reading backward, without one) toward `direction`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub cursor: Option<String>,
+    pub limit: Limit,
+    pub direction: Direction,
+}
+
+impl PageRequest {
+    /// The page after `cursor`.
+    pub fn after(cursor: Option<String>, limit: Limit) -> Self {
+        Self { cursor, limit, direction: Direction::Forward }
+    }
+}
+
 /// An article list query in storage terms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleQuery {
     pub filter: ResolvedFilter,
     pub sort: ArticleSort,
+    /// The position to read from, toward `direction`.
     pub after: Option<ArticleKey>,
+    pub direction: Direction,
     /// How many rows to fetch (the page size plus one, to know whether more follow).
     pub fetch: i64,
 }
@@ -195,7 +222,8 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor of each item: reading on from `cursors[i]` starts after `items[i]`.
     pub cursors: Vec<String>,
-    /// Where the next page starts; `None` on the last page.
+    /// Where the next page starts (toward the direction read: for a backward
+    /// read, the page before this one); `None` when there is none.
     pub next_cursor: Option<String>,
     /// How many items the whole list holds, where counted with the page.
     pub total: Option<i64>,
@@ -222,11 +250,24 @@ impl<T> Page<T> {
 }
 
 /// Cut `rows` (fetched with one extra) to `limit` and derive the next cursor from the last kept row.
-pub fn paginate<T>(mut rows: Vec<T>, limit: Limit, key: impl Fn(&T) -> String) -> Page<T> {
+pub fn paginate<T>(rows: Vec<T>, limit: Limit, key: impl Fn(&T) -> String) -> Page<T> {
+    paginate_toward(rows, limit, Direction::Forward, key)
+}
+
+/// [`paginate`] rows read toward `direction`: a backward read is put back in
+/// the list's order, and its next cursor is its first row's.
+pub fn paginate_toward<T>(mut rows: Vec<T>, limit: Limit, direction: Direction, key: impl Fn(&T) -> String) -> Page<T> {
     let more = rows.len() > limit.as_usize();
     rows.truncate(limit.as_usize());
+    if direction == Direction::Backward {
+        rows.reverse();
+    }
     let cursors: Vec<String> = rows.iter().map(key).collect();
-    let next_cursor = if more { cursors.last().cloned() } else { None };
+    let edge = match direction {
+        Direction::Forward => cursors.last(),
+        Direction::Backward => cursors.first(),
+    };
+    let next_cursor = if more { edge.cloned() } else { None };
     Page { items: rows, cursors, next_cursor, total: None }
 }
 

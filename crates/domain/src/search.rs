@@ -17,7 +17,7 @@ use crate::model::{Article, ArticleId, Status};
 use crate::ports::DiscoveryRepo;
 use crate::ports::{SearchDoc, SearchIndex, Watermark};
 use crate::query::SearchText;
-use crate::query::{ArticleFilter, Limit, Page, decode_cursor, encode_cursor, paginate};
+use crate::query::{ArticleFilter, Direction, Page, PageRequest, decode_cursor, encode_cursor, paginate_toward};
 use crate::service::{ContentService, now};
 
 /// Articles indexed in one sync above which the index is compacted.
@@ -130,38 +130,52 @@ impl SearchService {
         Ok(n)
     }
 
-    /// A page of results for the words `q`, after the position `cursor`.
-    pub fn search(
-        &self,
-        q: &str,
-        filter: &ArticleFilter,
-        cursor: Option<&str>,
-        limit: Limit,
-    ) -> Result<Page<SearchResult>> {
+    /// A page of results for the words `q`, best first.
+    pub fn search(&self, q: &str, filter: &ArticleFilter, page: &PageRequest) -> Result<Page<SearchResult>> {
         let text = SearchText::parse("q", q)?;
         if !self.is_ready() {
             return Err(Error::new(ErrorKind::Unavailable, "the search index is being built; retry shortly"));
         }
-        let offset = cursor.map(|c| decode_cursor::<Offset>("cursor", c)).transpose()?.map_or(0, |o| o.o);
-        if offset > MAX_OFFSET {
+        let PageRequest { cursor, limit, direction } = page;
+        let (limit, direction) = (*limit, *direction);
+        // The 1-based position of the cursor's result.
+        let position = cursor.as_deref().map(|c| decode_cursor::<Offset>("cursor", c)).transpose()?.map(|o| o.o);
+        if position.is_some_and(|p| p > MAX_OFFSET) {
             return Err(Error::field("cursor", format!("results beyond the first {MAX_OFFSET} are not served")));
         }
         let Some(filter) = self.content.resolve(filter, now())? else { return Ok(Page::empty()) };
-        // One more than the page, to know whether another follows.
-        let (hits, total) = self.index.search(&text, &filter, offset, limit.as_usize() + 1, limit.as_usize())?;
+        // One more than the page, to know whether another follows that way.
+        let (offset, fetch) = match direction {
+            Direction::Forward => (position.unwrap_or(0), limit.as_usize() + 1),
+            Direction::Backward => {
+                let end = match position {
+                    Some(p) => p.saturating_sub(1),
+                    None => self.index.search(&text, &filter, 0, 1, 0)?.1.min(MAX_OFFSET),
+                };
+                let start = end.saturating_sub(limit.as_usize() + 1);
+                (start, end - start)
+            }
+        };
+        // Highlights are made for the page only, which a backward read ends with.
+        let highlighted = if direction == Direction::Forward { limit.as_usize() } else { fetch };
+        let (mut hits, total) = self.index.search(&text, &filter, offset, fetch, highlighted)?;
         let ids: Vec<ArticleId> = hits.iter().map(|h| h.article).collect();
         let mut articles: HashMap<ArticleId, Arc<Article>> =
             self.content.articles_by_ids(&ids)?.into_iter().map(|a| (a.record.id, a)).collect();
-        // An article unpublished since the last sync is left out of this page.
-        let results: Vec<(usize, SearchResult)> = hits
+        let positions = offset + 1..;
+        let mut results: Vec<(usize, SearchResult)> = std::mem::take(&mut hits)
             .into_iter()
-            .enumerate()
-            .filter_map(|(i, h)| {
+            .zip(positions)
+            // An article unpublished since the last sync is left out of this page.
+            .filter_map(|(h, position)| {
                 let article = articles.remove(&h.article)?;
-                Some((offset + i + 1, SearchResult { article, score: h.score, highlights: h.highlights }))
+                Some((position, SearchResult { article, score: h.score, highlights: h.highlights }))
             })
             .collect();
-        let page = paginate(results, limit, |(position, _)| encode_cursor(&Offset { o: *position }));
+        if direction == Direction::Backward {
+            results.reverse();
+        }
+        let page = paginate_toward(results, limit, direction, |(position, _)| encode_cursor(&Offset { o: *position }));
         Ok(page.map(|(_, r)| r).with_total(i64::try_from(total).unwrap_or(i64::MAX)))
     }
 }

@@ -16,8 +16,8 @@ use crate::model::{
 };
 use crate::ports::ContentRepo;
 use crate::query::{
-    ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Limit, Page, ResolvedFilter, decode_cursor, encode_cursor,
-    paginate,
+    ArticleFilter, ArticleKey, ArticleQuery, ArticleSort, Page, PageRequest, ResolvedFilter, decode_cursor,
+    encode_cursor, paginate_toward,
 };
 use crate::slug::Slug;
 
@@ -288,16 +288,16 @@ impl ContentService {
         }
     }
 
-    /// A page of published articles with their relations (no bodies), after the
-    /// position `cursor`.
+    /// A page of published articles with their relations (no bodies).
     pub fn list_articles(
         &self,
         filter: &ArticleFilter,
         sort: ArticleSort,
-        cursor: Option<&str>,
-        limit: Limit,
+        page: &PageRequest,
     ) -> Result<Page<Article>> {
-        let after = cursor.map(|c| decode_cursor::<ArticleKey>("cursor", c)).transpose()?;
+        let PageRequest { cursor, limit, direction } = page;
+        let (limit, direction) = (*limit, *direction);
+        let after = cursor.as_deref().map(|c| decode_cursor::<ArticleKey>("cursor", c)).transpose()?;
         let key_matches_sort = matches!(
             (after, sort),
             (None, _)
@@ -307,10 +307,10 @@ impl ContentService {
         if !key_matches_sort {
             return Err(Error::field("cursor", "was returned for another sort order"));
         }
-        let Some(query) = self.resolve_filter(filter, sort, after, limit)? else {
-            return Ok(Page::empty());
-        };
-        let mut page = paginate(self.repo.list_articles(&query)?, limit, |r| encode_cursor(&article_key(r, sort)));
+        let Some(filter) = self.resolve(filter, now())? else { return Ok(Page::empty()) };
+        let query = ArticleQuery { filter, sort, after, direction, fetch: i64::from(limit.get()) + 1 };
+        let rows = self.repo.list_articles(&query)?;
+        let mut page = paginate_toward(rows, limit, direction, |r| encode_cursor(&article_key(r, sort)));
         let items = self.hydrate(std::mem::take(&mut page.items))?;
         Ok(page.with_items(items))
     }
@@ -416,17 +416,6 @@ impl ContentService {
         }))
     }
 
-    fn resolve_filter(
-        &self,
-        f: &ArticleFilter,
-        sort: ArticleSort,
-        after: Option<ArticleKey>,
-        limit: Limit,
-    ) -> Result<Option<ArticleQuery>> {
-        let Some(filter) = self.resolve(f, now())? else { return Ok(None) };
-        Ok(Some(ArticleQuery { filter, sort, after, fetch: i64::from(limit.get()) + 1 }))
-    }
-
     /// Name the sections, tags and authors of records: from memory, with at
     /// most one query each for tags and authors not seen in the last seconds.
     pub fn hydrate(&self, records: Vec<ArticleRecord>) -> Result<Vec<Article>> {
@@ -495,10 +484,10 @@ impl ContentService {
             .collect())
     }
 
-    pub fn tags(&self, cursor: Option<&str>, limit: Limit) -> Result<Page<Counted<Tag>>> {
-        let rows = |after: Option<&str>, fetch| self.repo.tags_page(after, fetch);
+    pub fn tags(&self, page: &PageRequest) -> Result<Page<Counted<Tag>>> {
+        let rows = |from: Option<&str>, fetch| self.repo.tags_page(from, fetch, page.direction);
         let counts = |ids: &[TagId]| self.tag_counts(ids);
-        Ok(counted_page(cursor, limit, rows, |t| (&t.slug, t.id), counts)?.with_total(self.tag_total()?))
+        Ok(counted_page(page, rows, |t| (&t.slug, t.id), counts)?.with_total(self.tag_total()?))
     }
 
     pub fn tag(&self, slug: &str) -> Result<Counted<Tag>> {
@@ -507,10 +496,10 @@ impl ContentService {
         Ok(Counted { article_count: counts.get(&t.id).copied().unwrap_or(0), item: t })
     }
 
-    pub fn authors(&self, cursor: Option<&str>, limit: Limit) -> Result<Page<Counted<Author>>> {
-        let rows = |after: Option<&str>, fetch| self.repo.authors_page(after, fetch);
+    pub fn authors(&self, page: &PageRequest) -> Result<Page<Counted<Author>>> {
+        let rows = |from: Option<&str>, fetch| self.repo.authors_page(from, fetch, page.direction);
         let counts = |ids: &[AuthorId]| self.author_counts(ids);
-        Ok(counted_page(cursor, limit, rows, |a| (&a.slug, a.id), counts)?.with_total(self.author_total()?))
+        Ok(counted_page(page, rows, |a| (&a.slug, a.id), counts)?.with_total(self.author_total()?))
     }
 
     pub fn author(&self, slug: &str) -> Result<Counted<Author>> {
@@ -523,15 +512,14 @@ impl ContentService {
 /// A page of a list ordered by slug (tags, authors), each item with its number of
 /// visible articles: one query for the page, one for the counts.
 fn counted_page<T, K: Hash + Eq + Copy>(
-    cursor: Option<&str>,
-    limit: Limit,
+    request: &PageRequest,
     rows: impl FnOnce(Option<&str>, i64) -> Result<Vec<T>>,
     key: impl Fn(&T) -> (&Slug, K),
     counts: impl FnOnce(&[K]) -> Result<HashMap<K, i64>>,
 ) -> Result<Page<Counted<T>>> {
-    let after = cursor.map(|c| decode_cursor::<Slug>("cursor", c)).transpose()?;
-    let rows = rows(after.as_ref().map(Slug::as_str), i64::from(limit.get()) + 1)?;
-    let page = paginate(rows, limit, |t| encode_cursor(key(t).0));
+    let from = request.cursor.as_deref().map(|c| decode_cursor::<Slug>("cursor", c)).transpose()?;
+    let rows = rows(from.as_ref().map(Slug::as_str), i64::from(request.limit.get()) + 1)?;
+    let page = paginate_toward(rows, request.limit, request.direction, |t| encode_cursor(key(t).0));
     let ids: Vec<K> = page.items.iter().map(|t| key(t).1).collect();
     let counts = counts(&ids)?;
     Ok(page.map(|t| Counted { article_count: counts.get(&key(&t).1).copied().unwrap_or(0), item: t }))

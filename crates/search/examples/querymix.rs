@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // One round unmeasured: the index's pages are read from disk once.
         let mut hits = 0;
         for t in &parsed {
-            hits += index.search(t, &filter, 0, 16, highlighted)?.len();
+            hits += index.search(t, &filter, 0, 16, highlighted)?.0.len();
         }
         let started = Instant::now();
         for _ in 0..rounds {

@@ -12,7 +12,7 @@ use newsdesk_domain::model::{
     ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId,
 };
 use newsdesk_domain::ports::ContentRepo;
-use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort, ResolvedFilter};
+use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort, Direction, ResolvedFilter};
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, Pool, db_err};
@@ -102,13 +102,14 @@ macro_rules! count {
 /// The rest of a list query over `base`, whose listing keys are the columns
 /// `$listed` (publication time, NULL unless published; `$listed_sql` names it
 /// in SQL), `$id` and `$views`: visibility, filters, order, cursor and limit.
-/// Range conditions repeat the cursor's first key alone (`listed <= t AND
-/// (listed < t OR …)`) so that both planners start the index walk there.
 macro_rules! list {
     ($base:expr, $q:expr, $sqlite:expr, $listed:expr, $listed_sql:literal, $id:expr, $views:expr) => {{
         let q: &ArticleQuery = $q;
         let f = &q.filter;
         let mut query = filtered!($base.limit(q.fetch), f);
+        // Read from the highest key down (a descending list read forward, or an
+        // ascending one read backward), or from the lowest up.
+        let descending = (q.sort != ArticleSort::PublishedAtAsc) != (q.direction == Direction::Backward);
         match q.sort {
             ArticleSort::ViewsDesc => {
                 // SQLite (which plans without statistics) takes any range on
@@ -124,27 +125,45 @@ macro_rules! list {
                 } else {
                     dates!(query, f, $listed)
                 };
-                query = query.order(($views.desc(), $id.desc()));
-                if let Some(ArticleKey::Views { v, id }) = q.after {
-                    query = query.filter($views.le(v)).filter($views.lt(v).or($views.eq(v).and($id.lt(id.0))));
-                }
+                let from = match q.after {
+                    Some(ArticleKey::Views { v, id }) => Some((v, id.0)),
+                    _ => None,
+                };
+                query = keyset!(query, descending, $views, $id, from);
             }
-            ArticleSort::PublishedAtDesc => {
-                query = dates!(query, f, $listed).order(($listed.desc(), $id.desc()));
-                if let Some(ArticleKey::PublishedAt { t, id }) = q.after {
-                    let t = micros_to_naive(t);
-                    query = query.filter($listed.le(t)).filter($listed.lt(t).or($listed.eq(t).and($id.lt(id.0))));
-                }
-            }
-            ArticleSort::PublishedAtAsc => {
-                query = dates!(query, f, $listed).order(($listed.asc(), $id.asc()));
-                if let Some(ArticleKey::PublishedAt { t, id }) = q.after {
-                    let t = micros_to_naive(t);
-                    query = query.filter($listed.ge(t)).filter($listed.gt(t).or($listed.eq(t).and($id.gt(id.0))));
-                }
+            ArticleSort::PublishedAtDesc | ArticleSort::PublishedAtAsc => {
+                query = dates!(query, f, $listed);
+                let from = match q.after {
+                    Some(ArticleKey::PublishedAt { t, id }) => Some((micros_to_naive(t), id.0)),
+                    _ => None,
+                };
+                query = keyset!(query, descending, $listed, $id, from);
             }
         }
         query
+    }};
+}
+
+/// Order `$query` by `($key, $id)`, high to low when `$descending`, and start
+/// after the position `$from`. Range conditions repeat the first key alone
+/// (`key <= k AND (key < k OR …)`) so that both planners start the index walk
+/// there.
+macro_rules! keyset {
+    ($query:expr, $descending:expr, $key:expr, $id:expr, $from:expr) => {{
+        let query = $query;
+        if $descending {
+            let query = query.order(($key.desc(), $id.desc()));
+            match $from {
+                Some((k, id)) => query.filter($key.le(k)).filter($key.lt(k).or($key.eq(k).and($id.lt(id)))),
+                None => query,
+            }
+        } else {
+            let query = query.order(($key.asc(), $id.asc()));
+            match $from {
+                Some((k, id)) => query.filter($key.ge(k)).filter($key.gt(k).or($key.eq(k).and($id.gt(id)))),
+                None => query,
+            }
+        }
     }};
 }
 
@@ -277,6 +296,19 @@ macro_rules! list_query {
     }};
 }
 
+/// A page of `$table` by slug, read from the slug `$from` toward `$direction`.
+macro_rules! slug_page {
+    ($table:ident, $row:ty, $from:expr, $fetch:expr, $direction:expr) => {{
+        let q = $table::table.select(<$row>::as_select()).limit($fetch).into_boxed::<MultiBackend>();
+        match ($direction, $from) {
+            (Direction::Forward, None) => q.order($table::slug.asc()),
+            (Direction::Forward, Some(from)) => q.order($table::slug.asc()).filter($table::slug.gt(from.to_owned())),
+            (Direction::Backward, None) => q.order($table::slug.desc()),
+            (Direction::Backward, Some(from)) => q.order($table::slug.desc()).filter($table::slug.lt(from.to_owned())),
+        }
+    }};
+}
+
 impl Store {
     /// The plan each backend chooses for an article list (SQLite's `EXPLAIN
     /// QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines).
@@ -324,29 +356,12 @@ impl ContentRepo for Store {
         })?)
     }
 
-    fn tags_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Tag>> {
-        convert(self.with(|c| {
-            let mut q =
-                tags::table.select(TagRow::as_select()).order(tags::slug).limit(fetch).into_boxed::<MultiBackend>();
-            if let Some(after) = after {
-                q = q.filter(tags::slug.gt(after.to_owned()));
-            }
-            q.load(c)
-        })?)
+    fn tags_page(&self, from: Option<&str>, fetch: i64, direction: Direction) -> Result<Vec<Tag>> {
+        convert(self.with(|c| slug_page!(tags, TagRow, from, fetch, direction).load(c))?)
     }
 
-    fn authors_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Author>> {
-        convert(self.with(|c| {
-            let mut q = authors::table
-                .select(AuthorRow::as_select())
-                .order(authors::slug)
-                .limit(fetch)
-                .into_boxed::<MultiBackend>();
-            if let Some(after) = after {
-                q = q.filter(authors::slug.gt(after.to_owned()));
-            }
-            q.load(c)
-        })?)
+    fn authors_page(&self, from: Option<&str>, fetch: i64, direction: Direction) -> Result<Vec<Author>> {
+        convert(self.with(|c| slug_page!(authors, AuthorRow, from, fetch, direction).load(c))?)
     }
 
     fn section_article_counts(&self, now: DateTime<Utc>) -> Result<HashMap<SectionId, i64>> {
@@ -416,7 +431,13 @@ impl ContentRepo for Store {
     }
 
     fn count_articles(&self, filter: &ResolvedFilter) -> Result<i64> {
-        let q = ArticleQuery { filter: filter.clone(), sort: ArticleSort::default(), after: None, fetch: 0 };
+        let q = ArticleQuery {
+            filter: filter.clone(),
+            sort: ArticleSort::default(),
+            after: None,
+            direction: Direction::Forward,
+            fetch: 0,
+        };
         // A count has no order, so no backend-specific shape.
         self.with(|c| {
             per_backend!(c, |c| list_query!(&q, false, count_star(), count, |query| query.get_result::<i64>(c)))

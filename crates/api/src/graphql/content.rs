@@ -11,7 +11,7 @@ use newsdesk_domain::query::Limit;
 use newsdesk_domain::service::Found;
 
 use super::filter::{ArticleFilterInput, ArticleSortInput};
-use super::resolve::{GqlResult, Total, call, connection, feed_counts, first_arg, found, state, tree};
+use super::resolve::{GqlResult, Total, call, connection, cursor_arg, feed_counts, found, page_args, state, tree};
 use super::types::{Article, Author, Node, Section, Tag, articles_connection};
 use crate::auth::Caller;
 use crate::error::to_graphql;
@@ -65,18 +65,22 @@ impl ContentQuery {
     }
 
     /// Published articles.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments, reason = "a filter, a sort and the four Relay paging arguments")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
         filter: Option<ArticleFilterInput>,
         #[graphql(default_with = "Some(ArticleSortInput::PublishedAtDesc)")] sort: Option<ArticleSortInput>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<Connection<String, Article, Total>> {
+        let asked = page_args(first, after, last, before)?;
         let filter = filter.unwrap_or_default().parse()?;
         let sort = sort.map_or(ArticleSort::default(), ArticleSort::from);
-        articles_connection(ctx, filter, sort, first, after).await
+        articles_connection(ctx, filter, sort, asked).await
     }
 
     async fn section(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Section>> {
@@ -97,19 +101,20 @@ impl ContentQuery {
     }
 
     /// Tags, by slug.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
     async fn tags(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<Connection<String, Tag, Total>> {
-        let limit = first_arg(first)?;
-        let has_previous = after.is_some();
-        let page =
-            call(ctx, move |c| c.tags(after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))).await?;
+        let asked = page_args(first, after, last, before)?;
+        let request = asked.clone();
+        let page = call(ctx, move |c| c.tags(&request).map_err(cursor_arg(&request))).await?;
         feed_counts(ctx, page.items.iter().map(|t| (t.item.id, t.article_count)).collect()).await?;
-        Ok(connection(page, has_previous, None, |t| Tag(t.item)))
+        Ok(connection(page, &asked, None, |t| Tag(t.item)))
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Author>> {
@@ -119,19 +124,20 @@ impl ContentQuery {
     }
 
     /// Authors, by slug.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
     async fn authors(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<Connection<String, Author, Total>> {
-        let limit = first_arg(first)?;
-        let has_previous = after.is_some();
-        let page =
-            call(ctx, move |c| c.authors(after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))).await?;
+        let asked = page_args(first, after, last, before)?;
+        let request = asked.clone();
+        let page = call(ctx, move |c| c.authors(&request).map_err(cursor_arg(&request))).await?;
         feed_counts(ctx, page.items.iter().map(|a| (a.item.id, a.article_count)).collect()).await?;
-        Ok(connection(page, has_previous, None, |a| Author(a.item)))
+        Ok(connection(page, &asked, None, |a| Author(a.item)))
     }
 }
 

@@ -6,7 +6,7 @@ use newsdesk_domain::query::Limit;
 use newsdesk_domain::search::SearchResult;
 
 use super::filter::ArticleFilterInput;
-use super::resolve::{Total, connection, first_arg};
+use super::resolve::{Total, connection, cursor_arg, page_args};
 use super::types::Article;
 use crate::error::to_graphql;
 use crate::limits::ClientAddr;
@@ -72,24 +72,26 @@ impl DiscoveryQuery {
 
     /// Search published articles, best first: words in the title, summary and
     /// body, `"quoted phrases"`, the last word as a prefix; the list filters apply.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments, reason = "a filter, a sort and the four Relay paging arguments")]
     async fn search(
         &self,
         ctx: &Context<'_>,
         query: String,
         filter: Option<ArticleFilterInput>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<Connection<String, SearchHit, Total>> {
         let state = ctx.data::<AppState>()?;
         state.limits.search(ctx.data_opt::<ClientAddr>().copied()).map_err(|e| e.to_graphql())?;
         let filter = filter.unwrap_or_default().parse()?;
-        let limit = first_arg(first)?;
-        let has_previous = after.is_some();
-        let svc = state.search.clone();
-        let page = blocking(move || svc.search(&query, &filter, after.as_deref(), limit))
+        let asked = page_args(first, after, last, before)?;
+        let (svc, request) = (state.search.clone(), asked.clone());
+        let page = blocking(move || svc.search(&query, &filter, &request).map_err(cursor_arg(&request)))
             .await
-            .map_err(|e| to_graphql(e.renamed("q", "query").renamed("cursor", "after")))?;
-        Ok(connection(page, has_previous, None, SearchHit))
+            .map_err(|e| to_graphql(e.renamed("q", "query")))?;
+        Ok(connection(page, &asked, None, SearchHit))
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object};
 use newsdesk_domain::model::SectionTree;
-use newsdesk_domain::query::{ArticleFilter, Limit, Page};
+use newsdesk_domain::query::{ArticleFilter, Direction, Limit, Page, PageRequest};
 
 use super::loaders::Load;
 use crate::error::to_graphql;
@@ -57,21 +57,57 @@ where
     Ok(())
 }
 
-/// `first` of a connection: 1 to 100, 20 when not given (or given as `null`).
-pub(super) fn first_arg(first: Option<i32>) -> GqlResult<Limit> {
-    first.map_or(Ok(Limit::DEFAULT), |n| Limit::new("first", i64::from(n), Limit::MAX)).map_err(to_graphql)
+/// The page a connection's arguments ask for: `first` items after `after`, or
+/// the `last` items before `before` (1 to 100; 20 when neither is given).
+pub(super) fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> GqlResult<PageRequest> {
+    let size = |field: &str, n: Option<i32>| {
+        n.map_or(Ok(Limit::DEFAULT), |n| Limit::new(field, i64::from(n), Limit::MAX)).map_err(to_graphql)
+    };
+    let mixed = |field: &str| {
+        to_graphql(newsdesk_domain::Error::field(
+            field,
+            "page forward with `first` and `after`, or backward with `last` and `before`, not both",
+        ))
+    };
+    match (last.is_some() || before.is_some(), first, after) {
+        (false, first, after) => {
+            Ok(PageRequest { cursor: after, limit: size("first", first)?, direction: Direction::Forward })
+        }
+        (true, None, None) => {
+            Ok(PageRequest { cursor: before, limit: size("last", last)?, direction: Direction::Backward })
+        }
+        (true, Some(_), _) => Err(mixed("first")),
+        (true, None, Some(_)) => Err(mixed("after")),
+    }
+}
+
+/// A service error about `cursor` names the connection argument it came from.
+pub(super) fn cursor_arg(page: &PageRequest) -> impl Fn(newsdesk_domain::Error) -> newsdesk_domain::Error {
+    let name = if page.direction == Direction::Forward { "after" } else { "before" };
+    move |e| e.renamed("cursor", name)
 }
 
 /// A page as a connection; its `totalCount` is the page's total unless `total`
 /// says how to count it.
 pub(super) fn connection<T, N: async_graphql::OutputType>(
     page: Page<T>,
-    has_previous: bool,
+    asked: &PageRequest,
     total: Option<Total>,
     node: impl Fn(T) -> N,
 ) -> Connection<String, N, Total> {
     let total = total.unwrap_or(Total::Known(page.total.unwrap_or_default()));
-    let mut conn = Connection::with_additional_fields(has_previous, page.next_cursor.is_some(), total);
+    // Past the cursor there is at least the result it came from.
+    let (more_that_way, from_cursor) = (page.next_cursor.is_some(), asked.cursor.is_some());
+    let (has_previous, has_next) = match asked.direction {
+        Direction::Forward => (from_cursor, more_that_way),
+        Direction::Backward => (more_that_way, from_cursor),
+    };
+    let mut conn = Connection::with_additional_fields(has_previous, has_next, total);
     conn.edges.extend(page.items.into_iter().zip(page.cursors).map(|(item, cursor)| Edge::new(cursor, node(item))));
     conn
 }

@@ -8,10 +8,10 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Interface, Object};
 use newsdesk_domain::Error;
 use newsdesk_domain::model::{self, ArticleId, ArticleRecord};
-use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit};
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, PageRequest};
 
 use super::body::Body;
-use super::resolve::{GqlResult, Total, call, connection, first_arg, load, load_many, state, tree};
+use super::resolve::{GqlResult, Total, call, connection, cursor_arg, load, load_many, page_args, state, tree};
 use super::scalars::DateTime;
 use crate::error::to_graphql;
 use crate::state::blocking;
@@ -44,18 +44,13 @@ pub(super) async fn articles_connection(
     ctx: &Context<'_>,
     filter: ArticleFilter,
     sort: ArticleSort,
-    first: Option<i32>,
-    after: Option<String>,
+    asked: PageRequest,
 ) -> GqlResult<Connection<String, Article, Total>> {
-    let limit = first_arg(first)?;
-    let has_previous = after.is_some();
     let total = Total::Articles(filter.clone());
-    let page = call(ctx, move |c| {
-        c.list_articles(&filter, sort, after.as_deref(), limit).map_err(|e| e.renamed("cursor", "after"))
-    })
-    .await?;
+    let request = asked.clone();
+    let page = call(ctx, move |c| c.list_articles(&filter, sort, &request).map_err(cursor_arg(&request))).await?;
     prefetch(ctx, &page.items).await?;
-    Ok(connection(page, has_previous, Some(total), |a| Article::from_full(Arc::new(a))))
+    Ok(connection(page, &asked, Some(total), |a| Article::from_full(Arc::new(a))))
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -193,15 +188,18 @@ impl Section {
         Ok(load::<model::SectionId, i64>(ctx, self.0.id).await?.unwrap_or(0))
     }
     /// Published articles in this section and its sub-sections, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<Connection<String, Article, Total>> {
+        let asked = page_args(first, after, last, before)?;
         let filter = ArticleFilter { section: Some(self.0.slug.clone()), ..Default::default() };
-        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
+        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, asked).await
     }
 }
 
@@ -225,15 +223,18 @@ impl Tag {
         Ok(load::<model::TagId, i64>(ctx, self.0.id).await?.unwrap_or(0))
     }
     /// Published articles with this tag, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<Connection<String, Article, Total>> {
+        let asked = page_args(first, after, last, before)?;
         let filter = ArticleFilter { tags: vec![self.0.slug.clone()], ..Default::default() };
-        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
+        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, asked).await
     }
 }
 
@@ -260,15 +261,18 @@ impl Author {
         Ok(load::<model::AuthorId, i64>(ctx, self.0.id).await?.unwrap_or(0))
     }
     /// Published articles by this author, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> GqlResult<Connection<String, Article, Total>> {
+        let asked = page_args(first, after, last, before)?;
         let filter = ArticleFilter { author: Some(self.0.slug.clone()), ..Default::default() };
-        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, first, after).await
+        articles_connection(ctx, filter, ArticleSort::PublishedAtDesc, asked).await
     }
 }
 

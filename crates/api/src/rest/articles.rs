@@ -1,7 +1,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::Validator;
-use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit};
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, PageRequest};
 use newsdesk_domain::service::Found;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -77,7 +77,8 @@ pub async fn list(
     let r = q.0.parse()?;
     let (page, total_count) = state
         .content(move |c| {
-            Ok((c.list_articles(&r.filter, r.sort, r.cursor.as_deref(), r.limit)?, c.article_total(&r.filter)?))
+            let page = PageRequest::after(r.cursor, r.limit);
+            Ok((c.list_articles(&r.filter, r.sort, &page)?, c.article_total(&r.filter)?))
         })
         .await?;
     let data = page.items.iter().map(ArticleView::from).collect();

@@ -3,7 +3,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::Validator;
-use newsdesk_domain::query::Limit;
+use newsdesk_domain::query::{Limit, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -65,7 +65,7 @@ pub async fn search(
     let limit = limit.unwrap_or(Limit::DEFAULT);
     let svc = state.search.clone();
     let (text, cursor) = (p.q, p.cursor);
-    let page = blocking(move || svc.search(&text, &filter, cursor.as_deref(), limit)).await?;
+    let page = blocking(move || svc.search(&text, &filter, &PageRequest::after(cursor, limit))).await?;
     let body = SearchList {
         data: page.items.iter().map(SearchHitView::from).collect(),
         next_cursor: page.next_cursor.clone(),

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::Error;
-use newsdesk_domain::query::{Limit, Page};
+use newsdesk_domain::query::{Limit, Page, PageRequest};
 use newsdesk_domain::service::ContentService;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -36,7 +36,7 @@ impl PageParams {
 }
 
 /// A service method that reads a page of a list ordered by slug.
-type LoadPage<T> = fn(&ContentService, Option<&str>, Limit) -> Result<Page<T>, Error>;
+type LoadPage<T> = fn(&ContentService, &PageRequest) -> Result<Page<T>, Error>;
 
 /// A page of a list ordered by slug: `load` reads it, each item becomes a `V`,
 /// and `list` makes the body, answered with its `Link` header.
@@ -49,7 +49,7 @@ async fn slug_page<T: Send + 'static, V: From<T>, L: Serialize>(
 ) -> Result<HttpResponse, ApiError> {
     let limit = q.limit()?;
     let cursor = q.cursor;
-    let page = state.content(move |c| load(c, cursor.as_deref(), limit)).await?;
+    let page = state.content(move |c| load(c, &PageRequest::after(cursor, limit))).await?;
     let next = page.next_cursor.clone();
     let total = page.total.unwrap_or_default();
     let body = list(page.items.into_iter().map(V::from).collect(), page.next_cursor, total);

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::body::Block;
 use crate::error::Result;
 use crate::model::{ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId};
-use crate::query::{ArticleQuery, ResolvedFilter};
+use crate::query::{ArticleQuery, Direction, ResolvedFilter};
 use crate::record::{Record, ViewRecord};
 use crate::slug::Slug;
 
@@ -24,10 +24,10 @@ pub trait ContentRepo: Send + Sync {
     fn tags_by_ids(&self, ids: &[TagId]) -> Result<Vec<Tag>>;
     /// Authors by id, in no particular order; unknown ids are skipped.
     fn authors_by_ids(&self, ids: &[AuthorId]) -> Result<Vec<Author>>;
-    /// Tags ordered by slug, starting after `after`.
-    fn tags_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Tag>>;
-    /// Authors ordered by slug, starting after `after`.
-    fn authors_page(&self, after: Option<&str>, fetch: i64) -> Result<Vec<Author>>;
+    /// Tags by slug, from `from` (excluded) toward `direction`, in reading order.
+    fn tags_page(&self, from: Option<&str>, fetch: i64, direction: Direction) -> Result<Vec<Tag>>;
+    /// Authors by slug, from `from` (excluded) toward `direction`, in reading order.
+    fn authors_page(&self, from: Option<&str>, fetch: i64, direction: Direction) -> Result<Vec<Author>>;
 
     /// Number of articles visible at `now`, per section (the section's own articles only).
     fn section_article_counts(&self, now: DateTime<Utc>) -> Result<HashMap<SectionId, i64>>;
