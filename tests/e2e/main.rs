@@ -8,6 +8,7 @@ mod support;
 
 mod articles;
 mod browser;
+mod client;
 mod contracts;
 mod discovery;
 mod editorial;

@@ -1,5 +1,7 @@
-//! Response shapes. The leaf types (blocks, images, reactions) are shared by REST
-//! (serde + utoipa) and GraphQL (async-graphql) so both speak one shape.
+//! Response shapes. A field that may be `null` is still always present (required
+//! and nullable in the OpenAPI document). The leaf types (blocks, images,
+//! reactions) are shared by REST (serde + utoipa) and GraphQL (async-graphql) so
+//! both speak one shape.
 
 use async_graphql::{Enum, SimpleObject, Union};
 use chrono::{DateTime, Utc};
@@ -68,6 +70,7 @@ pub struct ReactionCount {
 pub struct ImageView {
     pub src: String,
     pub alt: String,
+    #[schema(required = true)]
     pub caption: Option<String>,
 }
 
@@ -91,8 +94,10 @@ pub enum Mark {
 pub struct Span {
     pub text: String,
     pub marks: Vec<Mark>,
+    #[schema(required = true)]
     pub href: Option<String>,
     /// Slug of the linked article.
+    #[schema(required = true)]
     pub article: Option<String>,
 }
 
@@ -112,12 +117,15 @@ pub struct HeadingBlock {
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 pub struct LinkItem {
     pub text: String,
+    #[schema(required = true)]
     pub article: Option<String>,
+    #[schema(required = true)]
     pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 pub struct LinkListBlock {
+    #[schema(required = true)]
     pub title: Option<String>,
     pub items: Vec<LinkItem>,
 }
@@ -125,6 +133,7 @@ pub struct LinkListBlock {
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 pub struct QuoteBlock {
     pub text: String,
+    #[schema(required = true)]
     pub attribution: Option<String>,
 }
 
@@ -132,6 +141,7 @@ pub struct QuoteBlock {
 pub struct ImageBlock {
     pub src: String,
     pub alt: String,
+    #[schema(required = true)]
     pub caption: Option<String>,
 }
 
@@ -200,27 +210,27 @@ pub fn reactions(r: Vec<model::ReactionCount>) -> Vec<ReactionCount> {
     r.into_iter().map(|model::ReactionCount { kind, count }| ReactionCount { kind, count }).collect()
 }
 
-/// An article. Lists carry the same object without `body`.
+/// An article as lists, rankings, related articles, recommendations and search
+/// show it: everything but its body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(as = Article)]
-pub struct ArticleView<'a> {
+#[schema(as = ArticleCard)]
+pub struct ArticleCardView<'a> {
     /// Unique across types, the same as in GraphQL (`article_42`); admin routes
     /// take it.
     pub id: String,
     pub slug: &'a str,
     pub title: &'a str,
     pub summary: &'a str,
-    /// The body blocks; absent in lists.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Vec<Block>>,
     pub section: ArticleSection<'a>,
     pub tags: Vec<Ref<'a>>,
     pub authors: Vec<Ref<'a>>,
+    #[schema(required = true)]
     pub hero_image: Option<ImageView>,
     /// `published` on every public route.
     #[schema(value_type = crate::rest::params::StatusParam)]
     pub status: &'static str,
+    #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub reading_time_minutes: i32,
@@ -233,16 +243,15 @@ pub struct ArticleView<'a> {
     pub version: i64,
 }
 
-impl<'a> From<&'a Article> for ArticleView<'a> {
+impl<'a> From<&'a Article> for ArticleCardView<'a> {
     fn from(a: &'a Article) -> Self {
-        let Article { record, body, section_path, tags, authors } = a;
+        let Article { record, section_path, tags, authors, .. } = a;
         let (slug, name) = section_path.last().map(|s| (s.slug.as_str(), s.name.as_str())).unwrap_or_default();
         Self {
             id: record.id.global(),
             slug: record.slug.as_str(),
             title: &record.title,
             summary: &record.summary,
-            body: body.clone().map(blocks),
             section: ArticleSection {
                 id: record.section_id.global(),
                 slug,
@@ -263,12 +272,29 @@ impl<'a> From<&'a Article> for ArticleView<'a> {
     }
 }
 
+/// An article with its body, as the article page shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Article)]
+pub struct ArticleView<'a> {
+    #[serde(flatten)]
+    pub card: ArticleCardView<'a>,
+    /// The body blocks, in order.
+    pub body: Vec<Block>,
+}
+
+impl<'a> From<&'a Article> for ArticleView<'a> {
+    fn from(a: &'a Article) -> Self {
+        Self { card: ArticleCardView::from(a), body: a.body.clone().map(blocks).unwrap_or_default() }
+    }
+}
+
 /// A page of articles.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticleList<'a> {
-    pub data: Vec<ArticleView<'a>>,
+    pub data: Vec<ArticleCardView<'a>>,
     /// Pass as `cursor` to read the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// How many items the whole list holds (not only this page). Counted with a
     /// few seconds' delay at most; search counts the index's matches.
@@ -330,6 +356,7 @@ impl From<Counted<model::Tag>> for TagView {
 #[serde(rename_all = "camelCase")]
 pub struct TagList {
     pub data: Vec<TagView>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// How many items the whole list holds (not only this page). Counted with a
     /// few seconds' delay at most; search counts the index's matches.
@@ -343,6 +370,7 @@ pub struct AuthorView {
     pub id: String,
     pub slug: String,
     pub name: String,
+    #[schema(required = true)]
     pub bio: Option<String>,
     /// Published articles by this author.
     pub article_count: i64,
@@ -358,6 +386,7 @@ impl From<Counted<model::Author>> for AuthorView {
 #[serde(rename_all = "camelCase")]
 pub struct AuthorList {
     pub data: Vec<AuthorView>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// How many items the whole list holds (not only this page). Counted with a
     /// few seconds' delay at most; search counts the index's matches.
@@ -388,8 +417,7 @@ pub struct RankingEntryView<'a> {
     /// Views in the window (`most-read`), reactions in the window (`most-reacted`),
     /// or the trending score (see the API guide), to three decimals.
     pub score: f64,
-    /// The article, without `body`.
-    pub article: ArticleView<'a>,
+    pub article: ArticleCardView<'a>,
 }
 
 /// A ranking of published articles.
@@ -397,9 +425,9 @@ pub struct RankingEntryView<'a> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Ranking)]
 pub struct RankingView<'a> {
-    /// `most-read`, `trending` or `most-reacted`.
+    #[schema(value_type = crate::rest::params::RankingKindParam)]
     pub kind: String,
-    /// `1h`, `24h`, `7d` or `30d`.
+    #[schema(value_type = crate::rest::params::WindowParam)]
     pub window: String,
     /// When the ranking was computed; never more than a few seconds ago.
     pub generated_at: DateTime<Utc>,
@@ -415,7 +443,7 @@ impl<'a> From<&'a Ranking> for RankingView<'a> {
             data: r
                 .entries
                 .iter()
-                .map(|e| RankingEntryView { rank: e.rank, score: e.score, article: ArticleView::from(&*e.article) })
+                .map(|e| RankingEntryView { rank: e.rank, score: e.score, article: ArticleCardView::from(&*e.article) })
                 .collect(),
         }
     }
@@ -424,8 +452,7 @@ impl<'a> From<&'a Ranking> for RankingView<'a> {
 /// One search result.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchHitView<'a> {
-    /// The article, without `body`.
-    pub article: ArticleView<'a>,
+    pub article: ArticleCardView<'a>,
     /// Relevance (BM25 with title matches weighted up); higher is better.
     pub score: f32,
     /// Passages of the title, summary and body that match, HTML-escaped, each
@@ -435,7 +462,7 @@ pub struct SearchHitView<'a> {
 
 impl<'a> From<&'a SearchResult> for SearchHitView<'a> {
     fn from(r: &'a SearchResult) -> Self {
-        Self { article: ArticleView::from(&*r.article), score: r.score, highlights: r.highlights.clone() }
+        Self { article: ArticleCardView::from(&*r.article), score: r.score, highlights: r.highlights.clone() }
     }
 }
 
@@ -445,6 +472,7 @@ impl<'a> From<&'a SearchResult> for SearchHitView<'a> {
 pub struct SearchList<'a> {
     pub data: Vec<SearchHitView<'a>>,
     /// Pass as `cursor` to read the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// How many items the whole list holds (not only this page). Counted with a
     /// few seconds' delay at most; search counts the index's matches.
@@ -454,15 +482,13 @@ pub struct SearchList<'a> {
 /// Articles related to one article, best first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RelatedList<'a> {
-    /// Articles without `body`.
-    pub data: Vec<ArticleView<'a>>,
+    pub data: Vec<ArticleCardView<'a>>,
 }
 
 /// A recommended article and why.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationView<'a> {
-    /// The article, without `body`.
-    pub article: ArticleView<'a>,
+    pub article: ArticleCardView<'a>,
     /// A short explanation for the reader, e.g. "Because you read “…”" or
     /// "Trending in Invest".
     pub reason: String,
@@ -521,6 +547,7 @@ pub struct AuditEntryView {
     pub actor: String,
     pub action: String,
     /// The article's id, for article actions.
+    #[schema(required = true)]
     pub article: Option<String>,
     /// The slug (or URL) of what changed, at the time.
     pub subject: String,
@@ -546,6 +573,7 @@ impl From<AuditEntry> for AuditEntryView {
 #[serde(rename_all = "camelCase")]
 pub struct AuditList {
     pub data: Vec<AuditEntryView>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -554,6 +582,7 @@ pub struct AuditList {
 pub struct WebhookView {
     pub id: String,
     pub url: String,
+    #[schema(value_type = Vec<crate::rest::params::EventParam>)]
     pub events: Vec<String>,
     pub created_at: DateTime<Utc>,
     /// The signing secret: returned once, when the webhook is created.
@@ -585,16 +614,22 @@ pub struct DeliveryView {
     pub id: String,
     /// The `X-Newsdesk-Delivery` header: the event's id.
     pub event_id: String,
+    #[schema(value_type = crate::rest::params::EventParam)]
     pub event: String,
-    /// `pending`, `delivered` or `failed` (given up).
+    /// `failed`: given up.
+    #[schema(value_type = crate::rest::params::DeliveryStatusParam)]
     pub status: String,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
     /// When the next attempt is due (pending only).
+    #[schema(required = true)]
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// The receiver's HTTP status at the last attempt.
+    #[schema(required = true)]
     pub last_status: Option<i32>,
+    #[schema(required = true)]
     pub last_error: Option<String>,
+    #[schema(required = true)]
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
@@ -619,5 +654,6 @@ impl From<Delivery> for DeliveryView {
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryList {
     pub data: Vec<DeliveryView>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::state::AppState;
-use crate::views::{ArticleList, ArticleView};
+use crate::views::{ArticleCardView, ArticleList, ArticleView};
 
 /// Order and paging of `GET /v1/articles`, with its filters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,7 +81,7 @@ pub async fn list(
             Ok((c.list_articles(&r.filter, r.sort, &page)?, c.article_total(&r.filter)?))
         })
         .await?;
-    let data = page.items.iter().map(ArticleView::from).collect();
+    let data = page.items.iter().map(ArticleCardView::from).collect();
     let body = ArticleList { data, next_cursor: page.next_cursor.clone(), total_count };
     json_page(&req, &body, page.next_cursor.as_deref())
 }

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::limits::ClientAddr;
 use crate::state::{AppState, blocking};
-use crate::views::{ArticleView, RecommendationList, RecommendationView, RelatedList, SearchHitView, SearchList};
+use crate::views::{ArticleCardView, RecommendationList, RecommendationView, RelatedList, SearchHitView, SearchList};
 
 /// A search: the words, the list filters, and paging.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -115,7 +115,7 @@ pub async fn related(
     let limit = side_list_limit(q.0.limit)?;
     let svc = state.discovery.clone();
     let articles = blocking(move || svc.related(&slug, limit)).await?;
-    json(&RelatedList { data: articles.iter().map(|a| ArticleView::from(&**a)).collect() })
+    json(&RelatedList { data: articles.iter().map(|a| ArticleCardView::from(&**a)).collect() })
 }
 
 /// Who is reading what.
@@ -162,7 +162,7 @@ pub async fn recommendations(
             .await?;
     let data = recs
         .iter()
-        .map(|r| RecommendationView { article: ArticleView::from(&*r.article), reason: r.reason.clone() })
+        .map(|r| RecommendationView { article: ArticleCardView::from(&*r.article), reason: r.reason.clone() })
         .collect();
     let mut res = json(&RecommendationList { data })?;
     if personal {

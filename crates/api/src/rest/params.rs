@@ -7,6 +7,7 @@
 //! cannot disagree.
 
 use newsdesk_domain::model::Status;
+use newsdesk_domain::ports::{DeliveryStatus, EventKind};
 use newsdesk_domain::query::{ArticleFilter, ArticleSort, FilterNames, FilterText};
 use newsdesk_domain::ranking::{RankingKind, Window};
 use newsdesk_domain::{Slug, Validator};
@@ -80,6 +81,18 @@ one_of!(
     WindowParam,
     "RankingWindow",
     Window::ALL.map(Window::as_str)
+);
+one_of!(
+    /// Where a webhook delivery is.
+    DeliveryStatusParam,
+    "DeliveryStatus",
+    DeliveryStatus::ALL.map(DeliveryStatus::as_str)
+);
+one_of!(
+    /// A webhook event.
+    EventParam,
+    "WebhookEvent",
+    EventKind::ALL.map(EventKind::as_str)
 );
 one_of!(
     /// An article status.

@@ -119,6 +119,8 @@ impl EventKind {
 }
 
 impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 3] = [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Failed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Pending => "pending",
@@ -128,7 +130,7 @@ impl DeliveryStatus {
     }
 
     pub fn parse(s: &str) -> Result<Self> {
-        [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Failed]
+        Self::ALL
             .into_iter()
             .find(|d| d.as_str() == s)
             .ok_or_else(|| Error::internal(format!("unknown delivery status {s}")))

@@ -18,7 +18,7 @@ use crate::rest::json_page;
 use crate::rest::params::{SlugParam, StatusParam, one_of};
 use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
-use crate::views::{ArticleList, ArticleView, Block, ImageView, RevisionList, RevisionView};
+use crate::views::{ArticleCardView, ArticleList, ArticleView, Block, ImageView, RevisionList, RevisionView};
 
 /// An article as written by an editor: the create shape, and every field
 /// optional for a partial update. Values are checked by the editorial service,
@@ -186,7 +186,7 @@ pub async fn list_articles(
         .await
         .map_err(ApiError)?;
     let body = ArticleList {
-        data: page.items.iter().map(ArticleView::from).collect(),
+        data: page.items.iter().map(ArticleCardView::from).collect(),
         next_cursor: page.next_cursor.clone(),
         total_count: page.total.unwrap_or_default(),
     };

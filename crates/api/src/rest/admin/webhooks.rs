@@ -33,8 +33,8 @@ query_params!(PageParams);
 pub struct WebhookWrite {
     /// Where deliveries are POSTed: an absolute http(s) URL.
     url: String,
-    /// `article.created`, `article.updated`, `article.published`, `article.unpublished`,
-    /// `article.scheduled`, `article.archived`, `article.deleted`.
+    /// The events to deliver.
+    #[schema(value_type = Vec<crate::rest::params::EventParam>)]
     events: Vec<String>,
 }
 
