@@ -1,10 +1,13 @@
 //! GET /v1/articles and /v1/articles/{slug}.
 
 use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::Value;
 
 use crate::on_both_backends;
 use crate::support::fixtures::{Site, VISIBLE_NEWEST_FIRST};
-use crate::support::{Backend, TestApp, slugs};
+use crate::support::{Backend, TestApp, eventually, slugs};
 
 fn app(backend: Backend) -> TestApp {
     TestApp::with_data(backend, &Site::standard().ndjson()).expect("backend")
@@ -150,6 +153,63 @@ on_both_backends! {
         assert!(a["readingTimeMinutes"].as_i64().unwrap() >= 1);
         assert_eq!(a["version"], 1);
         assert!(a["updatedAt"].as_str().unwrap().ends_with('Z'));
+    }
+
+    /// `fields=` keeps only the named fields of every article a read returns,
+    /// on every such route; anything else about the answer is unchanged.
+    fn sparse_fields_on_every_read_that_returns_articles(backend: Backend) {
+        let app = app(backend);
+        let keys = |v: &Value| -> Vec<String> {
+            let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let side_box = "fields=slug,title,section.name,heroImage";
+        let list = app.json(&format!("/v1/articles?limit=3&{side_box}"));
+        assert_eq!(list["totalCount"], VISIBLE_NEWEST_FIRST.len());
+        assert!(list["nextCursor"].is_string());
+        for a in list["data"].as_array().unwrap() {
+            assert_eq!(keys(a), ["heroImage", "section", "slug", "title"]);
+            assert_eq!(keys(&a["section"]), ["name"]);
+        }
+        // The next page keeps the fields (the Link header repeats the query).
+        let link = app.get(&format!("/v1/articles?limit=3&{side_box}")).header("link").unwrap().to_owned();
+        assert!(link.contains("fields="), "{link}");
+        let page = app.json("/v1/articles/summit-opens?fields=title,body,tags.slug");
+        assert_eq!(keys(&page), ["body", "tags", "title"]);
+        assert!(page["tags"].as_array().unwrap().iter().all(|t| keys(t) == ["slug"]));
+        // A read puts the article in the ranking.
+        let beacon = app.post("/v1/articles/summit-opens/views", "application/json", r#"{"sessionId":"reader-0001"}"#, &[]);
+        assert_eq!(beacon.status, 202);
+        eventually(Duration::from_secs(15), "a ranked article", || {
+            app.json("/v1/rankings/most-read?window=1h")["data"].as_array().is_some_and(|d| !d.is_empty())
+        });
+        for (path, at_article) in [
+            ("/v1/articles/summit-opens/related?limit=3&fields=slug", false),
+            ("/v1/rankings/most-read?window=1h&fields=slug", true),
+            ("/v1/recommendations?fields=slug", true),
+            ("/v1/search?q=rates&fields=slug", true),
+        ] {
+            let v = app.json(path);
+            let items = v["data"].as_array().unwrap();
+            assert!(!items.is_empty(), "{path}: {v}");
+            for item in items {
+                let article = if at_article { &item["article"] } else { item };
+                assert_eq!(keys(article), ["slug"], "{path}");
+            }
+        }
+        // Unknown names, and the body on a card route, are named.
+        for (path, name) in [
+            ("/v1/articles?fields=slug,nope", "nope"),
+            ("/v1/articles?fields=body", "body"),
+            ("/v1/articles/summit-opens?fields=section.nope", "section.nope"),
+            ("/v1/search?q=rates&fields=", "fields"),
+            ("/v1/rankings/most-read?fields=slug,,title", "empty"),
+        ] {
+            let r = app.get(path);
+            r.assert_problem(400, Some("fields"));
+            assert!(r.text.contains(name), "{path}: {}", r.text);
+        }
     }
 
     fn bad_parameters_are_named(backend: Backend) {

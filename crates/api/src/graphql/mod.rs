@@ -279,6 +279,7 @@ async fn execute(
 
 /// Execute a GraphQL query or mutation sent as JSON.
 #[utoipa::path(
+    operation_id = "graphqlPost",
     tag = "graphql",
     request_body(content = GraphQLBody, content_type = "application/json"),
     responses(
@@ -318,6 +319,7 @@ fn json_param(name: &str, v: Option<String>) -> Result<Option<serde_json::Value>
 /// Public queries are HTTP reads: cacheable for the cache period, with a strong
 /// `ETag` and 304 for a matching `If-None-Match`.
 #[utoipa::path(
+    operation_id = "graphqlGet",
     tag = "graphql",
     params(GraphQLParams),
     responses(

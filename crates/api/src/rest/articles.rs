@@ -6,7 +6,8 @@ use newsdesk_domain::service::Found;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::params::{FilterParams, NoParams, SortParam};
+use super::fields::{At, Fields, FieldsParam, Shape, Sparse};
+use super::params::{FilterParams, SortParam};
 use super::problems::{NotFound, ReadErrors};
 use super::{json, json_page};
 use crate::auth::Caller;
@@ -23,6 +24,9 @@ pub struct ListParams {
     #[serde(flatten)]
     #[param(ignore)]
     filter: FilterParams,
+    #[serde(flatten)]
+    #[param(ignore)]
+    fields: FieldsParam,
     /// Order of the list; newest first by default.
     #[param(inline)]
     sort: Option<SortParam>,
@@ -37,6 +41,7 @@ pub struct ListParams {
 /// A validated list request.
 struct ListRequest {
     filter: ArticleFilter,
+    fields: Option<Fields>,
     sort: ArticleSort,
     cursor: Option<String>,
     limit: Limit,
@@ -49,9 +54,11 @@ impl ListParams {
         let filter = self.filter.parse(&mut v);
         let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s.0)));
         let limit = self.limit.map_or(Some(Limit::DEFAULT), |s| v.check(Limit::parse("limit", &s, Limit::MAX)));
+        let fields = v.check(self.fields.parse(Shape::Card)).flatten();
         v.finish()?;
         Ok(ListRequest {
             filter,
+            fields,
             sort: sort.unwrap_or_default(),
             cursor: self.cursor,
             limit: limit.unwrap_or(Limit::DEFAULT),
@@ -64,8 +71,9 @@ impl ListParams {
 /// Newest first by default; filter by section (with its sub-sections), tags (all
 /// must match), author and publication dates; page with `cursor`.
 #[utoipa::path(
+    operation_id = "listArticles",
     tag = "articles",
-    params(FilterParams, ListParams),
+    params(FilterParams, ListParams, FieldsParam),
     responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), ReadErrors)
 )]
 #[get("/articles")]
@@ -74,27 +82,28 @@ pub async fn list(
     state: web::Data<AppState>,
     q: StrictQuery<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let r = q.0.parse()?;
+    let ListRequest { filter, fields, sort, cursor, limit } = q.0.parse()?;
     let (page, total_count) = state
         .content(move |c| {
-            let page = PageRequest::after(r.cursor, r.limit);
-            Ok((c.list_articles(&r.filter, r.sort, &page)?, c.article_total(&r.filter)?))
+            let page = PageRequest::after(cursor, limit);
+            Ok((c.list_articles(&filter, sort, &page)?, c.article_total(&filter)?))
         })
         .await?;
     let data = page.items.iter().map(ArticleCardView::from).collect();
     let body = ArticleList { data, next_cursor: page.next_cursor.clone(), total_count };
-    json_page(&req, &body, page.next_cursor.as_deref())
+    json_page(&req, &Sparse { value: &body, fields: fields.as_ref(), at: At::Data }, page.next_cursor.as_deref())
 }
 
-query_params!(ListParams: FilterParams);
+query_params!(ListParams: FilterParams, FieldsParam);
 
 /// One published article, with its body.
 ///
 /// A former slug of the article answers 301 with its current address. With a key
 /// that has `content:preview`, drafts and scheduled articles are shown too.
 #[utoipa::path(
+    operation_id = "getArticle",
     tag = "articles",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), FieldsParam),
     responses(
         (status = 200, description = "The article", body = ArticleView),
         (status = 301, description = "A former slug: `Location` has the current address", headers(("Location" = String))),
@@ -107,8 +116,9 @@ pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     caller: Caller,
-    _q: StrictQuery<NoParams>,
+    q: StrictQuery<FieldsParam>,
 ) -> Result<HttpResponse, ApiError> {
+    let fields = q.0.parse(Shape::Article)?;
     let slug = slug.into_inner();
     let preview = caller.previews();
     let found = match state.content.cached_article(&slug).filter(|_| !preview) {
@@ -117,7 +127,8 @@ pub async fn get(
     };
     match found {
         Found::Article(a) => {
-            let mut res = json(&ArticleView::from(a.as_ref()))?;
+            let view = ArticleView::from(a.as_ref());
+            let mut res = json(&Sparse { value: &view, fields: fields.as_ref(), at: At::Root })?;
             if preview {
                 res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
             }

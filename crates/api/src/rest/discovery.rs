@@ -7,6 +7,7 @@ use newsdesk_domain::query::{Limit, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::fields::{At, FieldsParam, Shape, Sparse};
 use super::params::{FilterParams, SlugParam};
 use super::problems::ParamsNotFound;
 use super::problems::ReadErrors;
@@ -30,6 +31,9 @@ pub struct SearchParams {
     #[serde(flatten)]
     #[param(ignore)]
     filter: FilterParams,
+    #[serde(flatten)]
+    #[param(ignore)]
+    fields: FieldsParam,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
@@ -38,12 +42,13 @@ pub struct SearchParams {
     cursor: Option<String>,
 }
 
-query_params!(SearchParams: FilterParams);
+query_params!(SearchParams: FilterParams, FieldsParam);
 
 /// Search published articles.
 ///
 /// Relevance order; each result carries its score and the matching passages.
 #[utoipa::path(
+    operation_id = "searchArticles",
     tag = "discovery",
     params(SearchParams, FilterParams),
     responses((status = 200, description = "A page of results, best first", body = SearchList), ReadErrors)
@@ -61,6 +66,7 @@ pub async fn search(
     let mut v = Validator::default();
     let filter = p.filter.parse(&mut v);
     let limit = p.limit.map_or(Some(Limit::DEFAULT), |l| v.check(Limit::parse("limit", &l, Limit::MAX)));
+    let fields = v.check(p.fields.parse(Shape::Card)).flatten();
     v.finish()?;
     let limit = limit.unwrap_or(Limit::DEFAULT);
     let svc = state.search.clone();
@@ -71,7 +77,7 @@ pub async fn search(
         next_cursor: page.next_cursor.clone(),
         total_count: page.total.unwrap_or_default(),
     };
-    json_page(&req, &body, page.next_cursor.as_deref())
+    json_page(&req, &Sparse { value: &body, fields: fields.as_ref(), at: At::DataArticle }, page.next_cursor.as_deref())
 }
 
 /// Most related and recommendation lists hold 5 articles; at most 20.
@@ -93,17 +99,21 @@ pub struct RelatedParams {
     /// Articles, 1 to 20 (default 5).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
     limit: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    fields: FieldsParam,
 }
 
-query_params!(RelatedParams);
+query_params!(RelatedParams: FieldsParam);
 
 /// Articles related to one article.
 ///
 /// By content: shared tags weighted by their rarity, similar words in the title,
 /// summary and body, the same section, and freshness. Never the article itself.
 #[utoipa::path(
+    operation_id = "listRelatedArticles",
     tag = "discovery",
-    params(("slug" = String, Path, description = "The article's slug"), RelatedParams),
+    params(("slug" = String, Path, description = "The article's slug"), RelatedParams, FieldsParam),
     responses((status = 200, description = "Related articles, best first", body = RelatedList), ParamsNotFound)
 )]
 #[get("/articles/{slug}/related")]
@@ -112,10 +122,12 @@ pub async fn related(
     slug: web::Path<String>,
     q: StrictQuery<RelatedParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let fields = q.0.fields.parse(Shape::Card)?;
     let limit = side_list_limit(q.0.limit)?;
     let svc = state.discovery.clone();
     let articles = blocking(move || svc.related(&slug, limit)).await?;
-    json(&RelatedList { data: articles.iter().map(|a| ArticleCardView::from(&**a)).collect() })
+    let body = RelatedList { data: articles.iter().map(|a| ArticleCardView::from(&**a)).collect() };
+    json(&Sparse { value: &body, fields: fields.as_ref(), at: At::Data })
 }
 
 /// Who is reading what.
@@ -133,9 +145,12 @@ pub struct RecommendationParams {
     /// Articles, 1 to 20 (default 5).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
     limit: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    fields: FieldsParam,
 }
 
-query_params!(RecommendationParams);
+query_params!(RecommendationParams: FieldsParam);
 
 /// Recommendations for a reader.
 ///
@@ -144,8 +159,9 @@ query_params!(RecommendationParams);
 /// two per topic, nothing already read. Without history: trending in the current
 /// article's section, then on the whole site. Each item says why.
 #[utoipa::path(
+    operation_id = "listRecommendations",
     tag = "discovery",
-    params(RecommendationParams),
+    params(RecommendationParams, FieldsParam),
     responses((status = 200, description = "Recommendations, best first", body = RecommendationList), ParamsNotFound)
 )]
 #[get("/recommendations")]
@@ -154,6 +170,7 @@ pub async fn recommendations(
     q: StrictQuery<RecommendationParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = q.0;
+    let fields = p.fields.parse(Shape::Card)?;
     let limit = side_list_limit(p.limit)?;
     let personal = p.session_id.is_some();
     let svc = state.discovery.clone();
@@ -164,7 +181,8 @@ pub async fn recommendations(
         .iter()
         .map(|r| RecommendationView { article: ArticleCardView::from(&*r.article), reason: r.reason.clone() })
         .collect();
-    let mut res = json(&RecommendationList { data })?;
+    let body = RecommendationList { data };
+    let mut res = json(&Sparse { value: &body, fields: fields.as_ref(), at: At::DataArticle })?;
     if personal {
         // One reader's list: for that reader's browser only, and not worth a
         // place in this node's response cache (a session asks once per page).

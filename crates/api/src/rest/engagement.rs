@@ -17,6 +17,7 @@ use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
+use super::fields::{At, FieldsParam, Shape, Sparse};
 use super::json;
 use super::params::{NoParams, RankingKindParam, SlugParam, WindowParam};
 use super::problems::{BeaconErrors, ReadErrors};
@@ -128,6 +129,7 @@ fn accepted() -> actix_web::HttpResponseBuilder {
 /// Answers 202 at once; the view is counted within about a second, once per
 /// session and article every 30 minutes. Crawlers are answered 202 and not counted.
 #[utoipa::path(
+    operation_id = "recordView",
     tag = "engagement",
     params(("slug" = String, Path, description = "The article's slug"), ReaderHeaders),
     request_body(content((ViewBeacon = "application/json"), (ViewBeacon = "text/plain"))),
@@ -149,6 +151,7 @@ pub async fn record_view(
 /// A reaction counts once per session, article and kind. Answers 202 with the
 /// article's reaction counts, this reaction included.
 #[utoipa::path(
+    operation_id = "react",
     tag = "engagement",
     params(("slug" = String, Path, description = "The article's slug"), ReaderHeaders),
     request_body(content((ReactionBeacon = "application/json"), (ReactionBeacon = "text/plain"))),
@@ -173,6 +176,7 @@ pub async fn react(
 /// The reaction kinds this server counts (`--reaction-kinds`), in the order to
 /// show them: what a reaction button bar lists.
 #[utoipa::path(
+    operation_id = "listReactionKinds",
     tag = "engagement",
     responses((status = 200, description = "The kinds, in order", body = ReactionKindList), ReadErrors)
 )]
@@ -204,9 +208,12 @@ pub struct RankingParams {
     /// Entries, 1 to 50 (default 10).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
     limit: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    fields: FieldsParam,
 }
 
-query_params!(RankingParams);
+query_params!(RankingParams: FieldsParam);
 
 /// A ranking of published articles.
 ///
@@ -214,8 +221,9 @@ query_params!(RankingParams);
 /// `trending` favours stories read more now than they usually are. Rankings are
 /// recomputed in the background every few seconds; `generatedAt` says when.
 #[utoipa::path(
+    operation_id = "getRanking",
     tag = "engagement",
-    params(RankingPath, RankingParams),
+    params(RankingPath, RankingParams, FieldsParam),
     responses((status = 200, description = "The ranking", body = RankingView), ReadErrors)
 )]
 #[get("/rankings/{kind}")]
@@ -225,6 +233,7 @@ pub async fn ranking(
     q: StrictQuery<RankingParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = q.0;
+    let fields = p.fields.parse(Shape::Card)?;
     let limit = p.limit.map(|l| Limit::parse("limit", &l, RankingQuery::MAX_LIMIT));
     let query = RankingQuery::parse(
         &path.kind.0,
@@ -239,7 +248,7 @@ pub async fn ranking(
     // The validator follows the entries, not `generatedAt`: a client revalidating
     // a ranking that did not change gets a 304 however often it was recomputed.
     let entries = serde_json::to_vec(&view.data).map_err(|e| ApiError(Error::internal(e)))?;
-    let mut res = json(&view)?;
+    let mut res = json(&Sparse { value: &view, fields: fields.as_ref(), at: At::DataArticle })?;
     if let Ok(tag) = HeaderValue::from_str(&weak_etag(&entries)) {
         res.headers_mut().insert(header::ETAG, tag);
     }

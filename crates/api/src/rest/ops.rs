@@ -11,7 +11,8 @@ use crate::state::AppState;
 use crate::telemetry::REQUESTS;
 
 /// Liveness: 200 while the process runs. Touches no database.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = String)))]
+#[utoipa::path(
+    operation_id = "healthz",tag = "operations", responses((status = 200, description = "The process is alive", body = String)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
@@ -21,6 +22,7 @@ pub async fn healthz() -> HttpResponse {
 /// The body lists background workers that are failing and the search index
 /// while it is being built: the node serves without them, less well.
 #[utoipa::path(
+    operation_id = "readyz",
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve: `ready`, then a line per degraded part", body = String),
@@ -78,6 +80,7 @@ fn recommendation_metrics(t: &Tuning) -> String {
 
 /// Prometheus metrics.
 #[utoipa::path(
+    operation_id = "metrics",
     tag = "operations",
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"))
 )]
@@ -120,14 +123,16 @@ pub struct Documents {
 }
 
 /// The GraphQL schema in SDL, for client code generators.
-#[utoipa::path(tag = "graphql", responses((status = 200, description = "The GraphQL SDL", body = String, content_type = "text/plain")))]
+#[utoipa::path(
+    operation_id = "getGraphqlSchema",tag = "graphql", responses((status = 200, description = "The GraphQL SDL", body = String, content_type = "text/plain")))]
 #[get("/schema.graphql")]
 pub async fn graphql_sdl(documents: web::Data<Documents>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(documents.sdl.clone())
 }
 
 /// The OpenAPI 3.1 document of this API.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", body = Object)))]
+#[utoipa::path(
+    operation_id = "getOpenApi",tag = "operations", responses((status = 200, description = "The OpenAPI document", body = Object)))]
 #[get("/openapi.json")]
 pub async fn openapi_json(documents: web::Data<Documents>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(documents.openapi)

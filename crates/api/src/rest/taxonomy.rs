@@ -58,6 +58,7 @@ async fn slug_page<T: Send + 'static, V: From<T>, L: Serialize>(
 
 /// The section tree.
 #[utoipa::path(
+    operation_id = "listSections",
     tag = "sections",
     responses((status = 200, description = "Root sections, each with its children", body = SectionList), ReadErrors)
 )]
@@ -69,6 +70,7 @@ pub async fn sections(state: web::Data<AppState>, _q: StrictQuery<NoParams>) -> 
 
 /// One section with its path and sub-sections.
 #[utoipa::path(
+    operation_id = "getSection",
     tag = "sections",
     params(("slug" = String, Path, description = "The section's slug")),
     responses((status = 200, description = "The section", body = SectionView), NotFound)
@@ -86,6 +88,7 @@ pub async fn section(
 
 /// Tags, by slug, with their number of published articles.
 #[utoipa::path(
+    operation_id = "listTags",
     tag = "tags",
     params(PageParams),
     responses((status = 200, description = "A page of tags", body = TagList), ReadErrors)
@@ -102,6 +105,7 @@ pub async fn tags(
 
 /// One tag.
 #[utoipa::path(
+    operation_id = "getTag",
     tag = "tags",
     params(("slug" = String, Path, description = "The tag's slug")),
     responses((status = 200, description = "The tag", body = TagView), NotFound)
@@ -119,6 +123,7 @@ pub async fn tag(
 
 /// Authors, by slug, with their number of published articles.
 #[utoipa::path(
+    operation_id = "listAuthors",
     tag = "authors",
     params(PageParams),
     responses((status = 200, description = "A page of authors", body = AuthorList), ReadErrors)
@@ -135,6 +140,7 @@ pub async fn authors(
 
 /// One author.
 #[utoipa::path(
+    operation_id = "getAuthor",
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug")),
     responses((status = 200, description = "The author", body = AuthorView), NotFound)

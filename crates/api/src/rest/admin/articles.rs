@@ -148,6 +148,7 @@ fn article_reply(status: StatusCode, a: &Article) -> Reply {
 
 /// Create an article (as a draft).
 #[utoipa::path(
+    operation_id = "adminCreateArticle",
     tag = "admin",
     request_body = ArticleWrite,
     responses((status = 201, description = "Created; `Location` and `ETag` (the version) are set", body = ArticleView), WriteErrors),
@@ -162,6 +163,7 @@ pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, caller
 
 /// List articles of any status, newest first.
 #[utoipa::path(
+    operation_id = "adminListArticles",
     tag = "admin",
     params(AdminListParams),
     responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), WriteErrors),
@@ -195,6 +197,7 @@ pub async fn list_articles(
 
 /// One article of any status, with its version as `ETag`.
 #[utoipa::path(
+    operation_id = "adminGetArticle",
     tag = "admin",
     params(("id" = String, Path, description = "The article's id")),
     responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
@@ -228,6 +231,7 @@ async fn update(
 /// `version`); a stale one changes nothing and answers 412. Every change is a
 /// revision; a new slug keeps the old one as a redirect.
 #[utoipa::path(
+    operation_id = "adminUpdateArticle",
     tag = "admin",
     params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
     request_body = ArticleWrite,
@@ -247,6 +251,7 @@ pub async fn patch_article(
 
 /// Replace an article's editable fields (its lifecycle stays).
 #[utoipa::path(
+    operation_id = "adminReplaceArticle",
     tag = "admin",
     params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
     request_body = ArticleWrite,
@@ -266,6 +271,7 @@ pub async fn put_article(
 
 /// Delete an article, with its history; `If-Match` is checked when sent.
 #[utoipa::path(
+    operation_id = "adminDeleteArticle",
     tag = "admin",
     params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the deletion was decided on")),
     responses((status = 204, description = "Deleted"), WriteErrors),
@@ -312,6 +318,7 @@ one_of!(
 ///
 /// The body is optional for the others: `{"version"}`, or `If-Match`.
 #[utoipa::path(
+    operation_id = "adminArticleLifecycle",
     tag = "admin",
     params(
         LifecyclePath,
@@ -359,6 +366,7 @@ pub async fn lifecycle(
 
 /// An article's revisions, newest first.
 #[utoipa::path(
+    operation_id = "adminListRevisions",
     tag = "admin",
     params(("id" = String, Path, description = "The article's id")),
     responses((status = 200, description = "Revisions", body = RevisionList), WriteErrors),
@@ -373,6 +381,7 @@ pub async fn revisions(state: web::Data<AppState>, caller: Caller, id: web::Path
 
 /// One revision.
 #[utoipa::path(
+    operation_id = "adminGetRevision",
     tag = "admin",
     params(("id" = String, Path, description = "The article's id"), ("n" = i64, Path, description = "The revision number")),
     responses((status = 200, description = "The revision", body = RevisionView), WriteErrors),
@@ -389,6 +398,7 @@ pub async fn revision(state: web::Data<AppState>, caller: Caller, path: web::Pat
 
 /// Restore a revision's content (the lifecycle stays); the restore is a new revision.
 #[utoipa::path(
+    operation_id = "adminRestoreRevision",
     tag = "admin",
     params(("id" = String, Path, description = "The article's id"), ("n" = i64, Path, description = "The revision number")),
     request_body(content = Option<VersionBody>, description = "Optional"),

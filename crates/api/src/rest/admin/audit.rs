@@ -33,6 +33,7 @@ query_params!(AuditParams);
 
 /// The audit log, newest first (admin keys).
 #[utoipa::path(
+    operation_id = "adminListAudit",
     tag = "admin",
     params(AuditParams),
     responses((status = 200, description = "Audit entries", body = AuditList), WriteErrors),

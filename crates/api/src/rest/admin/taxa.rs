@@ -42,6 +42,7 @@ fn collection(name: &str) -> Result<TaxonKind, ApiError> {
 
 /// Create a section, tag or author.
 #[utoipa::path(
+    operation_id = "adminCreateTaxon",
     tag = "admin",
     params(("collection" = String, Path, description = "`sections`, `tags` or `authors`")),
     request_body = TaxonWrite,
@@ -67,6 +68,7 @@ pub async fn create_taxon(
 
 /// Replace a section, tag or author (a new slug renames it).
 #[utoipa::path(
+    operation_id = "adminReplaceTaxon",
     tag = "admin",
     params(("collection" = String, Path, description = "`sections`, `tags` or `authors`"), ("slug" = String, Path)),
     request_body = TaxonWrite,
@@ -92,6 +94,7 @@ pub async fn put_taxon(
 
 /// Delete a section, tag or author; 409 while articles (or sub-sections) use it.
 #[utoipa::path(
+    operation_id = "adminDeleteTaxon",
     tag = "admin",
     params(("collection" = String, Path, description = "`sections`, `tags` or `authors`"), ("slug" = String, Path)),
     responses((status = 204, description = "Deleted"), WriteErrors),

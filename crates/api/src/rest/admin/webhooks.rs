@@ -40,6 +40,7 @@ pub struct WebhookWrite {
 
 /// Register a webhook (admin keys). The answer carries its signing secret, once.
 #[utoipa::path(
+    operation_id = "adminCreateWebhook",
     tag = "admin",
     request_body = WebhookWrite,
     responses((status = 201, description = "Created, with `secret`", body = WebhookView), WriteErrors),
@@ -63,6 +64,7 @@ pub async fn create_webhook(req: HttpRequest, state: web::Data<AppState>, caller
 
 /// Registered webhooks (admin keys).
 #[utoipa::path(
+    operation_id = "adminListWebhooks",
     tag = "admin",
     responses((status = 200, description = "Webhooks", body = WebhookList), WriteErrors),
     security(("bearer" = []))
@@ -77,6 +79,7 @@ pub async fn list_webhooks(state: web::Data<AppState>, caller: Caller) -> Reply 
 
 /// Remove a webhook and its pending deliveries (admin keys).
 #[utoipa::path(
+    operation_id = "adminDeleteWebhook",
     tag = "admin",
     params(("id" = String, Path, description = "The webhook's id")),
     responses((status = 204, description = "Deleted"), WriteErrors),
@@ -92,6 +95,7 @@ pub async fn delete_webhook(state: web::Data<AppState>, caller: Caller, id: web:
 
 /// A webhook's delivery log, newest first (admin keys).
 #[utoipa::path(
+    operation_id = "adminListDeliveries",
     tag = "admin",
     params(("id" = String, Path, description = "The webhook's id"), PageParams),
     responses((status = 200, description = "Deliveries", body = DeliveryList), WriteErrors),
