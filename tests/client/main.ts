@@ -30,6 +30,7 @@ type Tags = Ok<"/v1/tags", "get", 200>;
 type Ranking = Ok<"/v1/rankings/{kind}", "get", 200>;
 type Search = Ok<"/v1/search", "get", 200>;
 type Reacted = Ok<"/v1/articles/{slug}/reactions", "post", 202>;
+type SideBox = paths["/v1/rankings/{kind}"]["get"]["responses"][200]["content"]["application/vnd.newsdesk.sparse+json"];
 type Problem = components["schemas"]["Problem"];
 type Block = components["schemas"]["Block"];
 
@@ -43,7 +44,8 @@ const described: [
   Described<Ranking>,
   Described<Search>,
   Described<Reacted>,
-] = [true, true, true, true, true, true];
+  Described<SideBox>,
+] = [true, true, true, true, true, true, true];
 
 const [base, slug, tag] = process.argv.slice(2);
 if (!base || !slug || !tag) {
@@ -57,6 +59,9 @@ function check(condition: boolean, what: string): asserts condition {
 async function rest<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(base + path, init);
   const body: unknown = await res.json();
+  if (init === undefined && path.includes("fields=")) {
+    check(res.headers.get("content-type") === "application/vnd.newsdesk.sparse+json", `${path} is typed sparse`);
+  }
   check(res.ok, `${path} answered ${res.status}: ${JSON.stringify(body)}`);
   return body as T;
 }
@@ -111,6 +116,10 @@ const tags = await rest<Tags>("/v1/tags?limit=100");
 check(tags.data.every((t) => t.id.startsWith("tag_")), "tags carry global ids");
 const ranking = await rest<Ranking>("/v1/rankings/most-read?window=24h&limit=5");
 const kind: "most-read" | "trending" | "most-reacted" = ranking.kind;
+// A side box asks for the fields it shows; its answer is typed as partial.
+const box = await rest<SideBox>("/v1/rankings/most-read?limit=5&fields=slug,title,section.name");
+const titles: (string | undefined)[] = (box.data ?? []).map((e) => e.article?.title);
+check(titles.every((t) => t !== undefined), "a side box gets the fields it asked for");
 const search = await rest<Search>(`/v1/search?q=${encodeURIComponent(article.title.split(" ")[0] ?? "a")}`);
 check(search.totalCount >= search.data.length, "search counts its matches");
 
@@ -152,5 +161,5 @@ const payload = await graphql<ReactMutation, ReactMutationVariables>("React", {
 check(payload.react.article.id === article.id, "react answers the article");
 
 console.log(
-  JSON.stringify({ described, breadcrumb, hero, published, next, kind, ranked, sessionReactions: payload.react.sessionReactions }),
+  JSON.stringify({ described, titles, breadcrumb, hero, published, next, kind, ranked, sessionReactions: payload.react.sessionReactions }),
 );

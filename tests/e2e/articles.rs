@@ -172,9 +172,12 @@ on_both_backends! {
             assert_eq!(keys(a), ["heroImage", "section", "slug", "title"]);
             assert_eq!(keys(&a["section"]), ["name"]);
         }
-        // The next page keeps the fields (the Link header repeats the query).
-        let link = app.get(&format!("/v1/articles?limit=3&{side_box}")).header("link").unwrap().to_owned();
-        assert!(link.contains("fields="), "{link}");
+        // The next page keeps the fields (the Link header repeats the query); a
+        // sparse answer says so in its media type, which the document describes.
+        let r = app.get(&format!("/v1/articles?limit=3&{side_box}"));
+        assert!(r.header("link").is_some_and(|l| l.contains("fields=")), "{:?}", r.header("link"));
+        assert_eq!(r.header("content-type"), Some("application/vnd.newsdesk.sparse+json"));
+        assert_eq!(app.get("/v1/articles?limit=3").header("content-type"), Some("application/json"));
         let page = app.json("/v1/articles/summit-opens?fields=title,body,tags.slug");
         assert_eq!(keys(&page), ["body", "tags", "title"]);
         assert!(page["tags"].as_array().unwrap().iter().all(|t| keys(t) == ["slug"]));
@@ -190,7 +193,9 @@ on_both_backends! {
             ("/v1/recommendations?fields=slug", true),
             ("/v1/search?q=rates&fields=slug", true),
         ] {
-            let v = app.json(path);
+            let r = app.get(path);
+            assert_eq!(r.header("content-type"), Some("application/vnd.newsdesk.sparse+json"), "{path}");
+            let v = r.json();
             let items = v["data"].as_array().unwrap();
             assert!(!items.is_empty(), "{path}: {v}");
             for item in items {

@@ -5,6 +5,7 @@ use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::AppExt;
 
+use crate::rest::fields::SPARSE_JSON;
 use crate::rest::problems::problem;
 
 #[derive(utoipa::OpenApi)]
@@ -90,33 +91,104 @@ pub fn document() -> OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
     add_common_responses(&mut doc);
-    free_form(doc)
+    edit_json(doc, |v| {
+        free_form(v);
+        sparse_answers(v);
+    })
+}
+
+/// Edit the document as JSON (for what utoipa has no builder for).
+fn edit_json(doc: OpenApi, edit: impl FnOnce(&mut serde_json::Value)) -> OpenApi {
+    let Ok(mut value) = serde_json::to_value(&doc) else { return doc };
+    edit(&mut value);
+    serde_json::from_value(value).unwrap_or(doc)
+}
+
+/// Document the answers of reads given `fields=` (see `rest::fields`): served as
+/// [`SPARSE_JSON`], each with a `Sparse…` copy of its schema in which no
+/// property is required, so that a generated client keeps the full types for
+/// plain answers and a validator holds partial ones to what they are.
+fn sparse_answers(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let takes_fields = |op: &Value| {
+        op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == "fields" && p["in"] == "query"))
+    };
+    let mut roots = Vec::new();
+    for item in doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
+        let Some(op) = item.get_mut("get").filter(|op| takes_fields(op)) else { continue };
+        let content = &mut op["responses"]["200"]["content"];
+        let Some(schema) = content["application/json"]["schema"].as_object().cloned() else { continue };
+        if let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()) {
+            roots.push(name.to_owned());
+            let sparse = serde_json::json!({ "schema": { "$ref": format!("#/components/schemas/Sparse{name}") } });
+            content[SPARSE_JSON] = sparse;
+        }
+    }
+    // Every schema the sparse answers use, copied without `required`; those
+    // without properties (enums, strings) are used as they are.
+    let schemas = doc["components"]["schemas"].clone();
+    let holds_objects = |name: &str| {
+        let text = schemas[name].to_string();
+        text.contains("\"properties\"") || text.contains("\"$ref\"")
+    };
+    let mut todo = roots;
+    let mut copied = std::collections::BTreeMap::new();
+    while let Some(name) = todo.pop() {
+        if copied.contains_key(&name) {
+            continue;
+        }
+        let mut schema = schemas[name.as_str()].clone();
+        partial(&mut schema, &mut todo, &holds_objects);
+        copied.insert(name, schema);
+    }
+    for (name, schema) in copied {
+        doc["components"]["schemas"][format!("Sparse{name}")] = schema;
+    }
+
+    fn partial(v: &mut Value, refs: &mut Vec<String>, holds_objects: &dyn Fn(&str) -> bool) {
+        match v {
+            Value::Object(map) => {
+                if map.get("required").is_some_and(Value::is_array) {
+                    map.remove("required");
+                }
+                // Parts of different alternatives may look alike (`body.spans`).
+                if let Some(alternatives) = map.remove("oneOf") {
+                    map.insert("anyOf".to_owned(), alternatives);
+                }
+                if let Some(Value::String(target)) = map.get_mut("$ref")
+                    && let Some(name) = target.strip_prefix("#/components/schemas/").map(str::to_owned)
+                    && holds_objects(name.as_str())
+                {
+                    *target = format!("#/components/schemas/Sparse{name}");
+                    refs.push(name);
+                }
+                map.values_mut().for_each(|v| partial(v, refs, holds_objects));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| partial(v, refs, holds_objects)),
+            _ => {}
+        }
+    }
 }
 
 /// Say that objects without listed properties (GraphQL variables and answers,
 /// an audit entry's detail) take any properties: generated clients otherwise
 /// type them as objects with none.
-fn free_form(doc: OpenApi) -> OpenApi {
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(map) => {
-                let is_object = match map.get("type") {
-                    Some(serde_json::Value::String(t)) => t == "object",
-                    Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "object"),
-                    _ => false,
-                };
-                if is_object && !map.contains_key("properties") && !map.contains_key("additionalProperties") {
-                    map.insert("additionalProperties".to_owned(), serde_json::Value::Bool(true));
-                }
-                map.values_mut().for_each(walk);
+fn free_form(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let is_object = match map.get("type") {
+                Some(serde_json::Value::String(t)) => t == "object",
+                Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+                _ => false,
+            };
+            if is_object && !map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".to_owned(), serde_json::Value::Bool(true));
             }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
-            _ => {}
+            map.values_mut().for_each(free_form);
         }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(free_form),
+        _ => {}
     }
-    let Ok(mut value) = serde_json::to_value(&doc) else { return doc };
-    walk(&mut value);
-    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// The document as served and committed: pretty JSON with a trailing newline.

@@ -9,7 +9,6 @@ use utoipa::IntoParams;
 use super::fields::{At, Fields, FieldsParam, Shape, Sparse};
 use super::params::{FilterParams, SortParam};
 use super::problems::{NotFound, ReadErrors};
-use super::{json, json_page};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
@@ -91,7 +90,7 @@ pub async fn list(
         .await?;
     let data = page.items.iter().map(ArticleCardView::from).collect();
     let body = ArticleList { data, next_cursor: page.next_cursor.clone(), total_count };
-    json_page(&req, &Sparse { value: &body, fields: fields.as_ref(), at: At::Data }, page.next_cursor.as_deref())
+    Sparse { value: &body, fields: fields.as_ref(), at: At::Data }.json_page(&req, page.next_cursor.as_deref())
 }
 
 query_params!(ListParams: FilterParams, FieldsParam);
@@ -128,7 +127,7 @@ pub async fn get(
     match found {
         Found::Article(a) => {
             let view = ArticleView::from(a.as_ref());
-            let mut res = json(&Sparse { value: &view, fields: fields.as_ref(), at: At::Root })?;
+            let mut res = Sparse { value: &view, fields: fields.as_ref(), at: At::Root }.json()?;
             if preview {
                 res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
             }

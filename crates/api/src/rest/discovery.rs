@@ -11,7 +11,6 @@ use super::fields::{At, FieldsParam, Shape, Sparse};
 use super::params::{FilterParams, SlugParam};
 use super::problems::ParamsNotFound;
 use super::problems::ReadErrors;
-use super::{json, json_page};
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::limits::ClientAddr;
@@ -50,7 +49,7 @@ query_params!(SearchParams: FilterParams, FieldsParam);
 #[utoipa::path(
     operation_id = "searchArticles",
     tag = "discovery",
-    params(SearchParams, FilterParams),
+    params(SearchParams, FilterParams, FieldsParam),
     responses((status = 200, description = "A page of results, best first", body = SearchList), ReadErrors)
 )]
 #[get("/search")]
@@ -77,7 +76,7 @@ pub async fn search(
         next_cursor: page.next_cursor.clone(),
         total_count: page.total.unwrap_or_default(),
     };
-    json_page(&req, &Sparse { value: &body, fields: fields.as_ref(), at: At::DataArticle }, page.next_cursor.as_deref())
+    Sparse { value: &body, fields: fields.as_ref(), at: At::DataArticle }.json_page(&req, page.next_cursor.as_deref())
 }
 
 /// Most related and recommendation lists hold 5 articles; at most 20.
@@ -127,7 +126,7 @@ pub async fn related(
     let svc = state.discovery.clone();
     let articles = blocking(move || svc.related(&slug, limit)).await?;
     let body = RelatedList { data: articles.iter().map(|a| ArticleCardView::from(&**a)).collect() };
-    json(&Sparse { value: &body, fields: fields.as_ref(), at: At::Data })
+    Sparse { value: &body, fields: fields.as_ref(), at: At::Data }.json()
 }
 
 /// Who is reading what.
@@ -182,7 +181,7 @@ pub async fn recommendations(
         .map(|r| RecommendationView { article: ArticleCardView::from(&*r.article), reason: r.reason.clone() })
         .collect();
     let body = RecommendationList { data };
-    let mut res = json(&Sparse { value: &body, fields: fields.as_ref(), at: At::DataArticle })?;
+    let mut res = Sparse { value: &body, fields: fields.as_ref(), at: At::DataArticle }.json()?;
     if personal {
         // One reader's list: for that reader's browser only, and not worth a
         // place in this node's response cache (a session asks once per page).

@@ -248,7 +248,7 @@ pub async fn ranking(
     // The validator follows the entries, not `generatedAt`: a client revalidating
     // a ranking that did not change gets a 304 however often it was recomputed.
     let entries = serde_json::to_vec(&view.data).map_err(|e| ApiError(Error::internal(e)))?;
-    let mut res = json(&Sparse { value: &view, fields: fields.as_ref(), at: At::DataArticle })?;
+    let mut res = Sparse { value: &view, fields: fields.as_ref(), at: At::DataArticle }.json()?;
     if let Ok(tag) = HeaderValue::from_str(&weak_etag(&entries)) {
         res.headers_mut().insert(header::ETAG, tag);
     }

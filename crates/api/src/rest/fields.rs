@@ -10,11 +10,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
 use newsdesk_domain::Error;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::{json, json_page};
+use crate::error::ApiError;
 use crate::views::{ArticleCardView, ArticleView};
 
 /// The `fields` query parameter of reads that return articles.
@@ -116,11 +120,35 @@ pub enum At {
     DataArticle,
 }
 
+/// The media type of an answer given `fields=`: JSON whose articles hold only
+/// the requested fields (the document describes it with `Sparse…` schemas, in
+/// which no property is required).
+pub const SPARSE_JSON: &str = "application/vnd.newsdesk.sparse+json";
+
 /// A response whose articles keep only the requested fields.
 pub struct Sparse<'a, T> {
     pub value: &'a T,
     pub fields: Option<&'a Fields>,
     pub at: At,
+}
+
+impl<T: Serialize> Sparse<'_, T> {
+    /// The JSON answer, typed [`SPARSE_JSON`] when fields were chosen.
+    pub fn json(&self) -> Result<HttpResponse, ApiError> {
+        json(self).map(|res| self.typed(res))
+    }
+
+    /// A page of a list (see [`json_page`]), typed likewise.
+    pub fn json_page(&self, req: &HttpRequest, next_cursor: Option<&str>) -> Result<HttpResponse, ApiError> {
+        json_page(req, self, next_cursor).map(|res| self.typed(res))
+    }
+
+    fn typed(&self, mut res: HttpResponse) -> HttpResponse {
+        if self.fields.is_some() {
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SPARSE_JSON));
+        }
+        res
+    }
 }
 
 impl<T: Serialize> Serialize for Sparse<'_, T> {
