@@ -17,6 +17,8 @@ import type {
   ReactMutationVariables,
 } from "./generated/graphql.js";
 import { readFileSync } from "node:fs";
+import { InMemoryCache } from "@apollo/client";
+import { Kind, parse, print, type DocumentNode } from "graphql";
 
 type Ok<P extends keyof paths, M extends "get" | "post", S extends number> = paths[P][M] extends {
   responses: { [K in S]: { content: { "application/json": infer T } } };
@@ -68,11 +70,11 @@ async function rest<T>(path: string, init?: RequestInit): Promise<T> {
 
 const operations = readFileSync(new URL("../operations.graphql", import.meta.url), "utf8");
 
-async function graphql<T, V>(operationName: string, variables: V): Promise<T> {
+async function graphql<T, V>(operationName: string, variables: V, query: string = operations): Promise<T> {
   const res = await fetch(base + "/graphql", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: operations, operationName, variables }),
+    body: JSON.stringify({ query, operationName, variables }),
   });
   const body = (await res.json()) as { data?: T; errors?: unknown[] };
   check(res.ok && !body.errors && body.data !== undefined, `${operationName}: ${JSON.stringify(body)}`);
@@ -159,6 +161,40 @@ const payload = await graphql<ReactMutation, ReactMutationVariables>("React", {
   session,
 });
 check(payload.react.article.id === article.id, "react answers the article");
+
+// Apollo's normalized cache: the article page, then a list holding the same
+// article. Objects with ids merge, so the page's breadcrumb (which the list
+// does not ask for) is still in the cache for the page to read back.
+const cache = new InMemoryCache({
+  possibleTypes: {
+    Node: ["Article", "Section", "Tag", "Author"],
+    Block: ["ParagraphBlock", "HeadingBlock", "LinkListBlock", "QuoteBlock", "ImageBlock", "EmbedBlock"],
+  },
+});
+const parsed = parse(operations);
+// One operation with every fragment, as Apollo sends it (with `__typename`s).
+const operation = (name: string): DocumentNode =>
+  cache.transformDocument({
+    ...parsed,
+    definitions: parsed.definitions.filter(
+      (d) => d.kind === Kind.FRAGMENT_DEFINITION || (d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name),
+    ),
+  });
+const pageDoc = operation("ArticlePage");
+const cachedPage = await graphql<ArticlePageQuery, ArticlePageQueryVariables>("ArticlePage", { slug }, print(pageDoc));
+cache.writeQuery({ query: pageDoc, variables: { slug }, data: cachedPage });
+const sameTag = cachedPage.article?.tags[0]?.slug ?? tag;
+const listDoc = operation("Latest");
+const listVars: LatestQueryVariables = { first: 100, tag: sameTag };
+const cachedList = await graphql<LatestQuery, LatestQueryVariables>("Latest", listVars, print(listDoc));
+check(cachedList.articles.edges.some((e) => e.node.id === article.id), "the list holds the page's article");
+cache.writeQuery({ query: listDoc, variables: listVars, data: cachedList });
+const readBack = cache.readQuery<ArticlePageQuery, ArticlePageQueryVariables>({ query: pageDoc, variables: { slug } });
+check(
+  readBack?.article?.section.path.length === article.section.path.length && article.section.path.length > 0,
+  "a normalized cache keeps the breadcrumb after a list loads the same article",
+);
+check(cache.identify({ __typename: "Section", id: article.section.id }) !== undefined, "sections are normalized");
 
 console.log(
   JSON.stringify({ described, titles, breadcrumb, hero, published, next, kind, ranked, sessionReactions: payload.react.sessionReactions }),
