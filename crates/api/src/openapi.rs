@@ -50,10 +50,10 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// What every API operation may answer besides what it documents: 429 past a
-/// rate limit and 503 while the database is unavailable (both with
-/// `Retry-After`), and for a request body, 408 when it does not arrive in time
-/// and 413 when it is too large.
+/// What every API operation may answer besides what it documents: 401 and 403
+/// for keys, 429 past a rate limit and 503 while the database is unavailable
+/// (both with `Retry-After`), and for a request body, 408 when it does not
+/// arrive in time and 413 when it is too large; and who may call each.
 fn add_common_responses(doc: &mut OpenApi) {
     let limited = problem(
         429,
@@ -66,15 +66,33 @@ fn add_common_responses(doc: &mut OpenApi) {
         "The database (or, for search, the index) is unavailable; retry after `Retry-After` seconds",
         true,
     );
+    let unauthenticated = problem(
+        401,
+        "A key that is not valid was sent, or none where one is needed (reads, when the server requires a key \
+         for them)",
+        false,
+    );
+    let forbidden = problem(403, "The key lacks the scope this operation needs", false);
     let timeout = problem(408, "The request body did not arrive in time", false);
     let too_large = problem(413, "The request body is too large", false);
+    use utoipa::openapi::security::SecurityRequirement;
     for (path, item) in doc.paths.paths.iter_mut() {
-        if !(path.starts_with("/v1/") || path == "/graphql") {
-            continue;
-        }
+        let api = path.starts_with("/v1/") || path == "/graphql";
         let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head];
         for op in ops.into_iter().flatten() {
+            // Every operation says who may call it: operations and documents
+            // anyone; the API anyone or a key (a key is needed when the server
+            // requires one for reads, see `bearer`); admin routes say so themselves.
+            op.security.get_or_insert_with(|| match api {
+                true => vec![SecurityRequirement::default(), SecurityRequirement::new("bearer", Vec::<String>::new())],
+                false => vec![SecurityRequirement::default()],
+            });
+            if !api {
+                continue;
+            }
             let responses = &mut op.responses.responses;
+            responses.entry("401".to_owned()).or_insert_with(|| unauthenticated.clone().into());
+            responses.entry("403".to_owned()).or_insert_with(|| forbidden.clone().into());
             responses.entry("429".to_owned()).or_insert_with(|| limited.clone().into());
             responses.entry("503".to_owned()).or_insert_with(|| unavailable.clone().into());
             if op.request_body.is_some() {
