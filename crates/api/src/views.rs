@@ -25,18 +25,19 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Ref<'a> {
     /// Unique across types, the same as in GraphQL (`section_3`, `tag_7`, `author_5`).
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: NodeId,
     pub slug: Cow<'a, str>,
     pub name: Cow<'a, str>,
 }
 
 impl<'a> Ref<'a> {
     fn to(id: impl Into<NodeId>, slug: &'a Slug, name: &'a str) -> Self {
-        Self { id: id.into().to_string(), slug: Cow::Borrowed(slug.as_str()), name: Cow::Borrowed(name) }
+        Self { id: id.into(), slug: Cow::Borrowed(slug.as_str()), name: Cow::Borrowed(name) }
     }
 
     fn owned(s: &Section) -> Ref<'static> {
-        Ref { id: s.id.global(), slug: Cow::Owned(s.slug.to_string()), name: Cow::Owned(s.name.clone()) }
+        Ref { id: s.id.into(), slug: Cow::Owned(s.slug.to_string()), name: Cow::Owned(s.name.clone()) }
     }
 }
 
@@ -49,7 +50,8 @@ impl<'a> From<&'a Section> for Ref<'a> {
 /// An article's section with its path of ancestors, root first (the breadcrumb).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleSection<'a> {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: NodeId,
     pub slug: &'a str,
     pub name: &'a str,
     /// From the root section down to this one, inclusive.
@@ -218,7 +220,8 @@ pub fn reactions(r: Vec<model::ReactionCount>) -> Vec<ReactionCount> {
 pub struct ArticleCardView<'a> {
     /// Unique across types, the same as in GraphQL (`article_42`); admin routes
     /// take it.
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: NodeId,
     pub slug: &'a str,
     pub title: &'a str,
     pub summary: &'a str,
@@ -248,12 +251,12 @@ impl<'a> From<&'a Article> for ArticleCardView<'a> {
         let Article { record, section_path, tags, authors, .. } = a;
         let (slug, name) = section_path.last().map(|s| (s.slug.as_str(), s.name.as_str())).unwrap_or_default();
         Self {
-            id: record.id.global(),
+            id: record.id.into(),
             slug: record.slug.as_str(),
             title: &record.title,
             summary: &record.summary,
             section: ArticleSection {
-                id: record.section_id.global(),
+                id: record.section_id.into(),
                 slug,
                 name,
                 path: section_path.iter().map(Ref::from).collect(),
@@ -306,7 +309,8 @@ pub struct ArticleList<'a> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Section)]
 pub struct SectionView {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: NodeId,
     pub slug: String,
     pub name: String,
     /// From the root section down to this one, inclusive.
@@ -319,7 +323,7 @@ pub struct SectionView {
 impl From<SectionInfo> for SectionView {
     fn from(SectionInfo { section, path, article_count, children }: SectionInfo) -> Self {
         Self {
-            id: section.id.global(),
+            id: section.id.into(),
             slug: section.slug.to_string(),
             name: section.name,
             path: path.iter().map(Ref::owned).collect(),
@@ -339,7 +343,8 @@ pub struct SectionList {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Tag)]
 pub struct TagView {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: NodeId,
     pub slug: String,
     pub name: String,
     /// Published articles with this tag.
@@ -348,7 +353,7 @@ pub struct TagView {
 
 impl From<Counted<model::Tag>> for TagView {
     fn from(Counted { item, article_count }: Counted<model::Tag>) -> Self {
-        Self { id: item.id.global(), slug: item.slug.to_string(), name: item.name, article_count }
+        Self { id: item.id.into(), slug: item.slug.to_string(), name: item.name, article_count }
     }
 }
 
@@ -367,7 +372,8 @@ pub struct TagList {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Author)]
 pub struct AuthorView {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: NodeId,
     pub slug: String,
     pub name: String,
     #[schema(required = true)]
@@ -378,7 +384,7 @@ pub struct AuthorView {
 
 impl From<Counted<model::Author>> for AuthorView {
     fn from(Counted { item, article_count }: Counted<model::Author>) -> Self {
-        Self { id: item.id.global(), slug: item.slug.to_string(), name: item.name, bio: item.bio, article_count }
+        Self { id: item.id.into(), slug: item.slug.to_string(), name: item.name, bio: item.bio, article_count }
     }
 }
 
