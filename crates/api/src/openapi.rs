@@ -145,10 +145,7 @@ fn sparse_answers(doc: &mut serde_json::Value) {
     // Every schema the sparse answers use, copied without `required`; those
     // without properties (enums, strings) are used as they are.
     let schemas = doc["components"]["schemas"].clone();
-    let holds_objects = |name: &str| {
-        let text = schemas[name].to_string();
-        text.contains("\"properties\"") || text.contains("\"$ref\"")
-    };
+    let holds_objects = |name: &str| has_key(&schemas[name], &["properties", "$ref"]);
     let mut todo = roots;
     let mut copied = std::collections::BTreeMap::new();
     while let Some(name) = todo.pop() {
@@ -161,6 +158,14 @@ fn sparse_answers(doc: &mut serde_json::Value) {
     }
     for (name, schema) in copied {
         doc["components"]["schemas"][format!("Sparse{name}")] = schema;
+    }
+
+    fn has_key(v: &Value, keys: &[&str]) -> bool {
+        match v {
+            Value::Object(map) => map.iter().any(|(k, v)| keys.contains(&k.as_str()) || has_key(v, keys)),
+            Value::Array(items) => items.iter().any(|v| has_key(v, keys)),
+            _ => false,
+        }
     }
 
     fn partial(v: &mut Value, refs: &mut Vec<String>, holds_objects: &dyn Fn(&str) -> bool) {

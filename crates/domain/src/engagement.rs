@@ -324,7 +324,7 @@ impl EngagementService {
                 std::thread::sleep(Duration::from_millis(2));
                 continue;
             }
-            let (given, stored) = self.repo.reaction_state(article, session_id)?;
+            let (mut given, stored) = self.repo.reaction_state(article, session_id)?;
             let mut buffer = self.buffer();
             if buffer.epoch != epoch {
                 continue;
@@ -339,7 +339,6 @@ impl EngagementService {
                 buffer.reactions.insert(key.clone(), at);
             }
             let counts = merge_counts(stored, buffer.pending_reactions(article));
-            let mut given: Vec<String> = given;
             given.extend(buffer.pending_kinds(article, session_id).map(str::to_owned));
             drop(buffer);
             let kinds = &self.config.reaction_kinds;

@@ -202,7 +202,11 @@ async fn execute(
         }
         Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`extensions` must be a JSON object"),
     }
-    request = request.data(BeaconSender(beacon_sender(req))).data(caller);
+    request = request.data(caller);
+    // Only mutations send beacons: queries skip the robot check.
+    if mutation {
+        request = request.data(BeaconSender(beacon_sender(req)));
+    }
     if let Some(addr) = req.extensions().get::<ClientAddr>().copied() {
         request = request.data(addr);
     }

@@ -1,13 +1,13 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::Validator;
-use newsdesk_domain::query::{ArticleFilter, ArticleSort, Limit, PageRequest};
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, PageRequest};
 use newsdesk_domain::service::Found;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::fields::{At, Fields, FieldsParam, Shape, Sparse};
-use super::params::{FilterParams, SortParam};
+use super::params::{FilterParams, PageParams, SortParam};
 use super::problems::{NotFound, ReadErrors};
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -26,15 +26,12 @@ pub struct ListParams {
     #[serde(flatten)]
     #[param(ignore)]
     fields: FieldsParam,
+    #[serde(flatten)]
+    #[param(ignore)]
+    page: PageParams,
     /// Order of the list; newest first by default.
     #[param(inline)]
     sort: Option<SortParam>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page; any other value is a 400.
-    #[param(pattern = "^[A-Za-z0-9_-]+$")]
-    cursor: Option<String>,
 }
 
 /// A validated list request.
@@ -42,8 +39,7 @@ struct ListRequest {
     filter: ArticleFilter,
     fields: Option<Fields>,
     sort: ArticleSort,
-    cursor: Option<String>,
-    limit: Limit,
+    page: PageRequest,
 }
 
 impl ListParams {
@@ -52,16 +48,10 @@ impl ListParams {
         let mut v = Validator::default();
         let filter = self.filter.parse(&mut v);
         let sort = self.sort.map_or(Some(ArticleSort::default()), |s| v.check(ArticleSort::parse(&s.0)));
-        let limit = self.limit.map_or(Some(Limit::DEFAULT), |s| v.check(Limit::parse("limit", &s, Limit::MAX)));
+        let page = self.page.parse(&mut v);
         let fields = v.check(self.fields.parse(Shape::Card)).flatten();
         v.finish()?;
-        Ok(ListRequest {
-            filter,
-            fields,
-            sort: sort.unwrap_or_default(),
-            cursor: self.cursor,
-            limit: limit.unwrap_or(Limit::DEFAULT),
-        })
+        Ok(ListRequest { filter, fields, sort: sort.unwrap_or_default(), page })
     }
 }
 
@@ -72,7 +62,7 @@ impl ListParams {
 #[utoipa::path(
     operation_id = "listArticles",
     tag = "articles",
-    params(FilterParams, ListParams, FieldsParam),
+    params(FilterParams, ListParams, PageParams, FieldsParam),
     responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), ReadErrors)
 )]
 #[get("/articles")]
@@ -81,19 +71,15 @@ pub async fn list(
     state: web::Data<AppState>,
     q: StrictQuery<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let ListRequest { filter, fields, sort, cursor, limit } = q.0.parse()?;
-    let (page, total_count) = state
-        .content(move |c| {
-            let page = PageRequest::after(cursor, limit);
-            Ok((c.list_articles(&filter, sort, &page)?, c.article_total(&filter)?))
-        })
-        .await?;
+    let ListRequest { filter, fields, sort, page } = q.0.parse()?;
+    let (page, total_count) =
+        state.content(move |c| Ok((c.list_articles(&filter, sort, &page)?, c.article_total(&filter)?))).await?;
     let data = page.items.iter().map(ArticleCardView::from).collect();
     let body = ArticleList { data, next_cursor: page.next_cursor.clone(), total_count };
     Sparse { value: &body, fields: fields.as_ref(), at: At::Data }.json_page(&req, page.next_cursor.as_deref())
 }
 
-query_params!(ListParams: FilterParams, FieldsParam);
+query_params!(ListParams: FilterParams, PageParams, FieldsParam);
 
 /// One published article, with its body.
 ///

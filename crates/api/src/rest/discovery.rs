@@ -3,12 +3,12 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use newsdesk_domain::Validator;
-use newsdesk_domain::query::{Limit, PageRequest};
+use newsdesk_domain::query::Limit;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::fields::{At, FieldsParam, Shape, Sparse};
-use super::params::{FilterParams, SlugParam};
+use super::params::{FilterParams, PageParams, SlugParam};
 use super::problems::ParamsNotFound;
 use super::problems::ReadErrors;
 use crate::error::ApiError;
@@ -33,15 +33,12 @@ pub struct SearchParams {
     #[serde(flatten)]
     #[param(ignore)]
     fields: FieldsParam,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page; any other value is a 400.
-    #[param(pattern = "^[A-Za-z0-9_-]+$")]
-    cursor: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    page: PageParams,
 }
 
-query_params!(SearchParams: FilterParams, FieldsParam);
+query_params!(SearchParams: FilterParams, PageParams, FieldsParam);
 
 /// Search published articles.
 ///
@@ -49,7 +46,7 @@ query_params!(SearchParams: FilterParams, FieldsParam);
 #[utoipa::path(
     operation_id = "searchArticles",
     tag = "discovery",
-    params(SearchParams, FilterParams, FieldsParam),
+    params(SearchParams, FilterParams, PageParams, FieldsParam),
     responses((status = 200, description = "A page of results, best first", body = SearchList), ReadErrors)
 )]
 #[get("/search")]
@@ -64,13 +61,11 @@ pub async fn search(
     let p = q.0;
     let mut v = Validator::default();
     let filter = p.filter.parse(&mut v);
-    let limit = p.limit.map_or(Some(Limit::DEFAULT), |l| v.check(Limit::parse("limit", &l, Limit::MAX)));
+    let page = p.page.parse(&mut v);
     let fields = v.check(p.fields.parse(Shape::Card)).flatten();
     v.finish()?;
-    let limit = limit.unwrap_or(Limit::DEFAULT);
-    let svc = state.search.clone();
-    let (text, cursor) = (p.q, p.cursor);
-    let page = blocking(move || svc.search(&text, &filter, &PageRequest::after(cursor, limit))).await?;
+    let (svc, text) = (state.search.clone(), p.q);
+    let page = blocking(move || svc.search(&text, &filter, &page)).await?;
     let body = SearchList {
         data: page.items.iter().map(SearchHitView::from).collect(),
         next_cursor: page.next_cursor.clone(),

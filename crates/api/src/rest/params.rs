@@ -8,7 +8,7 @@
 
 use newsdesk_domain::model::Status;
 use newsdesk_domain::ports::{DeliveryStatus, EventKind};
-use newsdesk_domain::query::{ArticleFilter, ArticleSort, FilterNames, FilterText};
+use newsdesk_domain::query::{ArticleFilter, ArticleSort, FilterNames, FilterText, Limit, PageRequest};
 use newsdesk_domain::ranking::{RankingKind, Window};
 use newsdesk_domain::{Slug, Validator};
 use serde::{Deserialize, Deserializer};
@@ -102,6 +102,30 @@ one_of!(
 );
 
 query_params!(NoParams);
+
+/// Paging of a list, forward from `cursor`: flattened into every list's
+/// parameters (`#[serde(flatten)]`, listed beside them in `params(…)` and
+/// `query_params!`).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page; any other value is a 400.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
+    cursor: Option<String>,
+}
+
+query_params!(PageParams);
+
+impl PageParams {
+    /// The page asked for; a bad `limit` is reported to `v`.
+    pub fn parse(self, v: &mut Validator) -> PageRequest {
+        let limit = self.limit.and_then(|s| v.check(Limit::parse("limit", &s, Limit::MAX)));
+        PageRequest::after(self.cursor, limit.unwrap_or(Limit::DEFAULT))
+    }
+}
 
 /// The filters of article lists and of search: flattened into their parameters
 /// (`#[serde(flatten)]`, listed beside them in `params(…)` and `query_params!`).

@@ -1,39 +1,18 @@
 //! Sections, tags and authors.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use newsdesk_domain::Error;
-use newsdesk_domain::query::{Limit, Page, PageRequest};
+use newsdesk_domain::query::{Page, PageRequest};
 use newsdesk_domain::service::ContentService;
-use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
+use newsdesk_domain::{Error, Validator};
+use serde::Serialize;
 
-use super::params::NoParams;
+use super::params::{NoParams, PageParams};
 use super::problems::{NotFound, ReadErrors};
 use super::{json, json_page};
 use crate::error::ApiError;
-use crate::extract::{StrictQuery, query_params};
+use crate::extract::StrictQuery;
 use crate::state::AppState;
 use crate::views::{AuthorList, AuthorView, SectionList, SectionView, TagList, TagView};
-
-/// Paging of tag and author lists, ordered by slug.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page; any other value is a 400.
-    #[param(pattern = "^[A-Za-z0-9_-]+$")]
-    cursor: Option<String>,
-}
-
-query_params!(PageParams);
-
-impl PageParams {
-    fn limit(&self) -> Result<Limit, ApiError> {
-        Ok(self.limit.as_deref().map(|s| Limit::parse("limit", s, Limit::MAX)).transpose()?.unwrap_or(Limit::DEFAULT))
-    }
-}
 
 /// A service method that reads a page of a list ordered by slug.
 type LoadPage<T> = fn(&ContentService, &PageRequest) -> Result<Page<T>, Error>;
@@ -47,9 +26,10 @@ async fn slug_page<T: Send + 'static, V: From<T>, L: Serialize>(
     load: LoadPage<T>,
     list: fn(Vec<V>, Option<String>, i64) -> L,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = q.limit()?;
-    let cursor = q.cursor;
-    let page = state.content(move |c| load(c, &PageRequest::after(cursor, limit))).await?;
+    let mut v = Validator::default();
+    let page = q.parse(&mut v);
+    v.finish()?;
+    let page = state.content(move |c| load(c, &page)).await?;
     let next = page.next_cursor.clone();
     let total = page.total.unwrap_or_default();
     let body = list(page.items.into_iter().map(V::from).collect(), page.next_cursor, total);

@@ -5,17 +5,17 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use newsdesk_domain::editorial::{ArticleInput, Lifecycle};
 use newsdesk_domain::model::{Article, ArticleId, Status};
-use newsdesk_domain::query::{Limit, parse_time};
+use newsdesk_domain::query::parse_time;
 use newsdesk_domain::{Error, Validator};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Reply, limit, no_store, parse_id};
+use super::{Reply, no_store, parse_id};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, json_body, query_params};
 use crate::rest::json_page;
-use crate::rest::params::{SlugParam, StatusParam, one_of};
+use crate::rest::params::{PageParams, SlugParam, StatusParam, one_of};
 use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
 use crate::views::{ArticleCardView, ArticleList, ArticleView, Block, ImageView, RevisionList, RevisionView};
@@ -101,14 +101,12 @@ pub struct AdminListParams {
     /// Only articles with this status.
     #[param(inline)]
     status: Option<StatusParam>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    page: PageParams,
 }
 
-query_params!(AdminListParams);
+query_params!(AdminListParams: PageParams);
 
 /// The version in `If-Match` (the ETag of the article, `"7"`), if sent.
 fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
@@ -165,7 +163,7 @@ pub async fn create_article(req: HttpRequest, state: web::Data<AppState>, caller
 #[utoipa::path(
     operation_id = "adminListArticles",
     tag = "admin",
-    params(AdminListParams),
+    params(AdminListParams, PageParams),
     responses((status = 200, description = "A page of articles, without bodies", body = ArticleList), WriteErrors),
     security(("bearer" = []))
 )]
@@ -179,12 +177,10 @@ pub async fn list_articles(
     let q = q.0;
     let mut v = Validator::default();
     let status = q.status.and_then(|s| v.check(Status::parse(&s.0)));
-    let limit = v.check(limit(q.limit));
+    let page = q.page.parse(&mut v);
     v.finish().map_err(ApiError)?;
-    let limit = limit.unwrap_or(Limit::DEFAULT);
-    let cursor = q.cursor;
     let page = state
-        .editorial(move |e| e.articles(caller.principal(), status, cursor.as_deref(), limit))
+        .editorial(move |e| e.articles(caller.principal(), status, page.cursor.as_deref(), page.limit))
         .await
         .map_err(ApiError)?;
     let body = ArticleList {
@@ -199,7 +195,7 @@ pub async fn list_articles(
 #[utoipa::path(
     operation_id = "adminGetArticle",
     tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (`article_42`)")),
     responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
     security(("bearer" = []))
 )]
@@ -233,7 +229,7 @@ async fn update(
 #[utoipa::path(
     operation_id = "adminUpdateArticle",
     tag = "admin",
-    params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
+    params(("id" = String, Path, description = "The article's id (`article_42`)"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
     request_body = ArticleWrite,
     responses((status = 200, description = "The updated article", body = ArticleView), WriteErrors),
     security(("bearer" = []))
@@ -253,7 +249,7 @@ pub async fn patch_article(
 #[utoipa::path(
     operation_id = "adminReplaceArticle",
     tag = "admin",
-    params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
+    params(("id" = String, Path, description = "The article's id (`article_42`)"), ("If-Match" = Option<String>, Header, description = "The ETag the change was made from")),
     request_body = ArticleWrite,
     responses((status = 200, description = "The replaced article", body = ArticleView), WriteErrors),
     security(("bearer" = []))
@@ -273,7 +269,7 @@ pub async fn put_article(
 #[utoipa::path(
     operation_id = "adminDeleteArticle",
     tag = "admin",
-    params(("id" = String, Path, description = "The article's id"), ("If-Match" = Option<String>, Header, description = "The ETag the deletion was decided on")),
+    params(("id" = String, Path, description = "The article's id (`article_42`)"), ("If-Match" = Option<String>, Header, description = "The ETag the deletion was decided on")),
     responses((status = 204, description = "Deleted"), WriteErrors),
     security(("bearer" = []))
 )]
@@ -368,7 +364,7 @@ pub async fn lifecycle(
 #[utoipa::path(
     operation_id = "adminListRevisions",
     tag = "admin",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (`article_42`)")),
     responses((status = 200, description = "Revisions", body = RevisionList), WriteErrors),
     security(("bearer" = []))
 )]
@@ -383,7 +379,7 @@ pub async fn revisions(state: web::Data<AppState>, caller: Caller, id: web::Path
 #[utoipa::path(
     operation_id = "adminGetRevision",
     tag = "admin",
-    params(("id" = String, Path, description = "The article's id"), ("n" = i64, Path, description = "The revision number")),
+    params(("id" = String, Path, description = "The article's id (`article_42`)"), ("n" = i64, Path, description = "The revision number")),
     responses((status = 200, description = "The revision", body = RevisionView), WriteErrors),
     security(("bearer" = []))
 )]
@@ -400,7 +396,7 @@ pub async fn revision(state: web::Data<AppState>, caller: Caller, path: web::Pat
 #[utoipa::path(
     operation_id = "adminRestoreRevision",
     tag = "admin",
-    params(("id" = String, Path, description = "The article's id"), ("n" = i64, Path, description = "The revision number")),
+    params(("id" = String, Path, description = "The article's id (`article_42`)"), ("n" = i64, Path, description = "The revision number")),
     request_body(content = Option<VersionBody>, description = "Optional"),
     responses((status = 200, description = "The article", body = ArticleView), WriteErrors),
     security(("bearer" = []))

@@ -2,16 +2,16 @@
 
 use actix_web::{HttpRequest, get, web};
 use newsdesk_domain::model::ArticleId;
-use newsdesk_domain::query::Limit;
 use newsdesk_domain::{Error, Validator};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{Reply, limit, no_store};
+use super::{Reply, no_store};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::rest::json_page;
+use crate::rest::params::PageParams;
 use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
 use crate::views::AuditList;
@@ -20,22 +20,20 @@ use crate::views::AuditList;
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
-    /// Only entries about this article (its id).
+    /// Only entries about this article (its id, `article_42`).
     article: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    page: PageParams,
 }
 
-query_params!(AuditParams);
+query_params!(AuditParams: PageParams);
 
 /// The audit log, newest first (admin keys).
 #[utoipa::path(
     operation_id = "adminListAudit",
     tag = "admin",
-    params(AuditParams),
+    params(AuditParams, PageParams),
     responses((status = 200, description = "Audit entries", body = AuditList), WriteErrors),
     security(("bearer" = []))
 )]
@@ -46,11 +44,10 @@ pub async fn audit(req: HttpRequest, state: web::Data<AppState>, caller: Caller,
     let article = q.article.and_then(|a| {
         v.check(ArticleId::from_global(&a).map_err(|_| Error::field("article", "must be an article id (`article_42`)")))
     });
-    let limit = v.check(limit(q.limit));
+    let page = q.page.parse(&mut v);
     v.finish().map_err(ApiError)?;
-    let (limit, cursor) = (limit.unwrap_or(Limit::DEFAULT), q.cursor);
     let page = state
-        .editorial(move |e| e.audit(caller.principal(), article, cursor.as_deref(), limit))
+        .editorial(move |e| e.audit(caller.principal(), article, page.cursor.as_deref(), page.limit))
         .await
         .map_err(ApiError)?;
     let body =

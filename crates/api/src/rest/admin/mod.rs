@@ -9,13 +9,8 @@ pub mod webhooks;
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, HeaderValue};
 use newsdesk_domain::Error;
-use newsdesk_domain::query::Limit;
 
 type Reply = Result<HttpResponse, actix_web::Error>;
-
-fn limit(s: Option<String>) -> Result<Limit, Error> {
-    s.map_or(Ok(Limit::DEFAULT), |s| Limit::parse("limit", &s, Limit::MAX))
-}
 
 /// An id from the path; anything that is not one names nothing.
 fn parse_id(what: &str, s: &str) -> Result<i64, Error> {

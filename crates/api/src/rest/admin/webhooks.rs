@@ -2,31 +2,19 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use newsdesk_domain::Error;
+use newsdesk_domain::{Error, Validator};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::{Reply, limit, no_store, parse_id};
+use super::{Reply, no_store, parse_id};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{StrictQuery, json_body, query_params};
+use crate::extract::{StrictQuery, json_body};
 use crate::rest::json_page;
+use crate::rest::params::PageParams;
 use crate::rest::problems::WriteErrors;
 use crate::state::AppState;
 use crate::views::{DeliveryList, WebhookList, WebhookView};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
-}
-
-query_params!(PageParams);
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,12 +98,14 @@ pub async fn deliveries(
     q: StrictQuery<PageParams>,
 ) -> Reply {
     let id = parse_id("webhook", &id).map_err(ApiError)?;
-    let q = q.0;
-    let limit = limit(q.limit).map_err(ApiError)?;
-    let (hooks, cursor) = (state.webhooks.clone(), q.cursor);
-    let page = crate::state::blocking(move || hooks.deliveries(caller.principal(), id, cursor.as_deref(), limit))
-        .await
-        .map_err(ApiError)?;
+    let mut v = Validator::default();
+    let page = q.0.parse(&mut v);
+    v.finish().map_err(ApiError)?;
+    let hooks = state.webhooks.clone();
+    let page =
+        crate::state::blocking(move || hooks.deliveries(caller.principal(), id, page.cursor.as_deref(), page.limit))
+            .await
+            .map_err(ApiError)?;
     let body =
         DeliveryList { data: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor.clone() };
     Ok(no_store(json_page(&req, &body, page.next_cursor.as_deref())?))
