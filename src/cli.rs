@@ -194,6 +194,10 @@ pub struct ServeArgs {
     /// engagement, content or a window moved since the last computation.
     #[arg(long, env = "NEWSDESK_RANKING_REFRESH_MS", default_value_t = 5_000)]
     pub ranking_refresh_ms: u64,
+    /// How long deletions are remembered for delta sync, in hours: a sync token
+    /// older than this may answer 410 (start over). See docs/sync.md.
+    #[arg(long, env = "NEWSDESK_SYNC_RETENTION_HOURS", default_value_t = 720.0)]
+    pub sync_retention_hours: f64,
 }
 
 /// Midnight UTC today: the default anchor of the demo dataset, so that output is

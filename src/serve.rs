@@ -21,6 +21,7 @@ use newsdesk_domain::ports::{BeaconJournal, DiscoveryRepo, TransferRepo};
 use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::search::SearchService;
 use newsdesk_domain::service::ContentService;
+use newsdesk_domain::sync::SyncService;
 use newsdesk_domain::targets::{Cidr, Targets};
 use newsdesk_domain::webhook::WebhookService;
 use newsdesk_domain::{Slug, demo, transfer};
@@ -86,7 +87,8 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         search: Arc::new(SearchService::new(index, store.clone(), content.clone())),
         discovery: Arc::new(DiscoveryService::new(store.clone(), content.clone(), rankings.clone())),
         keys: Arc::new(KeyService::new(store.clone())),
-        editorial: Arc::new(EditorialService::new(store.clone(), content)),
+        editorial: Arc::new(EditorialService::new(store.clone(), content.clone())),
+        sync: Arc::new(SyncService::new(store.clone(), content)),
         webhooks: Arc::new(WebhookService::new(
             store.clone(),
             Duration::from_millis(args.webhook_retry_ms.max(1)),
@@ -136,6 +138,8 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         &state,
         Duration::from_millis(args.flush_ms),
         Duration::from_millis(args.ranking_refresh_ms),
+        Duration::try_from_secs_f64(args.sync_retention_hours * 3600.0)
+            .map_err(|_| anyhow!("--sync-retention-hours: not a duration"))?,
         targets,
     );
     let schema = newsdesk_api::graphql::schema();
@@ -184,7 +188,13 @@ struct Workers {
 type Round = Result<(), newsdesk_domain::Error>;
 
 impl Workers {
-    fn start(state: &AppState, flush_every: Duration, rank_every: Duration, targets: Targets) -> Self {
+    fn start(
+        state: &AppState,
+        flush_every: Duration,
+        rank_every: Duration,
+        sync_retention: Duration,
+        targets: Targets,
+    ) -> Self {
         let mut workers = Workers { stop: Vec::new(), threads: Vec::new(), health: state.workers.clone() };
         let s = state.clone();
         let mut last_prune = Instant::now();
@@ -225,6 +235,19 @@ impl Workers {
             if n > 0 {
                 s.reads_changed(Changed::Content);
                 tracing::info!(articles = n, "published scheduled articles");
+            }
+            // Articles published with a time to come appear when it comes:
+            // mirrors learn it as a change.
+            if s.sync.release_due()? > 0 {
+                s.reads_changed(Changed::Content);
+            }
+            Ok(())
+        });
+        let s = state.clone();
+        workers.spawn("sync-history", SYNC_PRUNE_EVERY, move || {
+            let n = s.sync.prune(sync_retention)?;
+            if n > 0 {
+                tracing::info!(deletions = n, "forgot deletions older than the sync retention");
             }
             Ok(())
         });
@@ -320,6 +343,7 @@ const LIMITS_FORGET_EVERY: Duration = Duration::from_secs(60);
 const SCHEDULE_EVERY: Duration = Duration::from_millis(250);
 const WEBHOOKS_EVERY: Duration = Duration::from_millis(500);
 const COHERENCE_EVERY: Duration = Duration::from_millis(500);
+const SYNC_PRUNE_EVERY: Duration = Duration::from_secs(5);
 const SEARCH_SYNC_EVERY: Duration = Duration::from_secs(1);
 const COREAD_EVERY: Duration = Duration::from_secs(300);
 const TUNE_FIRST: Duration = Duration::from_secs(2);

@@ -41,6 +41,11 @@ impl Editorial {
         Some(Self { app: TestApp::serve(db, args), read, preview, write, admin })
     }
 
+    /// Over a server already running, writing with the key `write` (no other keys).
+    pub fn on(app: TestApp, write: String) -> Self {
+        Self { app, read: String::new(), preview: String::new(), write, admin: String::new() }
+    }
+
     pub fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Resp {
         let auth = bearer(token);
         let body = body.map(|b| b.to_string());

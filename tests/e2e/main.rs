@@ -19,5 +19,6 @@ mod http;
 mod ops;
 mod outage;
 mod plans;
+mod sync;
 mod taxonomy;
 mod transfer;

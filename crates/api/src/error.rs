@@ -29,6 +29,7 @@ pub fn describe(kind: ErrorKind) -> (StatusCode, &'static str, &'static str, &'s
         ErrorKind::Unavailable => {
             (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "UNAVAILABLE")
         }
+        ErrorKind::Gone => (StatusCode::GONE, "gone", "No longer available", "GONE"),
         ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "INTERNAL"),
     }
 }

@@ -25,6 +25,8 @@ use crate::rest::problems::problem;
         (name = "authors", description = "Authors"),
         (name = "engagement", description = "View and reaction beacons, and rankings"),
         (name = "discovery", description = "Search, related articles and recommendations"),
+        (name = "sync", description = "Mirrors: an initial sync, then what changed (see docs/sync.md)"),
+        (name = "feeds", description = "RSS 2.0 and JSON Feed 1.1 feeds and sitemaps, for aggregators and search engines"),
         (name = "admin", description = "Writing content (API keys with `content:write`; webhooks and the audit log need `admin`)"),
         (name = "graphql", description = "GraphQL over HTTP"),
         (name = "operations", description = "Health, readiness, metrics and documentation"),

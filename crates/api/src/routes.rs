@@ -8,7 +8,7 @@ use utoipa_actix_web::scope;
 
 use crate::graphql;
 use crate::http::conditional_get;
-use crate::rest::{admin, articles, discovery, engagement, ops, taxonomy};
+use crate::rest::{admin, articles, discovery, engagement, ops, sync, taxonomy};
 
 /// Register every documented route. Used by the server and by the OpenAPI generator,
 /// so the document lists exactly what is served.
@@ -34,6 +34,7 @@ where
             .service(taxonomy::tag)
             .service(taxonomy::authors)
             .service(taxonomy::author)
+            .service(sync::sync)
             .service(
                 scope::scope("/admin")
                     .service(admin::articles::create_article)

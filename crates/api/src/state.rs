@@ -10,6 +10,7 @@ use newsdesk_domain::engagement::EngagementService;
 use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::search::SearchService;
 use newsdesk_domain::service::ContentService;
+use newsdesk_domain::sync::SyncService;
 use newsdesk_domain::webhook::WebhookService;
 
 use crate::limits::Limits;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub keys: Arc<KeyService>,
     pub editorial: Arc<EditorialService>,
     pub webhooks: Arc<WebhookService>,
+    pub sync: Arc<SyncService>,
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,
@@ -117,6 +119,15 @@ impl AppState {
             }
             Changed::Discovery => self.responses.clear(),
         }
+    }
+
+    /// Run a sync call on the blocking thread pool.
+    pub async fn sync<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SyncService) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let svc = self.sync.clone();
+        blocking(move || f(&svc)).await
     }
 
     /// Run a content service call on the blocking thread pool.

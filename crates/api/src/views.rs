@@ -663,3 +663,42 @@ pub struct DeliveryList {
     #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
+
+/// An article a mirror must drop: unpublished, archived, deleted, or out of the
+/// sync's sections and tags (ids the mirror does not hold are ignored).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SyncDeleted)]
+pub struct DeletedView {
+    #[schema(value_type = String, example = "article_42")]
+    pub id: NodeId,
+    /// The slug it had while public.
+    pub slug: String,
+}
+
+/// A page of a sync: exactly one of the two tokens is set.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = SyncPage)]
+pub struct SyncView<'a> {
+    /// Articles published or changed, with their bodies, in the order they changed.
+    pub data: Vec<ArticleView<'a>>,
+    pub deleted: Vec<DeletedView>,
+    /// More of this pass follows: ask again with `token` set to it.
+    #[schema(required = true)]
+    pub next_page_token: Option<String>,
+    /// The pass is complete: keep it, and ask with `token` set to it later for
+    /// what changed since.
+    #[schema(required = true)]
+    pub next_sync_token: Option<String>,
+}
+
+impl<'a> From<&'a newsdesk_domain::sync::SyncPage> for SyncView<'a> {
+    fn from(p: &'a newsdesk_domain::sync::SyncPage) -> Self {
+        Self {
+            data: p.data.iter().map(ArticleView::from).collect(),
+            deleted: p.deleted.iter().map(|d| DeletedView { id: d.id, slug: d.slug.clone() }).collect(),
+            next_page_token: p.next_page_token.clone(),
+            next_sync_token: p.next_sync_token.clone(),
+        }
+    }
+}

@@ -16,11 +16,14 @@ pub enum ErrorKind {
     RateLimited,
     /// The server cannot take this now (a full buffer); retrying shortly will work.
     Unavailable,
+    /// What the request refers to existed once and cannot be answered any more
+    /// (a sync token older than the sync history): the client starts over.
+    Gone,
     Internal,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::BadInput,
         ErrorKind::NotFound,
         ErrorKind::Unauthenticated,
@@ -29,6 +32,7 @@ impl ErrorKind {
         ErrorKind::PreconditionFailed,
         ErrorKind::RateLimited,
         ErrorKind::Unavailable,
+        ErrorKind::Gone,
         ErrorKind::Internal,
     ];
 }

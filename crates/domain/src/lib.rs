@@ -19,6 +19,7 @@ pub mod record;
 pub mod search;
 pub mod service;
 pub mod slug;
+pub mod sync;
 pub mod targets;
 pub mod transfer;
 pub mod webhook;

@@ -343,6 +343,64 @@ impl ContentService {
         Ok(ids.iter().filter_map(|id| found.remove(id)).filter(|a| a.record.is_visible_at(at)).collect())
     }
 
+    /// Visible articles by id with their bodies, in the order of `ids`; ids of
+    /// invisible or missing articles are skipped. Everything from the database,
+    /// nothing from this node's memory (which may lag another node's write by
+    /// a moment): mirrors keep what they are sent until it changes again.
+    pub fn full_articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>> {
+        let at = now();
+        let records: Vec<ArticleRecord> =
+            self.repo.records_of(ids)?.into_iter().filter(|r| r.is_visible_at(at)).collect();
+        let visible: Vec<ArticleId> = records.iter().map(|r| r.id).collect();
+        let mut bodies = self.repo.bodies_of(&visible)?;
+        let mut tags = self.repo.tags_of(&visible)?;
+        let mut authors = self.repo.authors_of(&visible)?;
+        let tree = self.fresh_section_tree()?;
+        let mut found: HashMap<ArticleId, Article> = records
+            .into_iter()
+            .map(|mut record| {
+                let id = record.id;
+                record.reactions =
+                    ReactionCount::every_kind(&self.reaction_kinds, std::mem::take(&mut record.reactions));
+                let article = Article {
+                    section_path: tree.path(record.section_id),
+                    tags: tags.remove(&id).unwrap_or_default(),
+                    authors: authors.remove(&id).unwrap_or_default(),
+                    body: Some(bodies.remove(&id).unwrap_or_default()),
+                    record,
+                };
+                (id, article)
+            })
+            .collect();
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    /// The section tree as the database has it now.
+    pub fn fresh_section_tree(&self) -> Result<SectionTree> {
+        Ok(SectionTree::new(self.repo.sections()?))
+    }
+
+    /// The ids of sections and tags named by slug; an unknown one is a bad
+    /// field (`section`, `tag`).
+    pub fn taxon_ids(&self, sections: &[Slug], tags: &[Slug]) -> Result<(Vec<SectionId>, Vec<TagId>)> {
+        let tree = self.fresh_section_tree()?;
+        let mut v = crate::Validator::default();
+        let section_ids = sections
+            .iter()
+            .filter_map(|slug| {
+                let id = tree.by_slug(slug.as_str()).map(|s| s.id);
+                v.check(id.ok_or_else(|| Error::field("section", format!("no section `{slug}` exists"))))
+            })
+            .collect();
+        let mut tag_ids = Vec::with_capacity(tags.len());
+        for slug in tags {
+            let id = self.repo.tag_by_slug(slug.as_str())?.map(|t| t.id);
+            tag_ids.extend(v.check(id.ok_or_else(|| Error::field("tag", format!("no tag `{slug}` exists")))));
+        }
+        v.finish()?;
+        Ok((section_ids, tag_ids))
+    }
+
     /// The objects named by global ids, in the order of `ids`; `None` for an id
     /// that names nothing the caller may see (an article that is not published,
     /// unless `preview`). Articles come without bodies; one statement per kind.

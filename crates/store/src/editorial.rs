@@ -19,6 +19,7 @@ use crate::schema::{
     article_authors, article_bodies, article_redirects, article_revisions, article_tags, articles, audit_log, authors,
     content_version, sections, tags, webhook_deliveries, webhooks,
 };
+use crate::sync::{Used, bury, mark_changed, mark_users_of};
 use crate::writes::{Ids, record, resolve_refs, set_relations};
 
 fn slug_taken(slug: &Slug) -> Error {
@@ -242,6 +243,7 @@ impl EditorialRepo for Store {
                 .get_result(c))?;
             write_body(c, id, &body)?;
             set_relations(c, id, &tag_ids, &author_ids)?;
+            mark_changed(c, &[id], change.at)?;
             let fields: Vec<String> = ArticleState::FIELDS.iter().map(|f| (*f).to_owned()).collect();
             write_revision(c, id, 1, state, &fields, change)?;
             record(c, change, Some(id), state.slug.as_str(), serde_json::json!({ "version": 1 }))?;
@@ -279,6 +281,7 @@ impl EditorialRepo for Store {
             }
             write_body(c, id.0, &body)?;
             set_relations(c, id.0, &tag_ids, &author_ids)?;
+            mark_changed(c, &[id.0], change.at)?;
             write_revision(c, id.0, version, state, changed, change)?;
             let detail = serde_json::json!({ "version": version, "changed": changed });
             record(c, change, Some(id.0), state.slug.as_str(), detail)?;
@@ -290,6 +293,7 @@ impl EditorialRepo for Store {
     fn delete_article(&self, id: ArticleId, expected: i64, change: &Change<'_>) -> Result<()> {
         self.change(|c| {
             let (_, state) = current_version(c, id.0, expected)?;
+            bury(c, id.0, change.at)?;
             diesel::delete(articles::table.filter(articles::id.eq(id.0)).filter(articles::version.eq(expected)))
                 .execute(c)?;
             record(c, change, Some(id.0), state.slug.as_str(), serde_json::json!({ "version": expected }))?;
@@ -396,23 +400,32 @@ impl EditorialRepo for Store {
                         sections::parent_id.eq(parent),
                     );
                     match current {
-                        Some(id) => diesel::update(sections::table.find(id)).set(values).execute(c)?,
-                        None => diesel::insert_into(sections::table).values(values).execute(c)?,
+                        Some(id) => {
+                            diesel::update(sections::table.find(id)).set(values).execute(c)?;
+                            mark_users_of(c, Used::Section(id), change.at)?;
+                        }
+                        None => drop(diesel::insert_into(sections::table).values(values).execute(c)?),
                     };
                 }
                 Taxon::Tag(t) => {
                     let values = (tags::slug.eq(t.slug.as_str()), tags::name.eq(&t.name));
                     match current {
-                        Some(id) => diesel::update(tags::table.find(id)).set(values).execute(c)?,
-                        None => diesel::insert_into(tags::table).values(values).execute(c)?,
+                        Some(id) => {
+                            diesel::update(tags::table.find(id)).set(values).execute(c)?;
+                            mark_users_of(c, Used::Tag(id), change.at)?;
+                        }
+                        None => drop(diesel::insert_into(tags::table).values(values).execute(c)?),
                     };
                 }
                 Taxon::Author(a) => {
                     let values =
                         (authors::slug.eq(a.slug.as_str()), authors::name.eq(&a.name), authors::bio.eq(&a.bio));
                     match current {
-                        Some(id) => diesel::update(authors::table.find(id)).set(values).execute(c)?,
-                        None => diesel::insert_into(authors::table).values(values).execute(c)?,
+                        Some(id) => {
+                            diesel::update(authors::table.find(id)).set(values).execute(c)?;
+                            mark_users_of(c, Used::Author(id), change.at)?;
+                        }
+                        None => drop(diesel::insert_into(authors::table).values(values).execute(c)?),
                     };
                 }
             }

@@ -20,6 +20,7 @@ mod keys;
 mod repo;
 mod rows;
 mod schema;
+mod sync;
 mod transfer;
 mod webhooks;
 mod writes;

@@ -42,6 +42,9 @@ diesel::table! {
         reading_time_minutes -> Integer,
         views -> BigInt,
         version -> BigInt,
+        sync_seq -> BigInt,
+        public_slug -> Nullable<Text>,
+        release_pending -> Bool,
     }
 }
 
@@ -207,6 +210,22 @@ diesel::table! {
     engagement_version (id) {
         id -> BigInt,
         version -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_tombstones (article_id) {
+        article_id -> BigInt,
+        slug -> Text,
+        seq -> BigInt,
+        deleted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sync_horizon (id) {
+        id -> BigInt,
+        seq -> BigInt,
     }
 }
 

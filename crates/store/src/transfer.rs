@@ -16,6 +16,7 @@ use crate::per_backend;
 use crate::repo::{Store, convert};
 use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_naive, to_utc, write_body};
 use crate::schema::{article_bodies, article_reactions, article_reads, articles, authors, sections, tags};
+use crate::sync::{Used, mark_changed, mark_users_of};
 use crate::writes::{Ids, lookup, resolve_refs, set_relations};
 
 fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> TxResult<()> {
@@ -35,6 +36,7 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> TxR
                 .returning(sections::id)
                 .get_result(c))?;
             ids.sections.insert(s.slug.as_str().to_owned(), id);
+            mark_users_of(conn, Used::Section(id), now())?;
         }
         Record::Tag(t) => {
             let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(tags::table)
@@ -45,6 +47,7 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> TxR
                 .returning(tags::id)
                 .get_result(c))?;
             ids.tags.insert(t.slug.as_str().to_owned(), id);
+            mark_users_of(conn, Used::Tag(id), now())?;
         }
         Record::Author(a) => {
             let id: i64 = per_backend!(&mut *conn, |c| diesel::insert_into(authors::table)
@@ -55,6 +58,7 @@ fn write_record(conn: &mut AnyConnection, ids: &mut Ids, record: &Record) -> TxR
                 .returning(authors::id)
                 .get_result(c))?;
             ids.authors.insert(a.slug.as_str().to_owned(), id);
+            mark_users_of(conn, Used::Author(id), now())?;
         }
         Record::Article(a) => write_article(conn, ids, a)?,
         Record::View(v) => {
@@ -90,6 +94,7 @@ fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -
     ids.articles.insert(a.slug.as_str().to_owned(), id);
     write_body(conn, id, &body)?;
     set_relations(conn, id, &tag_ids, &author_ids)?;
+    mark_changed(conn, &[id], now)?;
     diesel::delete(article_reactions::table.filter(article_reactions::article_id.eq(id))).execute(conn)?;
     let mut reactions: HashMap<&str, i64> = HashMap::new();
     for r in &a.reactions {

@@ -15,6 +15,7 @@ mod persisted;
 mod project;
 mod resolve;
 mod scalars;
+mod sync;
 mod types;
 
 use actix_web::http::{Method, StatusCode};
@@ -38,7 +39,7 @@ use engagement::BeaconSender;
 
 /// The query root: content, engagement and discovery.
 #[derive(MergedObject, Default)]
-pub struct Query(content::ContentQuery, engagement::EngagementQuery, discovery::DiscoveryQuery);
+pub struct Query(content::ContentQuery, engagement::EngagementQuery, discovery::DiscoveryQuery, sync::SyncQuery);
 
 /// The mutation root: reactions and editing.
 #[derive(MergedObject, Default)]

@@ -8,6 +8,7 @@ pub mod fields;
 pub mod ops;
 pub mod params;
 pub mod problems;
+pub mod sync;
 pub mod taxonomy;
 
 use actix_web::http::header::{self, ContentType, HeaderValue};

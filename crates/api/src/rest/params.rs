@@ -174,7 +174,7 @@ impl FilterParams {
 
 /// A repeatable parameter given once or more. (A flattened set sees a single
 /// value as a string, not as a sequence of one.)
-fn one_or_more<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SlugParam>, D::Error> {
+pub(crate) fn one_or_more<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SlugParam>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMore {

@@ -97,3 +97,12 @@ answers!(
     (412, "The article changed since the version the request was made from.", false),
     (415, "The body is not `application/json`.", false),
 );
+
+answers!(
+    /// Errors of the sync route.
+    SyncErrors:
+    NOT_MODIFIED,
+    (400, "A parameter is unknown, repeated or invalid (a token not from this sync, a filter given with a token); `errors[]` names each.", false),
+    (410, "The token is older than the sync history (or from another database): start a new sync without a token.", false),
+    INTERNAL,
+);

@@ -8,6 +8,7 @@ mod discovery;
 mod editorial;
 mod engagement;
 mod keys;
+mod sync;
 mod webhooks;
 
 pub use content::{ContentRepo, TransferRepo};
@@ -17,4 +18,5 @@ pub use engagement::{
     Activity, Batch, Beacon, BeaconJournal, Bounds, Counted, EngagementRepo, PendingReaction, PendingView, Span,
 };
 pub use keys::{ApiKey, KeyRepo, Scope};
+pub use sync::{ChangedArticle, DeletedArticle, SyncClock, SyncKey, SyncRepo, SyncScope};
 pub use webhooks::{Attempt, Delivery, DeliveryStatus, Due, EventKind, Transport, Webhook, WebhookRepo};

@@ -1,0 +1,241 @@
+//! Delta sync's bookkeeping (see `docs/sync.md`): every content write stamps
+//! the articles a mirror sees change with the transaction's content version
+//! ([`mark_changed`]), and a deletion of an article that was public leaves a
+//! tombstone; the [`SyncRepo`] reads them back in version order.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{exists, max};
+use diesel::prelude::*;
+use newsdesk_domain::Result;
+use newsdesk_domain::model::ArticleId;
+use newsdesk_domain::ports::{ChangedArticle, DeletedArticle, SyncClock, SyncKey, SyncRepo, SyncScope};
+
+use crate::conn::{AnyConnection, MultiBackend};
+use crate::ids::in_ids;
+use crate::per_backend;
+use crate::repo::{PUBLISHED, Store};
+use crate::rows::to_naive;
+use crate::schema::{
+    article_authors, article_tags, articles, content_version, instance, sections, sync_horizon, sync_tombstones,
+};
+
+/// Stamp the articles `ids` as changed by the current transaction (which has
+/// bumped the content version, see [`Store::change`]): mirrors get them in the
+/// next pass. Also notes the slug of each one public now, and which are
+/// published with a publication time still to come.
+pub(crate) fn mark_changed(conn: &mut AnyConnection, ids: &[i64], at: DateTime<Utc>) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    // Read under the transaction's lock on the version: it cannot move.
+    let version: i64 = content_version::table.select(content_version::version).first(conn)?;
+    let at = to_naive(at);
+    per_backend!(conn, |c| {
+        diesel::update(articles::table.filter(in_ids(articles::id, ids)))
+            .set((articles::sync_seq.eq(version), articles::release_pending.eq(false)))
+            .execute(c)?;
+        let published = || articles::table.filter(in_ids(articles::id, ids)).filter(articles::status.eq(PUBLISHED));
+        diesel::update(published().filter(articles::published_at.gt(at)))
+            .set(articles::release_pending.eq(true))
+            .execute(c)?;
+        diesel::update(published().filter(articles::published_at.le(at)))
+            .set(articles::public_slug.eq(articles::slug.nullable()))
+            .execute(c)?;
+    });
+    Ok(())
+}
+
+/// What kind of taxon a change touched, for [`mark_users_of`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Used {
+    /// A section: its articles and those of its sub-sections (their path names it).
+    Section(i64),
+    Tag(i64),
+    Author(i64),
+}
+
+/// Stamp every article that shows the taxon (its name is in their answers).
+pub(crate) fn mark_users_of(conn: &mut AnyConnection, taxon: Used, at: DateTime<Utc>) -> QueryResult<()> {
+    let ids: Vec<i64> = match taxon {
+        Used::Section(id) => {
+            let all: Vec<(i64, Option<i64>)> =
+                sections::table.select((sections::id, sections::parent_id)).load(conn)?;
+            let mut subtree = vec![id];
+            let mut i = 0;
+            while i < subtree.len() && subtree.len() <= all.len() {
+                let parent = subtree[i];
+                subtree.extend(all.iter().filter(|(_, p)| *p == Some(parent)).map(|(s, _)| *s));
+                i += 1;
+            }
+            per_backend!(conn, |c| articles::table
+                .filter(in_ids(articles::section_id, &subtree))
+                .select(articles::id)
+                .load(c))?
+        }
+        Used::Tag(id) => {
+            article_tags::table.filter(article_tags::tag_id.eq(id)).select(article_tags::article_id).load(conn)?
+        }
+        Used::Author(id) => article_authors::table
+            .filter(article_authors::author_id.eq(id))
+            .select(article_authors::article_id)
+            .load(conn)?,
+    };
+    mark_changed(conn, &ids, at)
+}
+
+/// Leave a tombstone for the article `id`, about to be deleted, if it was ever public.
+pub(crate) fn bury(conn: &mut AnyConnection, id: i64, at: DateTime<Utc>) -> QueryResult<()> {
+    let slug: Option<String> = articles::table.find(id).select(articles::public_slug).first(conn).optional()?.flatten();
+    let Some(slug) = slug else { return Ok(()) };
+    let version: i64 = content_version::table.select(content_version::version).first(conn)?;
+    diesel::delete(sync_tombstones::table.find(id)).execute(conn)?;
+    diesel::insert_into(sync_tombstones::table)
+        .values((
+            sync_tombstones::article_id.eq(id),
+            sync_tombstones::slug.eq(slug),
+            sync_tombstones::seq.eq(version),
+            sync_tombstones::deleted_at.eq(to_naive(at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// `$query` (over `articles`) narrowed to what is visible at `$now` within `$scope`.
+macro_rules! in_scope {
+    ($query:expr, $scope:expr, $now:expr) => {{
+        let scope: &SyncScope = $scope;
+        let query = $query.filter(articles::status.eq(PUBLISHED)).filter(articles::published_at.le(to_naive($now)));
+        let sections: Vec<i64> = scope.sections.iter().map(|s| s.0).collect();
+        let tags: Vec<i64> = scope.tags.iter().map(|t| t.0).collect();
+        let tagged = || {
+            exists(
+                article_tags::table
+                    .filter(article_tags::article_id.eq(articles::id))
+                    .filter(in_ids(article_tags::tag_id, &tags)),
+            )
+        };
+        match (sections.is_empty(), tags.is_empty()) {
+            (true, true) => query,
+            (false, true) => query.filter(in_ids(articles::section_id, &sections)),
+            (true, false) => query.filter(tagged()),
+            (false, false) => query.filter(in_ids(articles::section_id, &sections).or(tagged())),
+        }
+    }};
+}
+
+/// `$query` (over a table keyed by `($seq, $id)`) after `$after`, up to version
+/// `$upto`, in key order.
+macro_rules! sync_range {
+    ($query:expr, $seq:expr, $id:expr, $after:expr, $upto:expr) => {{
+        let after: SyncKey = $after;
+        $query
+            .filter($seq.le($upto))
+            .filter($seq.ge(after.seq))
+            .filter($seq.gt(after.seq).or($seq.eq(after.seq).and($id.gt(after.id))))
+            .order(($seq.asc(), $id.asc()))
+    }};
+}
+
+impl SyncRepo for Store {
+    fn sync_clock(&self) -> Result<SyncClock> {
+        self.with(|c| {
+            let version = content_version::table.select(content_version::version).first(c)?;
+            let horizon = sync_horizon::table.select(sync_horizon::seq).first(c)?;
+            let database = instance::table.select(instance::id).first(c)?;
+            Ok(SyncClock { version, horizon, database })
+        })
+    }
+
+    fn sync_visible(
+        &self,
+        scope: &SyncScope,
+        after: SyncKey,
+        upto: i64,
+        now: DateTime<Utc>,
+        fetch: i64,
+    ) -> Result<Vec<SyncKey>> {
+        let rows: Vec<(i64, i64)> = self.with(|c| {
+            per_backend!(c, |c| {
+                let query = articles::table.select((articles::sync_seq, articles::id)).limit(fetch).into_boxed();
+                let query = in_scope!(query, scope, now);
+                sync_range!(query, articles::sync_seq, articles::id, after, upto).load(c)
+            })
+        })?;
+        Ok(rows.into_iter().map(|(seq, id)| SyncKey { seq, id }).collect())
+    }
+
+    fn sync_changed(&self, after: SyncKey, upto: i64, fetch: i64) -> Result<Vec<ChangedArticle>> {
+        let rows: Vec<(i64, i64, Option<String>)> = self.with(|c| {
+            let query = articles::table
+                .select((articles::sync_seq, articles::id, articles::public_slug))
+                .limit(fetch)
+                .into_boxed::<MultiBackend>();
+            sync_range!(query, articles::sync_seq, articles::id, after, upto).load(c)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, id, public_slug)| ChangedArticle { key: SyncKey { seq, id }, public_slug })
+            .collect())
+    }
+
+    fn sync_deleted(&self, after: SyncKey, upto: i64, fetch: i64) -> Result<Vec<DeletedArticle>> {
+        let rows: Vec<(i64, i64, String)> = self.with(|c| {
+            let query = sync_tombstones::table
+                .select((sync_tombstones::seq, sync_tombstones::article_id, sync_tombstones::slug))
+                .limit(fetch)
+                .into_boxed::<MultiBackend>();
+            sync_range!(query, sync_tombstones::seq, sync_tombstones::article_id, after, upto).load(c)
+        })?;
+        Ok(rows.into_iter().map(|(seq, id, slug)| DeletedArticle { key: SyncKey { seq, id }, slug }).collect())
+    }
+
+    fn sync_matching(&self, ids: &[ArticleId], scope: &SyncScope, now: DateTime<Utc>) -> Result<Vec<ArticleId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let found: Vec<i64> = self.with(|c| {
+            per_backend!(c, |c| {
+                let query = articles::table.select(articles::id).filter(in_ids(articles::id, &raw)).into_boxed();
+                in_scope!(query, scope, now).load(c)
+            })
+        })?;
+        Ok(found.into_iter().map(ArticleId).collect())
+    }
+
+    fn release_due(&self, now: DateTime<Utc>) -> Result<usize> {
+        let due = |c: &mut AnyConnection| -> QueryResult<Vec<i64>> {
+            articles::table
+                .filter(articles::release_pending.eq(true))
+                .filter(articles::published_at.le(to_naive(now)))
+                .select(articles::id)
+                .limit(1_000)
+                .load(c)
+        };
+        // A look first: most rounds find nothing, and a change would tell every
+        // node that content changed.
+        if self.with(due)?.is_empty() {
+            return Ok(0);
+        }
+        self.change(|c| {
+            let ids = due(c)?;
+            mark_changed(c, &ids, now)?;
+            Ok(ids.len())
+        })
+    }
+
+    fn prune_deletions(&self, before: DateTime<Utc>) -> Result<usize> {
+        let old = sync_tombstones::table.filter(sync_tombstones::deleted_at.lt(to_naive(before)));
+        let newest: Option<i64> = self.with(|c| old.select(max(sync_tombstones::seq)).first(c))?;
+        let Some(newest) = newest else { return Ok(0) };
+        let mut conn = self.pool.get()?;
+        (*conn)
+            .transaction::<usize, diesel::result::Error, _>(|c| {
+                diesel::update(sync_horizon::table.filter(sync_horizon::seq.lt(newest)))
+                    .set(sync_horizon::seq.eq(newest))
+                    .execute(c)?;
+                diesel::delete(sync_tombstones::table.filter(sync_tombstones::seq.le(newest))).execute(c)
+            })
+            .map_err(crate::conn::db_err)
+    }
+}
