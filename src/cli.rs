@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use newsdesk_domain::demo::Readers;
+use newsdesk_domain::feed::Site;
 use newsdesk_domain::model::DEFAULT_REACTION_KINDS;
 
 #[derive(Debug, Parser)]
@@ -198,6 +199,19 @@ pub struct ServeArgs {
     /// older than this may answer 410 (start over). See docs/sync.md.
     #[arg(long, env = "NEWSDESK_SYNC_RETENTION_HOURS", default_value_t = 720.0)]
     pub sync_retention_hours: f64,
+    /// The public site's name, as feeds and news sitemaps give it.
+    #[arg(long, env = "NEWSDESK_SITE_TITLE", default_value = "Newsdesk")]
+    pub site_title: String,
+    /// The public site's address: feeds and sitemaps link to its pages.
+    #[arg(long, env = "NEWSDESK_SITE_URL", default_value = "http://localhost:3000")]
+    pub site_url: String,
+    /// The language of the site's articles (a BCP 47 tag).
+    #[arg(long, env = "NEWSDESK_SITE_LANGUAGE", default_value = "en")]
+    pub site_language: String,
+    /// Where an article's page is on the site: `{site}`, `{section}` (its
+    /// section's slug), `{slug}` and `{id}` are replaced.
+    #[arg(long, env = "NEWSDESK_ARTICLE_URL", default_value = Site::DEFAULT_ARTICLE_URL)]
+    pub article_url: String,
 }
 
 /// Midnight UTC today: the default anchor of the demo dataset, so that output is

@@ -16,6 +16,7 @@ use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery::DiscoveryService;
 use newsdesk_domain::editorial::EditorialService;
 use newsdesk_domain::engagement::{EngagementConfig, EngagementService};
+use newsdesk_domain::feed::{FeedService, Site};
 use newsdesk_domain::ports::SearchIndex;
 use newsdesk_domain::ports::{BeaconJournal, DiscoveryRepo, TransferRepo};
 use newsdesk_domain::ranking::RankingService;
@@ -61,6 +62,10 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     for kind in &args.reaction_kinds {
         Slug::parse(kind.as_str()).map_err(|e| anyhow!("reaction kind `{kind}`: {e}"))?;
     }
+    let site =
+        Site::new(args.site_title.clone(), &args.site_url, args.site_language.clone(), args.article_url.clone())?;
+    let sync_retention = Duration::try_from_secs_f64(args.sync_retention_hours * 3600.0)
+        .map_err(|_| anyhow!("--sync-retention-hours: a number of hours, 0 or more"))?;
     let pool = store.pool().clone();
     let store = Arc::new(store);
     let read_cache = Duration::from_millis(args.read_cache_ms);
@@ -88,7 +93,8 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         discovery: Arc::new(DiscoveryService::new(store.clone(), content.clone(), rankings.clone())),
         keys: Arc::new(KeyService::new(store.clone())),
         editorial: Arc::new(EditorialService::new(store.clone(), content.clone())),
-        sync: Arc::new(SyncService::new(store.clone(), content)),
+        sync: Arc::new(SyncService::new(store.clone(), content.clone())),
+        feeds: Arc::new(FeedService::new(content, store.clone(), site)),
         webhooks: Arc::new(WebhookService::new(
             store.clone(),
             Duration::from_millis(args.webhook_retry_ms.max(1)),
@@ -138,8 +144,7 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         &state,
         Duration::from_millis(args.flush_ms),
         Duration::from_millis(args.ranking_refresh_ms),
-        Duration::try_from_secs_f64(args.sync_retention_hours * 3600.0)
-            .map_err(|_| anyhow!("--sync-retention-hours: not a duration"))?,
+        sync_retention,
         targets,
     );
     let schema = newsdesk_api::graphql::schema();

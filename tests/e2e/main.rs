@@ -13,6 +13,7 @@ mod contracts;
 mod discovery;
 mod editorial;
 mod engagement;
+mod feeds;
 mod graphql;
 mod hardening;
 mod http;

@@ -68,7 +68,9 @@ pub fn build(
         .service(web::redirect("/docs", "/docs/"))
         .service(crate::graphiql::assets())
         .default_service(web::to(not_found))
-        // Innermost: a request is authenticated before its body is read.
+        // Innermost: public reads are answered from the node's cache (once the
+        // caller is known); a request is authenticated before its body is read.
+        .wrap(from_fn(crate::http::conditional_get))
         .wrap(from_fn(crate::body::read_within_deadline))
         .wrap(from_fn(crate::auth::authenticate))
         .wrap(Compress::default())

@@ -26,10 +26,13 @@ pub async fn conditional_get(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // Editors' routes and previews are per caller: never stored, never shared.
-    let personal = req.path().starts_with("/v1/admin/")
-        || req.extensions().get::<crate::auth::Caller>().is_some_and(crate::auth::Caller::previews);
-    if req.method() != Method::GET || personal {
+    // Public reads only: the API's and the sitemaps (GraphQL has its own, the
+    // documents and operations routes none). Editors' routes and previews are
+    // per caller: never stored, never shared.
+    let path = req.path();
+    let public = (path.starts_with("/v1/") && !path.starts_with("/v1/admin/")) || path.starts_with("/sitemap");
+    let personal = req.extensions().get::<crate::auth::Caller>().is_some_and(crate::auth::Caller::previews);
+    if req.method() != Method::GET || !public || personal {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let key = req.uri().to_string();

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;

@@ -2,13 +2,11 @@
 //! both register from here, so the document lists exactly what is served.
 
 use actix_web::dev::{ServiceFactory, ServiceRequest};
-use actix_web::middleware::from_fn;
 use utoipa_actix_web::UtoipaApp;
 use utoipa_actix_web::scope;
 
 use crate::graphql;
-use crate::http::conditional_get;
-use crate::rest::{admin, articles, discovery, engagement, ops, sync, taxonomy};
+use crate::rest::{admin, articles, discovery, engagement, feeds, ops, sync, taxonomy};
 
 /// Register every documented route. Used by the server and by the OpenAPI generator,
 /// so the document lists exactly what is served.
@@ -18,7 +16,6 @@ where
 {
     app.service(
         scope::scope("/v1")
-            .wrap(from_fn(conditional_get))
             .service(articles::list)
             .service(articles::get)
             .service(engagement::record_view)
@@ -35,6 +32,10 @@ where
             .service(taxonomy::authors)
             .service(taxonomy::author)
             .service(sync::sync)
+            .service(feeds::site_rss)
+            .service(feeds::site_json_feed)
+            .service(feeds::scoped_rss)
+            .service(feeds::scoped_json_feed)
             .service(
                 scope::scope("/admin")
                     .service(admin::articles::create_article)
@@ -58,6 +59,9 @@ where
                     .service(admin::taxa::delete_taxon),
             ),
     )
+    .service(feeds::sitemap_index)
+    .service(feeds::sitemap)
+    .service(feeds::news_sitemap)
     .service(graphql::graphql_post)
     .service(graphql::graphql_get)
     .service(ops::healthz)

@@ -7,6 +7,7 @@ use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery::DiscoveryService;
 use newsdesk_domain::editorial::EditorialService;
 use newsdesk_domain::engagement::EngagementService;
+use newsdesk_domain::feed::FeedService;
 use newsdesk_domain::ranking::RankingService;
 use newsdesk_domain::search::SearchService;
 use newsdesk_domain::service::ContentService;
@@ -32,6 +33,7 @@ pub struct AppState {
     pub editorial: Arc<EditorialService>,
     pub webhooks: Arc<WebhookService>,
     pub sync: Arc<SyncService>,
+    pub feeds: Arc<FeedService>,
     /// Whole public responses, reused for a short time (see `http`).
     pub responses: Arc<ResponseCache>,
     pub queries: QueryCount,

@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod editorial;
 pub mod engagement;
 pub mod error;
+pub mod feed;
 pub mod model;
 pub mod ports;
 pub mod query;

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Timestamp};
 use newsdesk_domain::body::Block;
 use newsdesk_domain::model::{
     ArticleId, ArticleRecord, Author, AuthorId, ReactionCount, Section, SectionId, Tag, TagId,
 };
-use newsdesk_domain::ports::ContentRepo;
+use newsdesk_domain::ports::{ContentRepo, SITEMAP_URLS, SitemapEntry};
 use newsdesk_domain::query::{ArticleKey, ArticleQuery, ArticleSort, Direction, ResolvedFilter};
 use newsdesk_domain::{Error, Result, Slug};
 
@@ -20,7 +20,7 @@ use crate::explain::Explains;
 use crate::fixed::{FixedWithId, fixed, fixed_with_id};
 use crate::ids::in_ids;
 use crate::per_backend;
-use crate::rows::{ArticleRow, AuthorRow, SectionRow, TagRow, parse_body, to_naive};
+use crate::rows::{ArticleRow, AuthorRow, SectionRow, TagRow, parse_body, to_naive, to_utc};
 use crate::schema::{
     article_authors, article_bodies, article_reactions, article_redirects, article_tags, articles, authors, sections,
     tags,
@@ -67,6 +67,10 @@ fn raw_ids<T>(ids: &[T], f: impl Fn(&T) -> i64) -> Vec<i64> {
 }
 
 pub(crate) const PUBLISHED: &str = "published";
+
+/// The sitemap block of an article's id: `SITEMAP_URLS` ids a block (checked
+/// by a test).
+const SITEMAP_BLOCK: &str = "(articles.id - 1) / 50000";
 
 /// `$query` narrowed to the sections, tags and author of the filter `$f`. The
 /// driving tag (or author) is the base; the others are checked per article on
@@ -364,6 +368,43 @@ impl ContentRepo for Store {
         convert(self.with(|c| slug_page!(authors, AuthorRow, from, fetch, direction).load(c))?)
     }
 
+    fn sitemap_blocks(&self, now: DateTime<Utc>) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        let block = diesel::dsl::sql::<BigInt>(SITEMAP_BLOCK);
+        let rows: Vec<(i64, Option<chrono::NaiveDateTime>)> = self.with(|c| {
+            articles::table
+                .filter(articles::status.eq(PUBLISHED))
+                .filter(articles::published_at.le(to_naive(now)))
+                .group_by(block.clone())
+                .select((block.clone(), max(articles::updated_at)))
+                .order(block.clone())
+                .load(c)
+        })?;
+        Ok(rows.into_iter().filter_map(|(n, at)| Some((n, to_utc(at?)))).collect())
+    }
+
+    fn sitemap_block(&self, n: i64, now: DateTime<Utc>) -> Result<Vec<SitemapEntry>> {
+        let rows: Vec<(i64, String, i64, chrono::NaiveDateTime)> = self.with(|c| {
+            articles::table
+                .filter(articles::id.gt(n.saturating_mul(SITEMAP_URLS)))
+                .filter(articles::id.le(n.saturating_add(1).saturating_mul(SITEMAP_URLS)))
+                .filter(articles::status.eq(PUBLISHED))
+                .filter(articles::published_at.le(to_naive(now)))
+                .order(articles::id)
+                .select((articles::id, articles::slug, articles::section_id, articles::updated_at))
+                .load(c)
+        })?;
+        rows.into_iter()
+            .map(|(id, slug, section, at)| {
+                Ok(SitemapEntry {
+                    id: ArticleId(id),
+                    slug: Slug::parse(slug)?,
+                    section_id: SectionId(section),
+                    updated_at: to_utc(at),
+                })
+            })
+            .collect()
+    }
+
     fn section_article_counts(&self, now: DateTime<Utc>) -> Result<HashMap<SectionId, i64>> {
         let rows: Vec<(i64, i64)> = self.with(|c| {
             articles::table
@@ -502,4 +543,12 @@ impl ContentRepo for Store {
 
 fn micros_to_naive(t: i64) -> chrono::NaiveDateTime {
     to_naive(DateTime::from_timestamp_micros(t).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sitemap_blocks_hold_sitemap_urls_ids() {
+        assert!(super::SITEMAP_BLOCK.ends_with(&format!("/ {}", super::SITEMAP_URLS)));
+    }
 }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod articles;
 pub mod discovery;
 pub mod engagement;
+pub mod feeds;
 pub mod fields;
 pub mod ops;
 pub mod params;

@@ -53,6 +53,25 @@ pub trait ContentRepo: Send + Sync {
     /// Authors of each article, in byline order.
     fn authors_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<Author>>>;
     fn reactions_of(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, Vec<ReactionCount>>>;
+
+    /// The blocks of [`SITEMAP_URLS`] article ids (block `n` holds ids `n *
+    /// SITEMAP_URLS + 1` to `(n + 1) * SITEMAP_URLS`) that hold an article visible
+    /// at `now`, with the last change to one of them; in block order.
+    fn sitemap_blocks(&self, now: DateTime<Utc>) -> Result<Vec<(i64, DateTime<Utc>)>>;
+    /// The articles of block `n` visible at `now`, by id.
+    fn sitemap_block(&self, n: i64, now: DateTime<Utc>) -> Result<Vec<SitemapEntry>>;
+}
+
+/// Article ids a sitemap covers (the most a sitemap may list).
+pub const SITEMAP_URLS: i64 = 50_000;
+
+/// What a sitemap lists of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapEntry {
+    pub id: ArticleId,
+    pub slug: Slug,
+    pub section_id: SectionId,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// Bulk movement of content in the NDJSON interchange format.

@@ -11,7 +11,7 @@ mod keys;
 mod sync;
 mod webhooks;
 
-pub use content::{ContentRepo, TransferRepo};
+pub use content::{ContentRepo, SITEMAP_URLS, SitemapEntry, TransferRepo};
 pub use discovery::{DiscoveryRepo, IndexHit, Read, SearchDoc, SearchIndex, Watermark};
 pub use editorial::{ArticleState, AuditEntry, Change, EditorialRepo, Revision, Taxon, TaxonKind};
 pub use engagement::{
