@@ -313,12 +313,40 @@ on_both_backends! {
         });
         assert!(pass.pages >= 3, "{pass:?}");
         // The next pass brings everything the first one could not.
-        let mut again = m.pull_with(&e.app, |_| {});
-        while again.pages > 1 || !again.upserted.is_empty() || !again.deleted.is_empty() {
+        let mut again = m.pull(&e.app);
+        while !again.upserted.is_empty() || !again.deleted.is_empty() {
             again = m.pull(&e.app);
         }
         m.assert_matches(&e.app, "");
         assert!(made.iter().all(|id| m.articles.contains_key(id)));
+
+        // The same between the pages of a delta: edits to what this pass sent
+        // and to what it has not sent yet, an unpublication, a deletion.
+        let ids = listing(&e.app, "");
+        for id in &ids[..6] {
+            patch(&e, id, json!({"summary": "Changed before the delta"}));
+        }
+        let delta = m.pull_with(&e.app, |page| match page {
+            1 => {
+                patch(&e, &ids[0], json!({"title": "Sent, then edited"}));
+                patch(&e, &ids[5], json!({"title": "Not sent yet, edited"}));
+            }
+            2 => {
+                assert_eq!(e.action(&ids[4], "unpublish", None).status, 200);
+                delete(&e, &ids[3]);
+            }
+            _ => {}
+        });
+        assert!(delta.pages >= 2, "{delta:?}");
+        loop {
+            let more = m.pull(&e.app);
+            if more.upserted.is_empty() && more.deleted.is_empty() {
+                break;
+            }
+        }
+        m.assert_matches(&e.app, "");
+        assert_eq!(m.articles[&ids[0]]["title"], "Sent, then edited");
+        assert!(!m.articles.contains_key(&ids[3]) && !m.articles.contains_key(&ids[4]));
     }
 
     fn a_mirror_converges_with_what_is_published(backend: Backend) {

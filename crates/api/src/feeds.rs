@@ -7,6 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 use newsdesk_domain::feed::{Feed, NewsEntry, Site, SitemapUrl};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Text for XML: the five special characters escaped, and characters XML 1.0
 /// cannot hold at all (most control characters) left out.
@@ -98,35 +99,45 @@ pub fn rss(site: &Site, feed: &Feed) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct JsonFeed<'a> {
+/// A JSON Feed 1.1 document (<https://www.jsonfeed.org/version/1.1/>).
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeed<'a> {
+    /// `https://jsonfeed.org/version/1.1`.
     version: &'static str,
     title: &'a str,
     home_page_url: String,
     description: &'a str,
     language: &'a str,
-    items: Vec<JsonItem<'a>>,
+    items: Vec<JsonFeedItem<'a>>,
 }
 
-#[derive(Serialize)]
-struct JsonItem<'a> {
+/// An article of a JSON feed.
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeedItem<'a> {
+    /// The article's global id.
     id: &'a str,
+    /// Its page on the public site.
     url: &'a str,
     title: &'a str,
+    /// The summary.
     content_text: &'a str,
     summary: &'a str,
+    /// The hero image.
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<&'a str>,
     date_published: String,
     date_modified: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    authors: Vec<JsonAuthor<'a>>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    tags: &'a [String],
+    #[schema(required = false)]
+    authors: Vec<JsonFeedAuthor<'a>>,
+    /// The section's name, then the tags'.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    tags: Vec<&'a str>,
 }
 
-#[derive(Serialize)]
-struct JsonAuthor<'a> {
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeedAuthor<'a> {
     name: &'a str,
 }
 
@@ -135,7 +146,7 @@ pub fn json_feed(site: &Site, feed: &Feed) -> serde_json::Result<Vec<u8>> {
     let items = feed
         .items
         .iter()
-        .map(|i| JsonItem {
+        .map(|i| JsonFeedItem {
             id: &i.id,
             url: &i.url,
             title: &i.title,
@@ -144,8 +155,8 @@ pub fn json_feed(site: &Site, feed: &Feed) -> serde_json::Result<Vec<u8>> {
             image: i.image.as_ref().map(|im| im.src.as_str()),
             date_published: w3c(i.published_at),
             date_modified: w3c(i.updated_at),
-            authors: i.authors.iter().map(|name| JsonAuthor { name }).collect(),
-            tags: &i.categories,
+            authors: i.authors.iter().map(|name| JsonFeedAuthor { name }).collect(),
+            tags: i.categories.iter().map(String::as_str).collect(),
         })
         .collect();
     serde_json::to_vec(&JsonFeed {

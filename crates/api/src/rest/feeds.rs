@@ -12,7 +12,7 @@ use super::params::NoParams;
 use super::problems::NotFound;
 use crate::error::ApiError;
 use crate::extract::StrictQuery;
-use crate::feeds;
+use crate::feeds::{self, JsonFeed};
 use crate::state::AppState;
 
 fn document(content_type: &'static str, body: impl Into<actix_web::web::Bytes>) -> HttpResponse {
@@ -59,7 +59,7 @@ pub async fn site_rss(state: web::Data<AppState>, _q: StrictQuery<NoParams>) -> 
 #[utoipa::path(
     operation_id = "getSiteJsonFeed",
     tag = "feeds",
-    responses((status = 200, description = "The 20 newest articles", content_type = "application/feed+json", body = String), NotFound)
+    responses((status = 200, description = "The 20 newest articles", content_type = "application/feed+json", body = JsonFeed), NotFound)
 )]
 #[get("/feeds/feed.json")]
 pub async fn site_json_feed(state: web::Data<AppState>, _q: StrictQuery<NoParams>) -> Result<HttpResponse, ApiError> {
@@ -93,7 +93,7 @@ pub async fn scoped_rss(
         ("collection" = String, Path, description = "`sections`, `tags` or `authors`"),
         ("slug" = String, Path, description = "The section's, tag's or author's slug")
     ),
-    responses((status = 200, description = "The 20 newest articles", content_type = "application/feed+json", body = String), NotFound)
+    responses((status = 200, description = "The 20 newest articles", content_type = "application/feed+json", body = JsonFeed), NotFound)
 )]
 #[get("/feeds/{collection}/{slug}/feed.json")]
 pub async fn scoped_json_feed(
