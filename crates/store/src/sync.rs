@@ -3,17 +3,21 @@
 //! ([`mark_changed`]), and a deletion of an article that was public leaves a
 //! tombstone; the [`SyncRepo`] reads them back in version order.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::{exists, max};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use newsdesk_domain::Result;
 use newsdesk_domain::model::ArticleId;
 use newsdesk_domain::ports::{ChangedArticle, DeletedArticle, SyncClock, SyncKey, SyncRepo, SyncScope};
 
 use crate::conn::{AnyConnection, MultiBackend};
+use crate::fixed::fixed;
 use crate::ids::in_ids;
 use crate::per_backend;
-use crate::repo::{PUBLISHED, Store};
+use crate::repo::{PUBLISHED, PUBLISHED_EXPR, Store};
 use crate::rows::to_naive;
 use crate::schema::{
     article_authors, article_tags, articles, content_version, instance, sections, sync_horizon, sync_tombstones,
@@ -29,18 +33,36 @@ pub(crate) fn mark_changed(conn: &mut AnyConnection, ids: &[i64], at: DateTime<U
     }
     // Read under the transaction's lock on the version: it cannot move.
     let version: i64 = content_version::table.select(content_version::version).first(conn)?;
+    // Every statement finds its rows by primary key (a condition on the status
+    // would lead SQLite to walk the status index instead): the states are read
+    // first and sorted here.
+    let states: Vec<(i64, String, Option<NaiveDateTime>)> = per_backend!(&mut *conn, |c| articles::table
+        .filter(in_ids(articles::id, ids))
+        .select((articles::id, articles::status, articles::published_at))
+        .load(c))?;
     let at = to_naive(at);
+    let (mut pending, mut public) = (Vec::new(), Vec::new());
+    for (id, status, published_at) in &states {
+        match published_at {
+            Some(p) if status == PUBLISHED && *p > at => pending.push(*id),
+            Some(_) if status == PUBLISHED => public.push(*id),
+            _ => {}
+        }
+    }
     per_backend!(conn, |c| {
         diesel::update(articles::table.filter(in_ids(articles::id, ids)))
             .set((articles::sync_seq.eq(version), articles::release_pending.eq(false)))
             .execute(c)?;
-        let published = || articles::table.filter(in_ids(articles::id, ids)).filter(articles::status.eq(PUBLISHED));
-        diesel::update(published().filter(articles::published_at.gt(at)))
-            .set(articles::release_pending.eq(true))
-            .execute(c)?;
-        diesel::update(published().filter(articles::published_at.le(at)))
-            .set(articles::public_slug.eq(articles::slug.nullable()))
-            .execute(c)?;
+        if !pending.is_empty() {
+            diesel::update(articles::table.filter(in_ids(articles::id, &pending)))
+                .set(articles::release_pending.eq(true))
+                .execute(c)?;
+        }
+        if !public.is_empty() {
+            diesel::update(articles::table.filter(in_ids(articles::id, &public)))
+                .set(articles::public_slug.eq(articles::slug.nullable()))
+                .execute(c)?;
+        }
     });
     Ok(())
 }
@@ -104,7 +126,9 @@ pub(crate) fn bury(conn: &mut AnyConnection, id: i64, at: DateTime<Utc>) -> Quer
 macro_rules! in_scope {
     ($query:expr, $scope:expr, $now:expr) => {{
         let scope: &SyncScope = $scope;
-        let query = $query.filter(articles::status.eq(PUBLISHED)).filter(articles::published_at.le(to_naive($now)));
+        // The status as an expression: SQLite would otherwise walk the status
+        // index and sort every published article by version.
+        let query = $query.filter(fixed::<Bool>(PUBLISHED_EXPR)).filter(articles::published_at.le(to_naive($now)));
         let sections: Vec<i64> = scope.sections.iter().map(|s| s.0).collect();
         let tags: Vec<i64> = scope.tags.iter().map(|t| t.0).collect();
         let tagged = || {
@@ -190,23 +214,40 @@ impl SyncRepo for Store {
     }
 
     fn sync_matching(&self, ids: &[ArticleId], scope: &SyncScope, now: DateTime<Utc>) -> Result<Vec<ArticleId>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
         let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        let found: Vec<i64> = self.with(|c| {
-            per_backend!(c, |c| {
-                let query = articles::table.select(articles::id).filter(in_ids(articles::id, &raw)).into_boxed();
-                in_scope!(query, scope, now).load(c)
-            })
-        })?;
-        Ok(found.into_iter().map(ArticleId).collect())
+        let tags: Vec<i64> = scope.tags.iter().map(|t| t.0).collect();
+        let sections: HashSet<i64> = scope.sections.iter().map(|s| s.0).collect();
+        let everything = sections.is_empty() && tags.is_empty();
+        let now = to_naive(now);
+        self.with(|c| {
+            // By primary key, then judged here (see `mark_changed`).
+            let rows: Vec<(i64, i64, String, Option<NaiveDateTime>)> = per_backend!(&mut *c, |c| articles::table
+                .filter(in_ids(articles::id, &raw))
+                .select((articles::id, articles::section_id, articles::status, articles::published_at))
+                .load(c))?;
+            let visible =
+                rows.into_iter().filter(|(_, _, status, p)| status == PUBLISHED && p.is_some_and(|p| p <= now));
+            let (found, rest): (Vec<_>, Vec<_>) =
+                visible.partition(|(_, section, _, _)| everything || sections.contains(section));
+            let mut found: Vec<i64> = found.into_iter().map(|(id, _, _, _)| id).collect();
+            let rest: Vec<i64> = rest.into_iter().map(|(id, _, _, _)| id).collect();
+            if !tags.is_empty() && !rest.is_empty() {
+                let tagged: Vec<i64> = per_backend!(c, |c| article_tags::table
+                    .filter(in_ids(article_tags::article_id, &rest))
+                    .filter(in_ids(article_tags::tag_id, &tags))
+                    .select(article_tags::article_id)
+                    .load(c))?;
+                found.extend(tagged);
+            }
+            Ok(found.into_iter().map(ArticleId).collect())
+        })
     }
 
     fn release_due(&self, now: DateTime<Utc>) -> Result<usize> {
         let due = |c: &mut AnyConnection| -> QueryResult<Vec<i64>> {
             articles::table
-                .filter(articles::release_pending.eq(true))
+                // As written, so that the partial index applies.
+                .filter(fixed::<Bool>("articles.release_pending"))
                 .filter(articles::published_at.le(to_naive(now)))
                 .select(articles::id)
                 .limit(1_000)
