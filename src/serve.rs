@@ -235,6 +235,7 @@ impl Workers {
         // learnt with the default one) and then with each rebuild.
         workers.spawn_after("co-reading", TUNE_FIRST, COREAD_EVERY, move || s.discovery.retune().map(drop));
         let s = state.clone();
+        let mut round = 0_u32;
         workers.spawn("scheduler", SCHEDULE_EVERY, move || {
             let n = s.editorial.publish_due()?;
             if n > 0 {
@@ -242,8 +243,9 @@ impl Workers {
                 tracing::info!(articles = n, "published scheduled articles");
             }
             // Articles published with a time to come appear when it comes:
-            // mirrors learn it as a change.
-            if s.sync.release_due()? > 0 {
+            // mirrors learn it as a change, within a second.
+            round = round.wrapping_add(1);
+            if round.is_multiple_of(RELEASE_EVERY_ROUNDS) && s.sync.release_due()? > 0 {
                 s.reads_changed(Changed::Content);
             }
             Ok(())
@@ -346,6 +348,8 @@ fn backoff(every: Duration, failing: u32) -> Duration {
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 const LIMITS_FORGET_EVERY: Duration = Duration::from_secs(60);
 const SCHEDULE_EVERY: Duration = Duration::from_millis(250);
+/// Scheduler rounds between looks for published articles whose time came.
+const RELEASE_EVERY_ROUNDS: u32 = 4;
 const WEBHOOKS_EVERY: Duration = Duration::from_millis(500);
 const COHERENCE_EVERY: Duration = Duration::from_millis(500);
 const SYNC_PRUNE_EVERY: Duration = Duration::from_secs(5);
