@@ -77,14 +77,19 @@ fn postgres_outage_is_survived() {
     let accepted = AtomicU64::new(0);
     let log = Mutex::new(Vec::<Seen>::new());
     let record = |what, r: &Resp| log.lock().unwrap().push(seen(what, outage.load(Ordering::SeqCst), r));
+    let sync_token = app.json("/v1/sync?limit=200")["nextSyncToken"].as_str().unwrap().to_owned();
     std::thread::scope(|s| {
-        // Mixed load: reads, GraphQL (some answers cached, some not) and beacons.
+        // Mixed load: reads (a delta sync, feeds and sitemaps among them),
+        // GraphQL (some answers cached, some not) and beacons.
         s.spawn(|| {
             let mut n = 0;
             while !done.load(Ordering::SeqCst) {
                 n += 1;
                 record("article", &app.get("/v1/articles/rates-rise"));
                 record("list", &app.get(&format!("/v1/articles?limit={}", 1 + n % 5)));
+                record("sync", &app.get(&format!("/v1/sync?token={sync_token}&limit={}", 1 + n % 5)));
+                let feed = ["/v1/feeds/rss.xml", "/v1/feeds/sections/news/feed.json", "/sitemap.xml", "/sitemap-news.xml"];
+                record("feed", &app.get(feed[n % feed.len()]));
                 let q = json!({ "query": "query($n: Int) { articles(first: $n) { edges { node { slug views } } } }", "variables": {"n": 1 + n % 7} });
                 record("graphql", &app.post("/graphql", "application/json", &q.to_string(), &[]));
                 std::thread::sleep(Duration::from_millis(20));

@@ -159,9 +159,11 @@ impl FeedService {
         let (filter, title, description) = match scope {
             FeedScope::Site => (ArticleFilter::default(), site.clone(), format!("The latest articles of {site}")),
             FeedScope::Section(slug) => {
-                let s = self.content.section(slug.as_str())?;
+                // The name only: `ContentService::section` counts every section's articles.
+                let tree = self.content.section_tree()?;
+                let s = tree.by_slug(slug.as_str()).ok_or_else(|| Error::not_found(format!("section `{slug}`")))?;
                 let filter = ArticleFilter { section: Some(slug.clone()), ..Default::default() };
-                (filter, format!("{site}: {}", s.section.name), format!("The latest articles in {}", s.section.name))
+                (filter, format!("{site}: {}", s.name), format!("The latest articles in {}", s.name))
             }
             FeedScope::Tag(slug) => {
                 let t = self.content.tag(slug.as_str())?;

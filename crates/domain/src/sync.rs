@@ -152,7 +152,7 @@ impl SyncService {
                 // Deletions are forgotten after the retention: if some after the
                 // token's version were (before or while they were read), the
                 // answer would be incomplete.
-                if since < self.repo.sync_clock()?.horizon {
+                if since < self.repo.sync_horizon()? {
                     return Err(gone("the token is older than the sync history"));
                 }
                 let mut keys: Vec<SyncKey> = changed.iter().map(|c| c.key).chain(dead.iter().map(|d| d.key)).collect();

@@ -10,15 +10,15 @@ use diesel::dsl::{exists, max};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use newsdesk_domain::Result;
-use newsdesk_domain::model::ArticleId;
+use newsdesk_domain::model::{ArticleId, SectionId, SectionTree};
 use newsdesk_domain::ports::{ChangedArticle, DeletedArticle, SyncClock, SyncKey, SyncRepo, SyncScope};
 
 use crate::conn::{AnyConnection, MultiBackend};
 use crate::fixed::fixed;
 use crate::ids::in_ids;
 use crate::per_backend;
-use crate::repo::{PUBLISHED, PUBLISHED_EXPR, Store};
-use crate::rows::to_naive;
+use crate::repo::{PUBLISHED, PUBLISHED_EXPR, Store, convert};
+use crate::rows::{SectionRow, to_naive};
 use crate::schema::{
     article_authors, article_tags, articles, content_version, instance, sections, sync_horizon, sync_tombstones,
 };
@@ -80,15 +80,9 @@ pub(crate) enum Used {
 pub(crate) fn mark_users_of(conn: &mut AnyConnection, taxon: Used, at: DateTime<Utc>) -> QueryResult<()> {
     let ids: Vec<i64> = match taxon {
         Used::Section(id) => {
-            let all: Vec<(i64, Option<i64>)> =
-                sections::table.select((sections::id, sections::parent_id)).load(conn)?;
-            let mut subtree = vec![id];
-            let mut i = 0;
-            while i < subtree.len() && subtree.len() <= all.len() {
-                let parent = subtree[i];
-                subtree.extend(all.iter().filter(|(_, p)| *p == Some(parent)).map(|(s, _)| *s));
-                i += 1;
-            }
+            let rows: Vec<SectionRow> = sections::table.select(SectionRow::as_select()).load(conn)?;
+            let all = convert(rows).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            let subtree: Vec<i64> = SectionTree::new(all).subtree(SectionId(id)).iter().map(|s| s.0).collect();
             per_backend!(conn, |c| articles::table
                 .filter(in_ids(articles::section_id, &subtree))
                 .select(articles::id)
@@ -164,10 +158,13 @@ impl SyncRepo for Store {
     fn sync_clock(&self) -> Result<SyncClock> {
         self.with(|c| {
             let version = content_version::table.select(content_version::version).first(c)?;
-            let horizon = sync_horizon::table.select(sync_horizon::seq).first(c)?;
             let database = instance::table.select(instance::id).first(c)?;
-            Ok(SyncClock { version, horizon, database })
+            Ok(SyncClock { version, database })
         })
+    }
+
+    fn sync_horizon(&self) -> Result<i64> {
+        self.with(|c| sync_horizon::table.select(sync_horizon::seq).first(c))
     }
 
     fn sync_visible(

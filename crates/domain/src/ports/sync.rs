@@ -49,14 +49,14 @@ pub struct DeletedArticle {
 pub struct SyncClock {
     /// The current content version: every change up to it is committed.
     pub version: i64,
-    /// Deletions up to this version have been pruned.
-    pub horizon: i64,
     /// The database's identity (a token names the database it came from).
     pub database: String,
 }
 
 pub trait SyncRepo: Send + Sync {
     fn sync_clock(&self) -> Result<SyncClock>;
+    /// Deletions up to this version have been pruned.
+    fn sync_horizon(&self) -> Result<i64>;
 
     /// Articles visible at `now` within `scope` whose key is after `after` and
     /// whose version is at most `upto`, in key order; at most `fetch`.
