@@ -92,3 +92,18 @@ peak_rss() {
   heap=$(sort -n "$ANON_LOG" | tail -n1)
   awk -v heap="${heap:-0}" '/VmHWM/ {hwm=$2} /RssAnon/ {anon=$2} END {printf "%.0f MiB (heap peak %.0f MiB, now %.0f MiB)", hwm/1024, heap/1024, anon/1024}' "/proc/$PID/status"
 }
+
+# wait_idle: until the server's background work after a start (discovery
+# models, rankings) is done: less than 5 % of a core over a second, at most
+# five minutes.
+wait_idle() {
+  local clk before after
+  clk=$(getconf CLK_TCK)
+  for _ in $(seq 1 300); do
+    before=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+    sleep 1
+    after=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+    [ $((after - before)) -le $((clk / 20)) ] && return 0
+  done
+  echo "warning: the server was still busy after five minutes" >&2
+}

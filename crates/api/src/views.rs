@@ -165,9 +165,11 @@ pub enum Block {
     Embed(EmbedBlock),
 }
 
-impl From<dom::Block> for Block {
-    fn from(b: dom::Block) -> Self {
-        match b {
+/// The engine's shape of a stored body, for comparing GraphQL's projection with it.
+#[cfg(test)]
+pub fn blocks(body: Vec<dom::Block>) -> Vec<Block> {
+    body.into_iter()
+        .map(|b| match b {
             dom::Block::Paragraph { spans } => Block::Paragraph(ParagraphBlock {
                 spans: spans
                     .into_iter()
@@ -200,12 +202,71 @@ impl From<dom::Block> for Block {
             dom::Block::Quote { text, attribution } => Block::Quote(QuoteBlock { text, attribution }),
             dom::Block::Image { src, alt, caption } => Block::Image(ImageBlock { src, alt, caption }),
             dom::Block::Embed { provider, url } => Block::Embed(EmbedBlock { provider, url }),
-        }
-    }
+        })
+        .collect()
 }
 
-pub fn blocks(body: Vec<dom::Block>) -> Vec<Block> {
-    body.into_iter().map(Block::from).collect()
+/// A stored body serialized as [`Block`]s straight from the article, without a
+/// copy of its text: every optional field present (`null`), `marks` always a
+/// list. A page of a sync is a hundred bodies; copying them cost as much as
+/// writing them.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyView<'a>(pub &'a [dom::Block]);
+
+impl Serialize for BodyView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum BlockRef<'a> {
+            Paragraph { spans: Each<'a, dom::Span, SpanRef<'a>> },
+            Heading { level: u8, text: &'a str },
+            LinkList { title: Option<&'a str>, items: Each<'a, dom::LinkItem, ItemRef<'a>> },
+            Quote { text: &'a str, attribution: Option<&'a str> },
+            Image { src: &'a str, alt: &'a str, caption: Option<&'a str> },
+            Embed { provider: &'a str, url: &'a str },
+        }
+        #[derive(Serialize)]
+        struct SpanRef<'a> {
+            text: &'a str,
+            marks: &'a [dom::Mark],
+            href: Option<&'a str>,
+            article: Option<&'a str>,
+        }
+        #[derive(Serialize)]
+        struct ItemRef<'a> {
+            text: &'a str,
+            article: Option<&'a str>,
+            url: Option<&'a str>,
+        }
+        /// A slice written as a sequence of views of its items.
+        struct Each<'a, T, V>(&'a [T], fn(&'a T) -> V);
+        impl<'a, T, V: Serialize> Serialize for Each<'a, T, V> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(self.1))
+            }
+        }
+        fn span(sp: &dom::Span) -> SpanRef<'_> {
+            SpanRef {
+                text: &sp.text,
+                marks: &sp.marks,
+                href: sp.href.as_deref(),
+                article: sp.article.as_ref().map(Slug::as_str),
+            }
+        }
+        fn item(i: &dom::LinkItem) -> ItemRef<'_> {
+            ItemRef { text: &i.text, article: i.article.as_ref().map(Slug::as_str), url: i.url.as_deref() }
+        }
+        s.collect_seq(self.0.iter().map(|b| match b {
+            dom::Block::Paragraph { spans } => BlockRef::Paragraph { spans: Each(spans, span) },
+            dom::Block::Heading { level, text } => BlockRef::Heading { level: *level, text },
+            dom::Block::LinkList { title, items } => {
+                BlockRef::LinkList { title: title.as_deref(), items: Each(items, item) }
+            }
+            dom::Block::Quote { text, attribution } => BlockRef::Quote { text, attribution: attribution.as_deref() },
+            dom::Block::Image { src, alt, caption } => BlockRef::Image { src, alt, caption: caption.as_deref() },
+            dom::Block::Embed { provider, url } => BlockRef::Embed { provider, url },
+        }))
+    }
 }
 
 pub fn reactions(r: Vec<model::ReactionCount>) -> Vec<ReactionCount> {
@@ -282,12 +343,13 @@ pub struct ArticleView<'a> {
     #[serde(flatten)]
     pub card: ArticleCardView<'a>,
     /// The body blocks, in order.
-    pub body: Vec<Block>,
+    #[schema(value_type = Vec<Block>)]
+    pub body: BodyView<'a>,
 }
 
 impl<'a> From<&'a Article> for ArticleView<'a> {
     fn from(a: &'a Article) -> Self {
-        Self { card: ArticleCardView::from(a), body: a.body.clone().map(blocks).unwrap_or_default() }
+        Self { card: ArticleCardView::from(a), body: BodyView(a.body.as_deref().unwrap_or_default()) }
     }
 }
 
@@ -700,5 +762,52 @@ impl<'a> From<&'a newsdesk_domain::sync::SyncPage> for SyncView<'a> {
             next_page_token: p.next_page_token.clone(),
             next_sync_token: p.next_sync_token.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_borrowed_body_is_written_as_its_blocks() {
+        let slug = |s: &str| Slug::parse(s).expect("slug");
+        let span = |text: &str, marks: Vec<dom::Mark>, href: Option<&str>, article: Option<&str>| dom::Span {
+            text: text.into(),
+            marks,
+            href: href.map(String::from),
+            article: article.map(slug),
+        };
+        let body = vec![
+            dom::Block::Paragraph {
+                spans: vec![
+                    span("Rates \"rose\"\n", vec![dom::Mark::Bold, dom::Mark::Italic], None, None),
+                    span("here", vec![], Some("https://example.org/?a=1&b=<2>"), Some("other")),
+                ],
+            },
+            dom::Block::Paragraph { spans: vec![] },
+            dom::Block::Heading { level: 3, text: "What next".into() },
+            dom::Block::LinkList {
+                title: Some("Read more".into()),
+                items: vec![
+                    dom::LinkItem { text: "More".into(), article: Some(slug("more")), url: None },
+                    dom::LinkItem { text: "Élan".into(), article: None, url: Some("https://example.org/y".into()) },
+                ],
+            },
+            dom::Block::LinkList { title: None, items: vec![] },
+            dom::Block::Quote { text: "We act.".into(), attribution: Some("A banker".into()) },
+            dom::Block::Quote { text: "Unsigned".into(), attribution: None },
+            dom::Block::Image { src: "https://img.example.org/a.jpg".into(), alt: "A chart".into(), caption: None },
+            dom::Block::Image {
+                src: "https://img.example.org/b.jpg".into(),
+                alt: "".into(),
+                caption: Some("c".into()),
+            },
+            dom::Block::Embed { provider: "video".into(), url: "https://video.example.org/1".into() },
+        ];
+        let borrowed = serde_json::to_string(&BodyView(&body)).expect("json");
+        let owned = serde_json::to_string(&blocks(body)).expect("json");
+        assert_eq!(borrowed, owned);
+        assert_eq!(serde_json::to_string(&BodyView(&[])).expect("json"), "[]");
     }
 }

@@ -189,10 +189,16 @@ impl AnyManager {
                 // busy_timeout first: WAL needs a lock that parallel opens contend for.
                 // No memory-mapped reads: every pooled connection would map the same
                 // pages, and resident memory counts each mapping (bench/RESULTS.md).
+                // Each connection may cache 16 MiB of pages, but all of them together
+                // hold about 64 MiB at most (`soft_heap_limit`, for the whole
+                // process: past it, a connection reuses its own least recent pages),
+                // so reading every body once (an initial sync, an export) does not
+                // grow the node by a full cache per connection.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; PRAGMA cache_size = -16384;",
+                     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; PRAGMA cache_size = -16384; \
+                     PRAGMA soft_heap_limit = 67108864;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 AnyConnection::Sqlite(c)

@@ -20,8 +20,19 @@ use crate::error::ApiError;
 
 /// A JSON 200 response. Caching headers and the ETag are added by middleware.
 pub fn json<T: Serialize>(value: &T) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError(newsdesk_domain::Error::internal(e)))?;
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
+    Ok(json_bytes(to_json(value)?))
+}
+
+/// The JSON text of an answer. A large answer (a page of bodies) is written
+/// where it was read, on the blocking pool, so that the connections of an
+/// event-loop worker do not wait for it.
+pub fn to_json<T: Serialize>(value: &T) -> newsdesk_domain::Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(newsdesk_domain::Error::internal)
+}
+
+/// A JSON 200 response of text [`to_json`] wrote.
+pub fn json_bytes(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::json()).body(body)
 }
 
 /// A page of a list: the JSON body plus an RFC 8288 `Link: <…>; rel="next"` header

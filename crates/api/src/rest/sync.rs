@@ -6,9 +6,9 @@ use newsdesk_domain::sync::SyncRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::json;
 use super::params::{SlugParam, one_or_more};
 use super::problems::SyncErrors;
+use super::{json_bytes, to_json};
 use crate::error::ApiError;
 use crate::extract::{StrictQuery, query_params};
 use crate::state::AppState;
@@ -63,6 +63,6 @@ impl SyncParams {
 #[get("/sync")]
 pub async fn sync(state: web::Data<AppState>, q: StrictQuery<SyncParams>) -> Result<HttpResponse, ApiError> {
     let req = q.0.parse()?;
-    let page = state.sync(move |s| s.sync(&req)).await?;
-    json(&SyncView::from(&page))
+    let body = state.sync(move |s| to_json(&SyncView::from(&s.sync(&req)?))).await?;
+    Ok(json_bytes(body))
 }
