@@ -191,7 +191,7 @@ impl AnyManager {
                 // pages, and resident memory counts each mapping (bench/RESULTS.md).
                 // Each connection may cache 16 MiB of pages, but all of them together
                 // hold about 64 MiB at most (`soft_heap_limit`, for the whole
-                // process: past it, a connection reuses its own least recent pages),
+                // process: past it, SQLite recycles cached pages instead of growing),
                 // so reading every body once (an initial sync, an export) does not
                 // grow the node by a full cache per connection.
                 c.batch_execute(
