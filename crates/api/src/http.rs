@@ -40,6 +40,14 @@ pub async fn conditional_get(
         let res = stored.respond(if_none_match(req.request()));
         return Ok(req.into_response(res));
     }
+    // Another request may be building this response: wait for it, then share it.
+    let turn = state.responses.turn(&key).await;
+    if turn.is_none()
+        && let Some(stored) = state.responses.get(&key)
+    {
+        let res = stored.respond(if_none_match(req.request()));
+        return Ok(req.into_response(res));
+    }
     let res = next.call(req).await?;
     if res.status() != StatusCode::OK {
         // What was stored no longer holds (say, the article is gone).
@@ -53,6 +61,7 @@ pub async fn conditional_get(
     if !stored.is_private() {
         state.responses.put(key, stored.clone());
     }
+    drop(turn);
     let res = stored.respond(if_none_match(&req));
     Ok(ServiceResponse::new(req, res))
 }

@@ -5,9 +5,13 @@
 //! the first request to see it rebuilds it while concurrent requests keep getting
 //! the previous copy. A popular page therefore costs one rebuild per TTL, never a
 //! stampede of identical rebuilds, and is at most one TTL plus one rebuild old.
+//! A response nobody has stored yet (a new URL, or every URL after content
+//! changed) is built by the first request for it while the others wait for it
+//! and then share it ([`ResponseCache::turn`]).
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
@@ -104,6 +108,22 @@ pub struct ResponseCache {
     /// Entries created before `base + expired_nanos` are stale, whatever their age.
     base: Instant,
     expired_nanos: AtomicU64,
+    /// The responses being built by a request, by key: held while it builds.
+    building: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The right to build a response others wait for; they go on when it is dropped
+/// (stored or not).
+pub struct Turn<'c> {
+    cache: &'c ResponseCache,
+    key: String,
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.cache.building.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.key);
+    }
 }
 
 /// Entries nobody asked for are dropped this long after they went stale.
@@ -118,7 +138,30 @@ impl ResponseCache {
                 .time_to_live(ttl + IDLE_GRACE)
                 .build()
         });
-        Self { entries, ttl, base: Instant::now(), expired_nanos: AtomicU64::new(0) }
+        Self { entries, ttl, base: Instant::now(), expired_nanos: AtomicU64::new(0), building: Mutex::default() }
+    }
+
+    /// After a miss: the turn to build `key` (`Some`), or `None` once another
+    /// request that was building it has finished, when the caller should look
+    /// again and build only if nothing was stored. Waiting is once: callers that
+    /// still find nothing (an error, a private answer) build side by side rather
+    /// than one after another.
+    pub async fn turn(&self, key: &str) -> Option<Turn<'_>> {
+        self.entries.as_ref()?;
+        let lock = {
+            let mut building = self.building.lock().unwrap_or_else(PoisonError::into_inner);
+            match building.get(key) {
+                Some(lock) => lock.clone(),
+                None => {
+                    let lock = Arc::new(tokio::sync::Mutex::new(()));
+                    let held = lock.clone().try_lock_owned().ok()?;
+                    building.insert(key.to_owned(), lock);
+                    return Some(Turn { cache: self, key: key.to_owned(), _held: held });
+                }
+            }
+        };
+        drop(lock.lock().await);
+        None
     }
 
     /// A response to serve, or `None` when the caller must build it: nothing is
@@ -192,6 +235,34 @@ mod tests {
         assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"old")));
         cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"new"))));
         assert_eq!(cache.get("k").map(|s| s.body.clone()), Some(Bytes::from_static(b"new")));
+    }
+
+    #[actix_web::test]
+    async fn a_response_nobody_stored_is_built_once_while_others_wait() {
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(60)));
+        let first = cache.turn("k").await.expect("the first request builds");
+        let waiting = {
+            let cache = cache.clone();
+            actix_web::rt::spawn(async move { cache.turn("k").await.is_none() && cache.get("k").is_some() })
+        };
+        let other = cache.turn("other").await;
+        assert!(other.is_some(), "another key is built at once");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "the second request waits for the first");
+        cache.put("k".into(), Arc::new(Stored::new(HeaderMap::new(), Bytes::from_static(b"built"))));
+        drop(first);
+        assert!(waiting.await.expect("task"), "then finds what the first stored");
+        // A build that stored nothing (an error) lets waiters build side by side.
+        let failing = cache.turn("e").await.expect("turn");
+        let waiter = {
+            let cache = cache.clone();
+            actix_web::rt::spawn(async move { cache.turn("e").await.is_none() && cache.get("e").is_none() })
+        };
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        drop(failing);
+        assert!(waiter.await.expect("task"));
+        assert!(cache.turn("e").await.is_some(), "nobody is building it any more");
+        assert!(ResponseCache::new(Duration::ZERO).turn("k").await.is_none(), "no cache, no waiting");
     }
 
     #[test]
