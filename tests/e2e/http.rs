@@ -26,6 +26,44 @@ on_both_backends! {
         assert_eq!(app.get("/v1/articles/nope").header("cache-control"), Some("no-store"));
     }
 
+    fn concurrent_requests_for_an_uncached_page_build_it_once(backend: Backend) {
+        // Requests that arrive together for a page nobody has stored yet (a new
+        // URL, or any after a publish) wait for the first one to build it.
+        let app = TestApp::with_data(backend, &Site::standard().ndjson()).expect("backend");
+        const READERS: usize = 8;
+        // A background statement can add to one attempt, never take away: the least of five.
+        let cost = (0..5)
+            .map(|i| {
+                let path = format!("/v1/sync?limit={}", 150 + i);
+                let before = app.queries();
+                let barrier = std::sync::Barrier::new(READERS);
+                let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..READERS)
+                        .map(|_| {
+                            s.spawn(|| {
+                                barrier.wait();
+                                let r = app.get(&path);
+                                (r.status, r.text)
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().expect("reader")).collect()
+                });
+                assert!(answers.iter().all(|a| a.0 == 200 && a.1 == answers[0].1), "{path}: one answer for all");
+                app.queries() - before
+            })
+            .min()
+            .expect("attempts");
+        // One build: the sync's clock, its page and the page's articles, not
+        // those statements once per reader.
+        let alone = {
+            let before = app.queries();
+            assert_eq!(app.get("/v1/sync?limit=149").status, 200);
+            app.queries() - before
+        };
+        assert!(cost <= alone + 1, "{READERS} concurrent readers cost {cost} statements, one build {alone}");
+    }
+
     fn request_ids_cors_and_compression(backend: Backend) {
         let app = TestApp::with_data(backend, &Site::standard().ndjson()).expect("backend");
         let r = app.get_with("/v1/articles", &[("x-request-id", "abc-123")]);

@@ -142,10 +142,11 @@ impl ResponseCache {
     }
 
     /// After a miss: the turn to build `key` (`Some`), or `None` once another
-    /// request that was building it has finished, when the caller should look
-    /// again and build only if nothing was stored. Waiting is once: callers that
-    /// still find nothing (an error, a private answer) build side by side rather
-    /// than one after another.
+    /// request that was building it has finished (or has taken longer than the
+    /// TTL: a database that hangs is not waited for twice), when the caller
+    /// should look again and build only if nothing was stored. Waiting is once:
+    /// callers that still find nothing (an error, a private answer) build side by
+    /// side rather than one after another.
     pub async fn turn(&self, key: &str) -> Option<Turn<'_>> {
         self.entries.as_ref()?;
         let lock = {
@@ -160,7 +161,8 @@ impl ResponseCache {
                 }
             }
         };
-        drop(lock.lock().await);
+        // Elapsed or not, the caller looks again.
+        let _ = actix_web::rt::time::timeout(self.ttl, lock.lock()).await;
         None
     }
 
@@ -263,6 +265,12 @@ mod tests {
         assert!(waiter.await.expect("task"));
         assert!(cache.turn("e").await.is_some(), "nobody is building it any more");
         assert!(ResponseCache::new(Duration::ZERO).turn("k").await.is_none(), "no cache, no waiting");
+        // A build that hangs is waited for one TTL at most.
+        let short = ResponseCache::new(Duration::from_millis(30));
+        let _hung = short.turn("h").await.expect("turn");
+        let started = Instant::now();
+        assert!(short.turn("h").await.is_none());
+        assert!(started.elapsed() >= Duration::from_millis(30) && started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
