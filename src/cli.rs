@@ -123,9 +123,11 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "NEWSDESK_WORKERS")]
     pub workers: Option<usize>,
-    /// Database connections in the pool.
-    #[arg(long, env = "NEWSDESK_POOL_SIZE", default_value_t = 8)]
-    pub pool_size: u32,
+    /// Database connections in the pool (default: two per core, 4 to 16).
+    /// Requests' database work runs on as many threads, shared among the HTTP
+    /// workers.
+    #[arg(long, env = "NEWSDESK_POOL_SIZE")]
+    pub pool_size: Option<u32>,
     /// Origins allowed by CORS, comma-separated; default: any origin.
     #[arg(long, env = "NEWSDESK_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,

@@ -35,7 +35,10 @@ use crate::webhooks::HttpTransport;
 
 pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     let started = Instant::now();
-    let store = crate::open_store(database_url, args.pool_size)?;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let http_workers = args.workers.unwrap_or(cores).max(1);
+    let pool_size = args.pool_size.unwrap_or_else(|| (2 * cores).clamp(4, 16) as u32).max(1);
+    let store = crate::open_store(database_url, pool_size)?;
     tracing::info!(database = %crate::redact(database_url), backend = store.pool().backend(), "database ready");
     if args.demo && store.articles_after(None, 1)?.is_empty() {
         let t = Instant::now();
@@ -148,26 +151,38 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         targets,
     );
     let schema = newsdesk_api::graphql::schema();
-    let served = serve_http(state.clone(), schema, &args.bind, args.workers, started);
+    let served = serve_http(state.clone(), schema, &args.bind, Threads { workers: http_workers, pool_size }, started);
     // Every request has been answered: write what they accepted before exiting.
     workers.stop();
     flush_all(&state);
     served
 }
 
+/// HTTP workers, and the database connections their blocking work shares.
+struct Threads {
+    workers: usize,
+    pool_size: u32,
+}
+
 fn serve_http(
     state: AppState,
     schema: newsdesk_api::graphql::NewsdeskSchema,
     bind: &str,
-    workers: Option<usize>,
+    threads: Threads,
     started: Instant,
 ) -> Result<()> {
+    // Each worker runs its requests' database work on its share of one thread
+    // per connection: more threads would only wait for a connection, and a few
+    // threads kept busy answer far more than many taking turns (each woken cold,
+    // its cache and allocator pages elsewhere). Work beyond them waits in a
+    // queue, bounded in time (`newsdesk_api::state::blocking`).
+    let Threads { workers, pool_size } = threads;
+    let blocking = (pool_size as usize).div_ceil(workers).max(1);
     actix_web::rt::System::new().block_on(async move {
-        let mut server =
-            actix_web::HttpServer::new(move || newsdesk_api::build(state.clone(), schema.clone())).shutdown_timeout(10);
-        if let Some(w) = workers {
-            server = server.workers(w.max(1));
-        }
+        let server = actix_web::HttpServer::new(move || newsdesk_api::build(state.clone(), schema.clone()))
+            .shutdown_timeout(10)
+            .workers(workers)
+            .worker_max_blocking_threads(blocking);
         let server = server.bind(bind).with_context(|| format!("binding {bind}"))?;
         for addr in server.addrs() {
             println!("listening on http://{addr}");

@@ -2,6 +2,8 @@
 //! database work off the async executor.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
 
 use newsdesk_domain::auth::KeyService;
 use newsdesk_domain::discovery::DiscoveryService;
@@ -17,7 +19,7 @@ use newsdesk_domain::webhook::WebhookService;
 use crate::limits::Limits;
 use crate::responses::ResponseCache;
 use crate::workers::WorkerHealth;
-use newsdesk_domain::{Error, Result};
+use newsdesk_domain::{Error, ErrorKind, Result};
 
 /// Reports the SQL statements run so far, for `/metrics`.
 pub type QueryCount = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -142,9 +144,123 @@ impl AppState {
     }
 }
 
+/// How long work may wait for a blocking thread before it is refused (503): as
+/// long as a request may wait for a database connection.
+const QUEUE_LIMIT: Duration = Duration::from_secs(4);
+
+const QUEUED: u8 = 0;
+const RUNNING: u8 = 1;
+const ABANDONED: u8 = 2;
+
 /// Run blocking work (anything that may touch the database) on the blocking
 /// thread pool, keeping the request's span (and its request id) there.
+///
+/// Each HTTP worker has a few blocking threads (about one per pooled
+/// connection), so work waits in a queue rather than on threads of its own:
+/// a few threads kept busy answer far more than many taking turns. Work that
+/// has not started within [`QUEUE_LIMIT`] is refused as unavailable, and work
+/// whose request is gone (the client left, or was refused) is skipped when its
+/// turn comes.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     let span = tracing::Span::current();
-    actix_web::web::block(move || span.in_scope(f)).await.map_err(Error::internal)?
+    let state = Arc::new(AtomicU8::new(QUEUED));
+    let turn = state.clone();
+    let work = actix_web::web::block(move || {
+        if turn.compare_exchange(QUEUED, RUNNING, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return Err(busy());
+        }
+        span.in_scope(f)
+    });
+    let abandon = Abandon(&state);
+    let mut work = std::pin::pin!(work);
+    let done = match actix_web::rt::time::timeout(QUEUE_LIMIT, &mut work).await {
+        Ok(done) => done,
+        // Refused unless it started meanwhile: then it is waited for.
+        Err(_) if abandon.now() => return Err(busy()),
+        Err(_) => work.await,
+    };
+    done.map_err(Error::internal)?
+}
+
+fn busy() -> Error {
+    Error::new(ErrorKind::Unavailable, "the server is too busy; retry shortly")
+}
+
+/// Marks queued work abandoned when its request stops waiting for it.
+struct Abandon<'a>(&'a AtomicU8);
+
+impl Abandon<'_> {
+    /// Whether the work was still queued (and now never runs).
+    fn now(&self) -> bool {
+        self.0.compare_exchange(QUEUED, ABANDONED, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+}
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        self.now();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    use super::*;
+
+    /// A runtime with one blocking thread, as a worker with a one-connection pool.
+    fn one_thread() -> actix_web::rt::SystemRunner {
+        actix_web::rt::System::with_tokio_rt(|| {
+            tokio::runtime::Builder::new_current_thread().enable_all().max_blocking_threads(1).build().expect("runtime")
+        })
+    }
+
+    #[test]
+    fn work_that_cannot_start_in_time_is_refused_and_never_runs() {
+        one_thread().block_on(async {
+            let (release, held) = mpsc::channel::<()>();
+            let busy = Arc::new(AtomicBool::new(false));
+            let holder = actix_web::rt::spawn(blocking({
+                let busy = busy.clone();
+                move || {
+                    busy.store(true, Ordering::SeqCst);
+                    held.recv().ok();
+                    Ok(())
+                }
+            }));
+            while !busy.load(Ordering::SeqCst) {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+            let ran = Arc::new(AtomicBool::new(false));
+            let queued = {
+                let ran = ran.clone();
+                blocking(move || {
+                    ran.store(true, Ordering::SeqCst);
+                    Ok(())
+                })
+            };
+            let asked = Instant::now();
+            let e = queued.await.expect_err("refused");
+            assert_eq!(e.kind, ErrorKind::Unavailable);
+            assert!(asked.elapsed() >= QUEUE_LIMIT, "{:?}", asked.elapsed());
+
+            // Abandoned before it started (the client left): skipped too.
+            let left = {
+                let ran = ran.clone();
+                blocking(move || {
+                    ran.store(true, Ordering::SeqCst);
+                    Ok(())
+                })
+            };
+            let _ = actix_web::rt::time::timeout(Duration::from_millis(50), left).await;
+
+            release.send(()).expect("release");
+            holder.await.expect("join").expect("held work");
+            // The thread is free again: new work runs, the refused work did not.
+            assert_eq!(blocking(|| Ok(7)).await.expect("runs"), 7);
+            assert!(!ran.load(Ordering::SeqCst), "refused or abandoned work ran");
+        });
+    }
 }

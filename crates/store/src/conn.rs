@@ -286,8 +286,9 @@ pub struct Pool {
 /// How long a request waits for a connection while the database answers.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(4);
 /// How long it waits once the database was found unavailable: requests fail fast
-/// (503) while the pool keeps reconnecting in the background.
-const CHECKOUT_TIMEOUT_DOWN: Duration = Duration::from_millis(250);
+/// (503) while the pool keeps reconnecting in the background. Short: the wait
+/// holds one of the few threads that run database work.
+const CHECKOUT_TIMEOUT_DOWN: Duration = Duration::from_millis(50);
 /// How long opening a PostgreSQL connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
