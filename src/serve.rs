@@ -150,8 +150,8 @@ pub fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         sync_retention,
         targets,
     );
-    let schema = newsdesk_api::graphql::schema();
-    let served = serve_http(state.clone(), schema, &args.bind, Threads { workers: http_workers, pool_size }, started);
+    let schemas = newsdesk_api::graphql::Schemas::new();
+    let served = serve_http(state.clone(), schemas, &args.bind, Threads { workers: http_workers, pool_size }, started);
     // Every request has been answered: write what they accepted before exiting.
     workers.stop();
     flush_all(&state);
@@ -166,7 +166,7 @@ struct Threads {
 
 fn serve_http(
     state: AppState,
-    schema: newsdesk_api::graphql::NewsdeskSchema,
+    schemas: newsdesk_api::graphql::Schemas,
     bind: &str,
     threads: Threads,
     started: Instant,
@@ -179,7 +179,7 @@ fn serve_http(
     let Threads { workers, pool_size } = threads;
     let blocking = (pool_size as usize).div_ceil(workers).max(1);
     actix_web::rt::System::new().block_on(async move {
-        let server = actix_web::HttpServer::new(move || newsdesk_api::build(state.clone(), schema.clone()))
+        let server = actix_web::HttpServer::new(move || newsdesk_api::build(state.clone(), schemas.clone()))
             .shutdown_timeout(10)
             .workers(workers)
             .worker_max_blocking_threads(blocking);

@@ -221,6 +221,60 @@ on_both_backends! {
         assert!(g["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{g}");
     }
 
+    /// A document the server validated once is validated more cheaply after
+    /// that; what a client sees must not change: every request below is
+    /// answered alike by a server that sees the document for the first time
+    /// and by one that answered it (with other variables) before.
+    fn a_document_answered_before_is_refused_as_the_first_time(backend: Backend) {
+        let app = app(backend);
+        let documents = [
+            "query($n: Int, $c: String) { articles(first: $n, after: $c) { totalCount edges { node { slug } } } }",
+            "query($slug: String!) { article(slug: $slug) { slug title } }",
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            "query($s: ArticleSort, $f: ArticleFilter) { articles(sort: $s, filter: $f, first: 2) { edges { node { slug } } } }",
+            "query($n: Int = 2) { articles(first: $n) { edges { node { slug } } } }",
+            "query A($n: Int!) { articles(first: $n) { totalCount } } query B { sections { slug } }",
+        ];
+        let valid = [
+            json!({"n": 2}),
+            json!({"slug": "oil-jumps"}),
+            json!({"ids": ["article_1"]}),
+            json!({"s": "VIEWS_DESC", "f": {"section": "news"}}),
+            json!({}),
+            json!({"n": 1}),
+        ];
+        let invalid = [
+            vec![json!({"n": "2"}), json!({"n": 2.5}), json!({"n": 3_000_000_000_i64}), json!({"n": 500}), json!({"c": 7}), json!({"n": -1})],
+            vec![json!({}), json!({"slug": null}), json!({"slug": 42}), json!({"slug": ["oil-jumps"]}), json!({"slug": "no-such-article"})],
+            vec![json!({}), json!({"ids": "article_1"}), json!({"ids": [null]}), json!({"ids": [1.5]}), json!({"ids": null})],
+            vec![json!({"s": "SIDEWAYS"}), json!({"f": {"nope": 1}}), json!({"f": {"publishedAfter": "yesterday"}}), json!({"f": {"tags": "x"}})],
+            vec![json!({"n": null}), json!({"n": "x"}), json!({"n": 101})],
+            vec![json!({}), json!({"n": null}), json!({"n": true})],
+        ];
+        let accept = [("accept", "application/graphql-response+json")];
+        let send = |query: &str, operation: Option<&str>, variables: &Value, headers: &[(&str, &str)]| {
+            let body = json!({"query": query, "variables": variables, "operationName": operation}).to_string();
+            let r = app.post("/graphql", "application/json", &body, headers);
+            (r.status, r.json())
+        };
+        for (i, ((doc, good), bad)) in documents.iter().zip(&valid).zip(&invalid).enumerate() {
+            let operation = doc.starts_with("query A").then_some("A");
+            for (j, vars) in bad.iter().enumerate() {
+                for headers in [&[][..], &accept[..]] {
+                    // The same document to the engine: only a trailing comment differs,
+                    // so each first sight is a new document.
+                    let fresh = format!("{doc} # first sight {j} {}", headers.len());
+                    let first = send(&fresh, operation, vars, headers);
+                    assert_eq!(send(&fresh, operation, good, headers).0, 200);
+                    assert_eq!(send(&fresh, operation, vars, headers), first, "document {i}, variables {vars}");
+                }
+            }
+            let answered = send(doc, operation, good, &[]);
+            assert!(answered.1.get("errors").is_none(), "{}", answered.1);
+            assert_eq!(send(doc, operation, good, &[]), answered);
+        }
+    }
+
     /// Every object with identity has one id, the same over REST and GraphQL and
     /// unique across types; `node`/`nodes` find each again, hiding what the
     /// caller may not see, and admin routes take the same id.

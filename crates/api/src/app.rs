@@ -11,7 +11,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
-use crate::graphql::{self, NewsdeskSchema};
+use crate::graphql::{self, Schemas};
 use crate::rest::ops::Documents;
 use crate::routes::routes;
 use crate::state::AppState;
@@ -44,7 +44,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 /// The whole application, ready for `HttpServer::new`.
 pub fn build(
     state: AppState,
-    schema: NewsdeskSchema,
+    schemas: Schemas,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -59,7 +59,7 @@ pub fn build(
     let (app, _) = routes(
         App::new()
             .app_data(web::Data::new(state))
-            .app_data(web::Data::new(schema))
+            .app_data(web::Data::new(schemas))
             .app_data(web::Data::new(documents))
             .into_utoipa_app(),
     )

@@ -12,6 +12,7 @@
 //! than any page needs, and costs little.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet};
@@ -59,11 +60,29 @@ impl TooCostly {
     }
 }
 
+/// A document that passed the check.
+#[derive(Debug)]
+pub struct Checked {
+    pub doc: ExecutableDocument,
+    /// Whether the engine validated it in full once (see [`super::known`]).
+    validated: AtomicBool,
+}
+
+impl Checked {
+    pub fn validated(&self) -> bool {
+        self.validated.load(Ordering::Relaxed)
+    }
+
+    pub fn set_validated(&self) {
+        self.validated.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Documents that passed the check, by their text: clients send the same few
 /// documents again and again, and parsing one costs as much as resolving a
 /// small query. Bounded by the documents' size (a parsed document takes a few
 /// times its text).
-static CHECKED: LazyLock<Cache<String, Arc<ExecutableDocument>>> = LazyLock::new(|| {
+static CHECKED: LazyLock<Cache<String, Arc<Checked>>> = LazyLock::new(|| {
     Cache::builder()
         .weigher(|text: &String, _| u32::try_from(text.len().saturating_mul(8)).unwrap_or(u32::MAX))
         .max_capacity(32 << 20)
@@ -72,15 +91,14 @@ static CHECKED: LazyLock<Cache<String, Arc<ExecutableDocument>>> = LazyLock::new
 
 /// Check `query`; the parsed document when it parses (`None` when it does not:
 /// the engine then reports the syntax error as usual).
-pub fn check(query: &str) -> Result<Option<ExecutableDocument>, TooCostly> {
-    if let Some(doc) = CHECKED.get(query) {
-        return Ok(Some(ExecutableDocument::clone(&doc)));
+pub fn check(query: &str) -> Result<Option<Arc<Checked>>, TooCostly> {
+    if let Some(checked) = CHECKED.get(query) {
+        return Ok(Some(checked));
     }
-    let doc = check_text(query)?;
-    if let Some(doc) = &doc {
-        CHECKED.insert(query.to_owned(), Arc::new(doc.clone()));
-    }
-    Ok(doc)
+    let Some(doc) = check_text(query)? else { return Ok(None) };
+    let checked = Arc::new(Checked { doc, validated: AtomicBool::new(false) });
+    CHECKED.insert(query.to_owned(), checked.clone());
+    Ok(Some(checked))
 }
 
 fn check_text(query: &str) -> Result<Option<ExecutableDocument>, TooCostly> {
@@ -316,7 +334,7 @@ mod tests {
         let q = "query Checked { sections { slug name } }";
         let first = check(q).expect("accepted").expect("parsed");
         assert!(CHECKED.contains_key(q));
-        assert_eq!(format!("{:?}", check(q).expect("accepted").expect("parsed")), format!("{first:?}"));
+        assert!(Arc::ptr_eq(&check(q).expect("accepted").expect("parsed"), &first));
         let deep = format!("{{ {} }}", "a { ".repeat(13) + "b" + &" }".repeat(13));
         for _ in 0..2 {
             assert_eq!(check(&deep).expect_err("deep").limit, "depth");

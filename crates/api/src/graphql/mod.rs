@@ -10,6 +10,8 @@ mod discovery;
 mod engagement;
 mod filter;
 pub mod guard;
+mod known;
+pub use known::Schemas;
 mod loaders;
 mod persisted;
 mod project;
@@ -53,7 +55,11 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 /// Depth and the size of a document are bounded by [`guard`] before the engine
 /// sees it (its own depth limit would refuse the standard introspection query).
 pub fn schema() -> NewsdeskSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(MAX_COMPLEXITY).finish()
+    builder().finish()
+}
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(MAX_COMPLEXITY)
 }
 
 /// The SDL as committed in `schema.graphql`.
@@ -132,7 +138,7 @@ fn refused(content_type: &'static str, status: StatusCode, e: async_graphql::Ser
 
 async fn execute(
     req: &HttpRequest,
-    schema: &NewsdeskSchema,
+    schemas: &Schemas,
     state: &AppState,
     body: GraphQLBody,
     method: Method,
@@ -166,12 +172,12 @@ async fn execute(
         return stored.respond(if_none_match);
     }
     // Checked after the stored responses, which come from checked documents.
-    let doc = match guard::check(&document.text) {
-        Ok(doc) => doc,
+    let checked = match guard::check(&document.text) {
+        Ok(checked) => checked,
         Err(e) => return refused(content_type, StatusCode::BAD_REQUEST, e.into_error()),
     };
     persisted::remember(&document);
-    let mutation = is_mutation(doc.as_ref(), body.operation_name.as_deref());
+    let mutation = is_mutation(checked.as_ref().map(|c| &c.doc), body.operation_name.as_deref());
     if mutation && method == Method::GET {
         let mut res = ApiError::http(StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -179,8 +185,8 @@ async fn execute(
     }
     let cacheable = !personal && !mutation;
     let mut request = async_graphql::Request::new(document.text);
-    if let Some(doc) = doc {
-        request.set_parsed_query(doc);
+    if let Some(checked) = &checked {
+        request.set_parsed_query(checked.doc.clone());
     }
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
@@ -211,7 +217,16 @@ async fn execute(
     if let Some(addr) = req.extensions().get::<ClientAddr>().copied() {
         request = request.data(addr);
     }
+    let schema = schemas.for_request(checked.as_deref(), request.operation_name.as_deref(), &request.variables);
+    let validated_in_full = std::ptr::eq(schema, &schemas.full);
     let mut response = schema.execute(loaders::attach(request, state)).await;
+    // Validation errors have no path: without one, the document passed.
+    if validated_in_full
+        && let Some(checked) = &checked
+        && response.errors.iter().all(|e| !e.path.is_empty())
+    {
+        checked.set_validated();
+    }
     // A resolver marked the answer as one reader's own (recommendations for a session).
     let marked = response.http_headers.get("cache-control").and_then(|v| v.to_str().ok()).map(str::to_owned);
     // Errors raised before execution (syntax, validation, limits) have no path.
@@ -297,7 +312,7 @@ async fn execute(
 pub async fn graphql_post(
     req: HttpRequest,
     body: web::Bytes,
-    schema: web::Data<NewsdeskSchema>,
+    schemas: web::Data<Schemas>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -309,7 +324,7 @@ pub async fn graphql_post(
         Ok(b) => b,
         Err(e) => return ApiError::http(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {e}")),
     };
-    execute(&req, &schema, &state, body, Method::POST).await
+    execute(&req, &schemas, &state, body, Method::POST).await
 }
 
 /// A JSON-encoded query parameter (`variables`, `extensions`).
@@ -335,11 +350,7 @@ fn json_param(name: &str, v: Option<String>) -> Result<Option<serde_json::Value>
     )
 )]
 #[get("/graphql")]
-pub async fn graphql_get(
-    req: HttpRequest,
-    schema: web::Data<NewsdeskSchema>,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn graphql_get(req: HttpRequest, schemas: web::Data<Schemas>, state: web::Data<AppState>) -> HttpResponse {
     let params: GraphQLParams = match parse_query(req.query_string()) {
         Ok(p) => p,
         Err(e) => return ApiError(e).response(),
@@ -358,5 +369,5 @@ pub async fn graphql_get(
             (Err(e), _) | (_, Err(e)) => return ApiError(e).response(),
         };
     let body = GraphQLBody { query: params.query, variables, operation_name: params.operation_name, extensions };
-    execute(&req, &schema, &state, body, Method::GET).await
+    execute(&req, &schemas, &state, body, Method::GET).await
 }
