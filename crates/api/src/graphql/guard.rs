@@ -64,6 +64,9 @@ impl TooCostly {
 #[derive(Debug)]
 pub struct Checked {
     pub doc: ExecutableDocument,
+    /// Whether parts of its answers may be carried as JSON text (see
+    /// [`super::raw`]).
+    pub raw: bool,
     /// Whether the engine validated it in full once (see [`super::known`]).
     validated: AtomicBool,
 }
@@ -96,7 +99,8 @@ pub fn check(query: &str) -> Result<Option<Arc<Checked>>, TooCostly> {
         return Ok(Some(checked));
     }
     let Some(doc) = check_text(query)? else { return Ok(None) };
-    let checked = Arc::new(Checked { doc, validated: AtomicBool::new(false) });
+    let raw = super::raw::allowed(&doc);
+    let checked = Arc::new(Checked { doc, raw, validated: AtomicBool::new(false) });
     CHECKED.insert(query.to_owned(), checked.clone());
     Ok(Some(checked))
 }

@@ -15,6 +15,7 @@ pub use known::Schemas;
 mod loaders;
 mod persisted;
 mod project;
+mod raw;
 mod resolve;
 mod scalars;
 mod sync;
@@ -187,6 +188,7 @@ async fn execute(
     let mut request = async_graphql::Request::new(document.text);
     if let Some(checked) = &checked {
         request.set_parsed_query(checked.doc.clone());
+        request = request.data(raw::Allowed(checked.raw));
     }
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
@@ -243,7 +245,7 @@ async fn execute(
         }
     }
     let status = if request_error && graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let bytes = match serde_json::to_vec(&response) {
+    let bytes = match raw::response(&response) {
         Ok(bytes) => Bytes::from(bytes),
         Err(e) => return ApiError(newsdesk_domain::Error::internal(e)).response(),
     };

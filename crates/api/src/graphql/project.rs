@@ -30,6 +30,16 @@ pub(super) trait Plain {
     fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value>;
 }
 
+/// An object whose fields are written as JSON (see [`super::raw`]).
+pub(super) trait Written {
+    /// The object's GraphQL type name, as [`Plain::type_name`].
+    fn type_name(&self) -> Cow<'static, str>;
+
+    /// Write the value of field `name`, selected with the sub-selections
+    /// `sets` (one per time the field is selected; none for a leaf).
+    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>);
+}
+
 pub(super) struct Projection<'c, 'a> {
     pub ctx: &'c ContextSelectionSet<'a>,
 }
@@ -56,6 +66,66 @@ impl<'a> Projection<'_, 'a> {
     /// A list of objects, each with the fields `set` selects.
     pub fn list<'o, T: Plain + 'o>(&self, items: impl IntoIterator<Item = T>, set: &SelectionSet) -> Option<Value> {
         items.into_iter().map(|item| self.object(&item, set)).collect::<Option<Vec<_>>>().map(Value::List)
+    }
+
+    /// Whether written JSON may be carried as text in this request.
+    pub fn raw_allowed(&self) -> bool {
+        self.ctx.data_opt::<super::raw::Allowed>().is_some_and(|a| a.0)
+    }
+
+    /// Write the object with the fields `sets` select as JSON: each response
+    /// name once, in document order, with the sub-selections of every field
+    /// under that name merged (as the engine merges values). An object with no
+    /// field selected is `null`, as the engine answers it.
+    pub fn write_object(&self, obj: &dyn Written, sets: &[&SelectionSet], out: &mut Vec<u8>) {
+        let type_name = obj.type_name();
+        let mut fields = Vec::new();
+        for set in sets {
+            self.expand(&type_name, set, &mut fields);
+        }
+        if fields.is_empty() {
+            out.extend_from_slice(b"null");
+            return;
+        }
+        out.push(b'{');
+        for (i, f) in fields.iter().enumerate() {
+            let key = f.node.response_key().node.as_str();
+            if fields[..i].iter().any(|g| g.node.response_key().node == key) {
+                continue;
+            }
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(out, key);
+            out.push(b':');
+            match f.node.name.node.as_str() {
+                "__typename" => write_str(out, &type_name),
+                name if f.node.selection_set.node.items.is_empty() => obj.write(self, name, &[], out),
+                name => {
+                    let same = fields[i..].iter().filter(|g| g.node.response_key().node == key);
+                    let sets: Vec<_> = same.map(|g| &g.node.selection_set.node).collect();
+                    obj.write(self, name, &sets, out);
+                }
+            }
+        }
+        out.push(b'}');
+    }
+
+    /// Write a list of objects, each with the fields `sets` select.
+    pub fn write_list<'o, T: Written + 'o>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        sets: &[&SelectionSet],
+        out: &mut Vec<u8>,
+    ) {
+        out.push(b'[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            self.write_object(&item, sets, out);
+        }
+        out.push(b']');
     }
 
     /// The fields `set` selects on an object of `type_name`, with the fragments
@@ -127,6 +197,20 @@ pub(super) fn insert(target: &mut IndexMap<Name, Value>, name: Name, value: Valu
             }
         }
         _ => {}
+    }
+}
+
+/// Write a JSON string.
+pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing to memory cannot fail.
+    let _ = serde_json::to_writer(out, s);
+}
+
+/// Write a JSON string, or `null`.
+pub(super) fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
