@@ -46,7 +46,7 @@ pub(super) fn blocks(p: &Projection<'_, '_>, blocks: &[Block], set: &SelectionSe
     raw::part(out, p.raw_allowed())
 }
 
-struct BlockNode<'a>(&'a Block);
+pub(super) struct BlockNode<'a>(pub(super) &'a Block);
 
 impl Written for BlockNode<'_> {
     fn type_name(&self) -> Cow<'static, str> {
@@ -60,13 +60,13 @@ impl Written for BlockNode<'_> {
         }
     }
 
-    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) {
+    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         match (self.0, name) {
-            (Block::Paragraph { spans }, "spans") => p.write_list(spans.iter().map(SpanNode), sets, out),
+            (Block::Paragraph { spans }, "spans") => return p.write_list(spans.iter().map(SpanNode), sets, out),
             (Block::Heading { level, .. }, "level") => out.extend_from_slice(level.to_string().as_bytes()),
             (Block::Heading { text: t, .. } | Block::Quote { text: t, .. }, "text") => write_str(out, t),
             (Block::LinkList { title, .. }, "title") => write_opt_str(out, title.as_deref()),
-            (Block::LinkList { items, .. }, "items") => p.write_list(items.iter().map(LinkItemNode), sets, out),
+            (Block::LinkList { items, .. }, "items") => return p.write_list(items.iter().map(LinkItemNode), sets, out),
             (Block::Quote { attribution, .. }, "attribution") => write_opt_str(out, attribution.as_deref()),
             (Block::Image { src, .. }, "src") => write_str(out, src),
             (Block::Image { alt, .. }, "alt") => write_str(out, alt),
@@ -76,6 +76,7 @@ impl Written for BlockNode<'_> {
             // Not a field of this type: validation refused the document before.
             _ => out.extend_from_slice(b"null"),
         }
+        true
     }
 }
 
@@ -86,7 +87,7 @@ impl Written for SpanNode<'_> {
         views::Span::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) {
+    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let s = self.0;
         match name {
             "text" => write_str(out, &s.text),
@@ -104,6 +105,7 @@ impl Written for SpanNode<'_> {
             "article" => write_opt_str(out, s.article.as_ref().map(|a| a.as_str())),
             _ => out.extend_from_slice(b"null"),
         }
+        true
     }
 }
 
@@ -121,7 +123,7 @@ impl Written for LinkItemNode<'_> {
         views::LinkItem::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) {
+    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let i = self.0;
         match name {
             "text" => write_str(out, &i.text),
@@ -129,6 +131,7 @@ impl Written for LinkItemNode<'_> {
             "url" => write_opt_str(out, i.url.as_deref()),
             _ => out.extend_from_slice(b"null"),
         }
+        true
     }
 }
 

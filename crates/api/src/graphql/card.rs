@@ -1,19 +1,19 @@
-//! The `Article` type: an article's plain fields are projected in one pass (see
-//! [`super::project`]); the others (its body, related articles, article counts,
+//! The `Article` type: an article's plain fields are projected in one pass and
+//! written as JSON (see [`super::project`], [`super::raw`]); the others (its body, related articles, article counts,
 //! a section's children) are resolved by the derived [`ArticleFields`]. The type
 //! in the schema is the derived one.
 
 use std::borrow::Cow;
 use std::pin::Pin;
 
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::{ContainerType, enum_value};
 use async_graphql::{ContextSelectionSet, OutputType, Positioned, ScalarType, ServerResult, Value};
 use newsdesk_domain::model;
 
-use super::project::{Plain, Projection, insert, opt_text, text};
+use super::project::{Projection, Written, merge, same_sets, write_int, write_opt_str, write_str};
+use super::raw;
 use super::scalars::DateTime;
 use super::types::{self, Article, ArticleFields, ArticleStatus};
 use crate::views;
@@ -36,28 +36,64 @@ impl OutputType for Article {
         let card = Card(&self.0.0);
         let type_name = card.type_name();
         let fields = p.fields(&type_name, &ctx.item.node);
-        let mut out = IndexMap::with_capacity(fields.len());
-        for field in fields {
+        let mut out = Vec::with_capacity(1024);
+        out.push(b'{');
+        let mut any = false;
+        for (i, field) in fields.iter().enumerate() {
             let f = &field.node;
-            let projected = match f.name.node.as_str() {
-                "__typename" => Some(text(&type_name)),
-                name => card.field(&p, name, &f.selection_set.node),
+            let key = f.response_key().node.as_str();
+            if fields[..i].iter().any(|g| g.node.response_key().node == key) {
+                continue;
+            }
+            let start = out.len();
+            if any {
+                out.push(b',');
+            }
+            write_str(&mut out, key);
+            out.push(b':');
+            let value_at = out.len();
+            let written = match f.name.node.as_str() {
+                "__typename" => {
+                    write_str(&mut out, &type_name);
+                    true
+                }
+                name => card.write(&p, name, &same_sets(&fields[i..]), &mut out),
             };
-            let value = match projected {
-                Some(v) => v,
-                // As the engine resolves a field: an error is recorded and the
-                // field left out. Boxed: the field may hold articles again.
-                None => match resolve_field(&self.0, &ctx.with_field(field)).await {
-                    Ok(v) => v.unwrap_or_default(),
-                    Err(e) => {
-                        ctx.add_error(e);
-                        continue;
+            if !written {
+                out.truncate(value_at);
+                // As the engine resolves a field: each time it is selected, values
+                // merged; an error is recorded and the field left out. Boxed: the
+                // field may hold articles again.
+                let mut value: Option<Value> = None;
+                let mut failed = false;
+                for g in fields[i..].iter().filter(|g| g.node.response_key().node == key) {
+                    match resolve_field(&self.0, &ctx.with_field(g)).await {
+                        Ok(v) => match &mut value {
+                            None => value = Some(v.unwrap_or_default()),
+                            Some(so_far) => merge(so_far, v.unwrap_or_default()),
+                        },
+                        Err(e) => {
+                            ctx.add_error(e);
+                            failed = true;
+                        }
                     }
-                },
-            };
-            insert(&mut out, f.response_key().node.clone(), value);
+                }
+                if failed {
+                    out.truncate(start);
+                    continue;
+                }
+                if raw::write_value(&mut out, &value.unwrap_or_default()).is_err() {
+                    out.truncate(start);
+                    continue;
+                }
+            }
+            any = true;
         }
-        Ok(if out.is_empty() { Value::Null } else { Value::Object(out) })
+        if !any {
+            return Ok(Value::Null);
+        }
+        out.push(b'}');
+        Ok(raw::part(out, p.raw_allowed()))
     }
 }
 
@@ -70,125 +106,138 @@ fn resolve_field<'a>(
 
 struct Card<'a>(&'a model::Article);
 
-impl Plain for Card<'_> {
+impl Written for Card<'_> {
     fn type_name(&self) -> Cow<'static, str> {
         <ArticleFields as OutputType>::type_name()
     }
 
-    fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value> {
+    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let a = self.0;
         let r = &a.record;
-        Some(match name {
-            "id" => Value::String(r.id.global()),
-            "slug" => text(r.slug.as_str()),
-            "title" => text(&r.title),
-            "summary" => text(&r.summary),
-            "status" => enum_value(ArticleStatus::from(r.status)),
-            "publishedAt" => r.published_at.map_or(Value::Null, |t| DateTime(t).to_value()),
-            "updatedAt" => DateTime(r.updated_at).to_value(),
-            "readingTimeMinutes" => Value::from(r.reading_time_minutes),
-            "views" => Value::from(r.views),
-            "version" => Value::from(r.version),
+        let leaf = |out: &mut Vec<u8>, v: Value| raw::write_value(out, &v).is_ok();
+        match name {
+            "id" => write_str(out, &r.id.global()),
+            "slug" => write_str(out, r.slug.as_str()),
+            "title" => write_str(out, &r.title),
+            "summary" => write_str(out, &r.summary),
+            "status" => return leaf(out, enum_value(ArticleStatus::from(r.status))),
+            "publishedAt" => return leaf(out, r.published_at.map_or(Value::Null, |t| DateTime(t).to_value())),
+            "updatedAt" => return leaf(out, DateTime(r.updated_at).to_value()),
+            "readingTimeMinutes" => write_int(out, i64::from(r.reading_time_minutes)),
+            "views" => write_int(out, r.views),
+            "version" => write_int(out, r.version),
             "heroImage" => match &r.hero_image {
-                Some(image) => p.object(&Image(image), set)?,
-                None => Value::Null,
+                Some(image) => return p.write_object(&Image(image), sets, out),
+                None => out.extend_from_slice(b"null"),
             },
-            "reactions" => p.list(r.reactions.iter().map(Reaction), set)?,
-            "tags" => p.list(a.tags.iter().map(Tag), set)?,
-            "authors" => p.list(a.authors.iter().map(Author), set)?,
-            "body" if a.body.is_some() => super::body::blocks(p, a.body.as_deref().unwrap_or_default(), set),
-            "section" if !a.section_path.is_empty() => p.object(&Section(&a.section_path), set)?,
-            _ => return None,
-        })
+            "reactions" => return p.write_list(r.reactions.iter().map(Reaction), sets, out),
+            "tags" => return p.write_list(a.tags.iter().map(Tag), sets, out),
+            "authors" => return p.write_list(a.authors.iter().map(Author), sets, out),
+            "body" if a.body.is_some() => {
+                return p.write_list(
+                    a.body.as_deref().unwrap_or_default().iter().map(super::body::BlockNode),
+                    sets,
+                    out,
+                );
+            }
+            "section" if !a.section_path.is_empty() => return p.write_object(&Section(&a.section_path), sets, out),
+            _ => return false,
+        }
+        true
     }
 }
 
 /// A section, as the last of its path from the root.
 struct Section<'a>(&'a [model::Section]);
 
-impl Plain for Section<'_> {
+impl Written for Section<'_> {
     fn type_name(&self) -> Cow<'static, str> {
         <types::Section as OutputType>::type_name()
     }
 
-    fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value> {
-        let (section, ancestors) = self.0.split_last()?;
-        Some(match name {
-            "id" => Value::String(section.id.global()),
-            "slug" => text(section.slug.as_str()),
-            "name" => text(&section.name),
-            "path" => p.list((1..=self.0.len()).map(|n| Section(&self.0[..n])), set)?,
-            "parent" if ancestors.is_empty() => Value::Null,
-            "parent" => p.object(&Section(ancestors), set)?,
-            _ => return None,
-        })
+    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+        let Some((section, ancestors)) = self.0.split_last() else { return false };
+        match name {
+            "id" => write_str(out, &section.id.global()),
+            "slug" => write_str(out, section.slug.as_str()),
+            "name" => write_str(out, &section.name),
+            "path" => return p.write_list((1..=self.0.len()).map(|n| Section(&self.0[..n])), sets, out),
+            "parent" if ancestors.is_empty() => out.extend_from_slice(b"null"),
+            "parent" => return p.write_object(&Section(ancestors), sets, out),
+            _ => return false,
+        }
+        true
     }
 }
 
 struct Tag<'a>(&'a model::Tag);
 
-impl Plain for Tag<'_> {
+impl Written for Tag<'_> {
     fn type_name(&self) -> Cow<'static, str> {
         <types::Tag as OutputType>::type_name()
     }
 
-    fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
-        Some(match name {
-            "id" => Value::String(self.0.id.global()),
-            "slug" => text(self.0.slug.as_str()),
-            "name" => text(&self.0.name),
-            _ => return None,
-        })
+    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+        match name {
+            "id" => write_str(out, &self.0.id.global()),
+            "slug" => write_str(out, self.0.slug.as_str()),
+            "name" => write_str(out, &self.0.name),
+            _ => return false,
+        }
+        true
     }
 }
 
 struct Author<'a>(&'a model::Author);
 
-impl Plain for Author<'_> {
+impl Written for Author<'_> {
     fn type_name(&self) -> Cow<'static, str> {
         <types::Author as OutputType>::type_name()
     }
 
-    fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
-        Some(match name {
-            "id" => Value::String(self.0.id.global()),
-            "slug" => text(self.0.slug.as_str()),
-            "name" => text(&self.0.name),
-            "bio" => opt_text(self.0.bio.as_deref()),
-            _ => return None,
-        })
+    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+        match name {
+            "id" => write_str(out, &self.0.id.global()),
+            "slug" => write_str(out, self.0.slug.as_str()),
+            "name" => write_str(out, &self.0.name),
+            "bio" => write_opt_str(out, self.0.bio.as_deref()),
+            _ => return false,
+        }
+        true
     }
 }
 
 struct Image<'a>(&'a newsdesk_domain::body::Image);
 
-impl Plain for Image<'_> {
+impl Written for Image<'_> {
     fn type_name(&self) -> Cow<'static, str> {
         <views::ImageView as OutputType>::type_name()
     }
 
-    fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
-        Some(match name {
-            "src" => text(&self.0.src),
-            "alt" => text(&self.0.alt),
-            "caption" => opt_text(self.0.caption.as_deref()),
-            _ => return None,
-        })
+    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+        match name {
+            "src" => write_str(out, &self.0.src),
+            "alt" => write_str(out, &self.0.alt),
+            "caption" => write_opt_str(out, self.0.caption.as_deref()),
+            _ => return false,
+        }
+        true
     }
 }
 
 struct Reaction<'a>(&'a model::ReactionCount);
 
-impl Plain for Reaction<'_> {
+impl Written for Reaction<'_> {
     fn type_name(&self) -> Cow<'static, str> {
         <views::ReactionCount as OutputType>::type_name()
     }
 
-    fn field(&self, _: &Projection<'_, '_>, name: &str, _: &SelectionSet) -> Option<Value> {
-        Some(match name {
-            "kind" => text(&self.0.kind),
-            "count" => Value::from(self.0.count),
-            _ => return None,
-        })
+    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+        match name {
+            "kind" => write_str(out, &self.0.kind),
+            "count" => write_int(out, self.0.count),
+            _ => return false,
+        }
+        true
     }
 }

@@ -4,40 +4,33 @@
 //! dispatch per field, which made a page of cards in GraphQL far dearer than the
 //! same page in REST. Objects that are plain data (an article card's scalars, its
 //! tags, authors, image, reactions and section path; the blocks of a body) are
-//! projected here directly: fields by name (with aliases), `__typename`, inline
-//! fragments and named fragments with their type conditions (including interfaces
-//! and unions the type belongs to), and repeated fields merged, as the engine does.
-//! `@skip` and `@include` are applied by the engine before execution; the schema
-//! has no other directives. A field that is not plain data (it takes arguments,
-//! needs a loader, or selects such a field below it) is answered `None`, and its
-//! caller lets the engine resolve it: the schema's types stay the derived ones.
+//! projected here directly and written as JSON (see [`super::raw`]): fields by
+//! name (with aliases), `__typename`, inline fragments and named fragments with
+//! their type conditions (including interfaces and unions the type belongs to),
+//! and the sub-selections of a field selected twice merged, as the engine merges
+//! their values. `@skip` and `@include` are applied by the engine before
+//! execution; the schema has no other directives. A field that is not plain data
+//! (it takes arguments, needs a loader, or selects such a field below it) is
+//! refused (`false`), and its caller lets the engine resolve it: the schema's
+//! types stay the derived ones.
 
 use std::borrow::Cow;
 
-use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
-use async_graphql::{ContextSelectionSet, Name, Positioned, Value};
+use async_graphql::{ContextSelectionSet, Positioned, Value};
 
-/// An object whose fields can be projected.
-pub(super) trait Plain {
+/// An object whose fields are written as JSON (see [`super::raw`]).
+pub(super) trait Written {
     /// The object's GraphQL type name (`__typename`, fragment conditions): the
     /// derived type's, so the two cannot drift apart.
     fn type_name(&self) -> Cow<'static, str>;
 
-    /// The value of field `name` with sub-selection `set`, or `None` when the
-    /// field (or one selected below it) is not plain data.
-    fn field(&self, p: &Projection<'_, '_>, name: &str, set: &SelectionSet) -> Option<Value>;
-}
-
-/// An object whose fields are written as JSON (see [`super::raw`]).
-pub(super) trait Written {
-    /// The object's GraphQL type name, as [`Plain::type_name`].
-    fn type_name(&self) -> Cow<'static, str>;
-
     /// Write the value of field `name`, selected with the sub-selections
-    /// `sets` (one per time the field is selected; none for a leaf).
-    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>);
+    /// `sets` (one per time the field is selected; none for a leaf); `false`
+    /// when the field (or one selected below it) is not plain data, with part
+    /// of it maybe written (the caller truncates).
+    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool;
 }
 
 pub(super) struct Projection<'c, 'a> {
@@ -45,29 +38,6 @@ pub(super) struct Projection<'c, 'a> {
 }
 
 impl<'a> Projection<'_, 'a> {
-    /// The object with the fields `set` selects, or `None` if one is not plain.
-    /// An object with no field selected (a fragment for another type only) is
-    /// `null`, as the engine answers it.
-    pub fn object(&self, obj: &dyn Plain, set: &SelectionSet) -> Option<Value> {
-        let type_name = obj.type_name();
-        let fields = self.fields(&type_name, set);
-        let mut out = IndexMap::with_capacity(fields.len());
-        for f in fields {
-            let f = &f.node;
-            let value = match f.name.node.as_str() {
-                "__typename" => text(&type_name),
-                name => obj.field(self, name, &f.selection_set.node)?,
-            };
-            insert(&mut out, f.response_key().node.clone(), value);
-        }
-        Some(if out.is_empty() { Value::Null } else { Value::Object(out) })
-    }
-
-    /// A list of objects, each with the fields `set` selects.
-    pub fn list<'o, T: Plain + 'o>(&self, items: impl IntoIterator<Item = T>, set: &SelectionSet) -> Option<Value> {
-        items.into_iter().map(|item| self.object(&item, set)).collect::<Option<Vec<_>>>().map(Value::List)
-    }
-
     /// Whether written JSON may be carried as text in this request.
     pub fn raw_allowed(&self) -> bool {
         self.ctx.data_opt::<super::raw::Allowed>().is_some_and(|a| a.0)
@@ -77,7 +47,7 @@ impl<'a> Projection<'_, 'a> {
     /// name once, in document order, with the sub-selections of every field
     /// under that name merged (as the engine merges values). An object with no
     /// field selected is `null`, as the engine answers it.
-    pub fn write_object(&self, obj: &dyn Written, sets: &[&SelectionSet], out: &mut Vec<u8>) {
+    pub fn write_object(&self, obj: &dyn Written, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let type_name = obj.type_name();
         let mut fields = Vec::new();
         for set in sets {
@@ -85,7 +55,7 @@ impl<'a> Projection<'_, 'a> {
         }
         if fields.is_empty() {
             out.extend_from_slice(b"null");
-            return;
+            return true;
         }
         out.push(b'{');
         for (i, f) in fields.iter().enumerate() {
@@ -98,17 +68,19 @@ impl<'a> Projection<'_, 'a> {
             }
             write_str(out, key);
             out.push(b':');
-            match f.node.name.node.as_str() {
-                "__typename" => write_str(out, &type_name),
-                name if f.node.selection_set.node.items.is_empty() => obj.write(self, name, &[], out),
-                name => {
-                    let same = fields[i..].iter().filter(|g| g.node.response_key().node == key);
-                    let sets: Vec<_> = same.map(|g| &g.node.selection_set.node).collect();
-                    obj.write(self, name, &sets, out);
+            let written = match f.node.name.node.as_str() {
+                "__typename" => {
+                    write_str(out, &type_name);
+                    true
                 }
+                name => obj.write(self, name, &same_sets(&fields[i..]), out),
+            };
+            if !written {
+                return false;
             }
         }
         out.push(b'}');
+        true
     }
 
     /// Write a list of objects, each with the fields `sets` select.
@@ -117,15 +89,18 @@ impl<'a> Projection<'_, 'a> {
         items: impl IntoIterator<Item = T>,
         sets: &[&SelectionSet],
         out: &mut Vec<u8>,
-    ) {
+    ) -> bool {
         out.push(b'[');
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            self.write_object(&item, sets, out);
+            if !self.write_object(&item, sets, out) {
+                return false;
+            }
         }
         out.push(b']');
+        true
     }
 
     /// The fields `set` selects on an object of `type_name`, with the fragments
@@ -172,32 +147,37 @@ impl<'a> Projection<'_, 'a> {
     }
 }
 
-/// Insert a field's value; a field selected twice has its selections merged.
-pub(super) fn insert(target: &mut IndexMap<Name, Value>, name: Name, value: Value) {
-    let existing = match target.entry(name) {
-        Entry::Vacant(slot) => {
-            slot.insert(value);
-            return;
-        }
-        Entry::Occupied(slot) => slot.into_mut(),
-    };
-    match (existing, value) {
+/// Merge the value of a field selected again into its value so far.
+pub(super) fn merge(existing: &mut Value, more: Value) {
+    match (existing, more) {
         (Value::Object(existing), Value::Object(more)) => {
             for (k, v) in more {
-                insert(existing, k, v);
+                match existing.entry(k) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(v);
+                    }
+                    Entry::Occupied(slot) => merge(slot.into_mut(), v),
+                }
             }
         }
         (Value::List(existing), Value::List(more)) => {
             for (e, m) in existing.iter_mut().zip(more) {
-                if let (Value::Object(e), Value::Object(m)) = (e, m) {
-                    for (k, v) in m {
-                        insert(e, k, v);
-                    }
-                }
+                merge(e, m);
             }
         }
         _ => {}
     }
+}
+
+/// The sub-selections of the first of `fields` and of every later field under
+/// its response name (none for a leaf).
+pub(super) fn same_sets<'s>(fields: &[&'s Positioned<Field>]) -> Vec<&'s SelectionSet> {
+    let Some((first, _)) = fields.split_first() else { return Vec::new() };
+    if first.node.selection_set.node.items.is_empty() {
+        return Vec::new();
+    }
+    let key = &first.node.response_key().node;
+    fields.iter().filter(|g| &g.node.response_key().node == key).map(|g| &g.node.selection_set.node).collect()
 }
 
 /// Write a JSON string.
@@ -206,20 +186,15 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(out, s);
 }
 
+/// Write a JSON integer.
+pub(super) fn write_int(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(n.to_string().as_bytes());
+}
+
 /// Write a JSON string, or `null`.
 pub(super) fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => write_str(out, s),
         None => out.extend_from_slice(b"null"),
     }
-}
-
-/// A text leaf.
-pub(super) fn text(s: &str) -> Value {
-    Value::String(s.to_owned())
-}
-
-/// An optional text leaf.
-pub(super) fn opt_text(s: Option<&str>) -> Value {
-    s.map_or(Value::Null, text)
 }

@@ -34,7 +34,7 @@ pub fn part(json: Vec<u8>, allowed: bool) -> Value {
 pub fn response(r: &Response) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(b"{\"data\":");
-    value(&mut out, &r.data)?;
+    write_value(&mut out, &r.data)?;
     if !r.extensions.is_empty() {
         out.extend_from_slice(b",\"extensions\":");
         serde_json::to_writer(&mut out, &r.extensions)?;
@@ -47,7 +47,8 @@ pub fn response(r: &Response) -> serde_json::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn value(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
+/// Write a value as JSON, its parts written as JSON in place.
+pub fn write_value(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
     match v {
         Value::Binary(json) => out.extend_from_slice(json),
         Value::List(items) => {
@@ -56,7 +57,7 @@ fn value(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
                 if i > 0 {
                     out.push(b',');
                 }
-                value(out, item)?;
+                write_value(out, item)?;
             }
             out.push(b']');
         }
@@ -68,7 +69,7 @@ fn value(out: &mut Vec<u8>, v: &Value) -> serde_json::Result<()> {
                 }
                 serde_json::to_writer(&mut *out, k.as_str())?;
                 out.push(b':');
-                value(out, v)?;
+                write_value(out, v)?;
             }
             out.push(b'}');
         }
