@@ -12,7 +12,7 @@ use async_graphql::resolver_utils::{ContainerType, enum_value};
 use async_graphql::{ContextSelectionSet, OutputType, Positioned, ScalarType, ServerResult, Value};
 use newsdesk_domain::model;
 
-use super::project::{Projection, Written, merge, same_sets, write_int, write_opt_str, write_str};
+use super::project::{Projection, Written, merge, write_int, write_opt_str, write_str};
 use super::raw;
 use super::scalars::DateTime;
 use super::types::{self, Article, ArticleFields, ArticleStatus};
@@ -35,29 +35,24 @@ impl OutputType for Article {
         let p = Projection { ctx };
         let card = Card(&self.0.0);
         let type_name = card.type_name();
-        let fields = p.fields(&type_name, &ctx.item.node);
+        let plan = p.plan(&type_name, &[&ctx.item.node]);
         let mut out = Vec::with_capacity(1024);
         out.push(b'{');
         let mut any = false;
-        for (i, field) in fields.iter().enumerate() {
-            let f = &field.node;
-            let key = f.response_key().node.as_str();
-            if fields[..i].iter().any(|g| g.node.response_key().node == key) {
-                continue;
-            }
+        for field in &plan {
             let start = out.len();
             if any {
                 out.push(b',');
             }
-            write_str(&mut out, key);
+            write_str(&mut out, field.key);
             out.push(b':');
             let value_at = out.len();
-            let written = match f.name.node.as_str() {
+            let written = match field.name {
                 "__typename" => {
                     write_str(&mut out, &type_name);
                     true
                 }
-                name => card.write(&p, name, &same_sets(&fields[i..]), &mut out),
+                name => card.write(&p, name, &field.sets, &mut out),
             };
             if !written {
                 out.truncate(value_at);
@@ -66,8 +61,8 @@ impl OutputType for Article {
                 // field may hold articles again.
                 let mut value: Option<Value> = None;
                 let mut failed = false;
-                for g in fields[i..].iter().filter(|g| g.node.response_key().node == key) {
-                    match resolve_field(&self.0, &ctx.with_field(g)).await {
+                for f in &field.fields {
+                    match resolve_field(&self.0, &ctx.with_field(f)).await {
                         Ok(v) => match &mut value {
                             None => value = Some(v.unwrap_or_default()),
                             Some(so_far) => merge(so_far, v.unwrap_or_default()),
@@ -78,11 +73,7 @@ impl OutputType for Article {
                         }
                     }
                 }
-                if failed {
-                    out.truncate(start);
-                    continue;
-                }
-                if raw::write_value(&mut out, &value.unwrap_or_default()).is_err() {
+                if failed || raw::write_value(&mut out, &value.unwrap_or_default()).is_err() {
                     out.truncate(start);
                     continue;
                 }

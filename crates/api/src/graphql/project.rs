@@ -33,6 +33,16 @@ pub(super) trait Written {
     fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool;
 }
 
+/// A response name of an object, and what is selected under it.
+pub(super) struct Planned<'s> {
+    pub key: &'s str,
+    pub name: &'s str,
+    /// Every field selected under the name.
+    pub fields: Vec<&'s Positioned<Field>>,
+    /// Their sub-selections (none for a leaf).
+    pub sets: Vec<&'s SelectionSet>,
+}
+
 pub(super) struct Projection<'c, 'a> {
     pub ctx: &'c ContextSelectionSet<'a>,
 }
@@ -43,37 +53,62 @@ impl<'a> Projection<'_, 'a> {
         self.ctx.data_opt::<super::raw::Allowed>().is_some_and(|a| a.0)
     }
 
-    /// Write the object with the fields `sets` select as JSON: each response
-    /// name once, in document order, with the sub-selections of every field
-    /// under that name merged (as the engine merges values). An object with no
-    /// field selected is `null`, as the engine answers it.
-    pub fn write_object(&self, obj: &dyn Written, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
-        let type_name = obj.type_name();
+    /// The fields `sets` select on an object of `type_name`: each response name
+    /// once, in document order, with every field selected under that name and
+    /// their sub-selections merged (as the engine merges their values).
+    pub fn plan<'s>(&self, type_name: &str, sets: &[&'s SelectionSet]) -> Vec<Planned<'s>>
+    where
+        'a: 's,
+    {
         let mut fields = Vec::new();
         for set in sets {
-            self.expand(&type_name, set, &mut fields);
+            self.expand(type_name, set, &mut fields);
         }
-        if fields.is_empty() {
+        let mut plan: Vec<Planned<'s>> = Vec::with_capacity(fields.len());
+        for f in fields {
+            let key = f.node.response_key().node.as_str();
+            let sub = &f.node.selection_set.node;
+            let planned = match plan.iter_mut().find(|p| p.key == key) {
+                Some(p) => p,
+                None => {
+                    plan.push(Planned { key, name: f.node.name.node.as_str(), fields: Vec::new(), sets: Vec::new() });
+                    plan.last_mut().expect("just pushed")
+                }
+            };
+            planned.fields.push(f);
+            if !sub.items.is_empty() {
+                planned.sets.push(sub);
+            }
+        }
+        plan
+    }
+
+    /// Write the object with the fields `sets` select as JSON. An object with
+    /// no field selected is `null`, as the engine answers it.
+    pub fn write_object(&self, obj: &dyn Written, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+        let type_name = obj.type_name();
+        let plan = self.plan(&type_name, sets);
+        self.write_planned(obj, &type_name, &plan, out)
+    }
+
+    fn write_planned(&self, obj: &dyn Written, type_name: &str, plan: &[Planned<'_>], out: &mut Vec<u8>) -> bool {
+        if plan.is_empty() {
             out.extend_from_slice(b"null");
             return true;
         }
         out.push(b'{');
-        for (i, f) in fields.iter().enumerate() {
-            let key = f.node.response_key().node.as_str();
-            if fields[..i].iter().any(|g| g.node.response_key().node == key) {
-                continue;
-            }
+        for (i, field) in plan.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            write_str(out, key);
+            write_str(out, field.key);
             out.push(b':');
-            let written = match f.node.name.node.as_str() {
+            let written = match field.name {
                 "__typename" => {
-                    write_str(out, &type_name);
+                    write_str(out, type_name);
                     true
                 }
-                name => obj.write(self, name, &same_sets(&fields[i..]), out),
+                name => obj.write(self, name, &field.sets, out),
             };
             if !written {
                 return false;
@@ -83,19 +118,31 @@ impl<'a> Projection<'_, 'a> {
         true
     }
 
-    /// Write a list of objects, each with the fields `sets` select.
+    /// Write a list of objects, each with the fields `sets` select; planned
+    /// once per type of object.
     pub fn write_list<'o, T: Written + 'o>(
         &self,
         items: impl IntoIterator<Item = T>,
         sets: &[&SelectionSet],
         out: &mut Vec<u8>,
     ) -> bool {
+        let mut plans: Vec<(Cow<'static, str>, Vec<Planned<'_>>)> = Vec::new();
         out.push(b'[');
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            if !self.write_object(&item, sets, out) {
+            let type_name = item.type_name();
+            let at = match plans.iter().position(|(t, _)| *t == type_name) {
+                Some(at) => at,
+                None => {
+                    let plan = self.plan(&type_name, sets);
+                    plans.push((type_name, plan));
+                    plans.len() - 1
+                }
+            };
+            let (type_name, plan) = &plans[at];
+            if !self.write_planned(&item, type_name, plan, out) {
                 return false;
             }
         }
@@ -103,17 +150,8 @@ impl<'a> Projection<'_, 'a> {
         true
     }
 
-    /// The fields `set` selects on an object of `type_name`, with the fragments
-    /// that apply to it expanded, in document order.
-    pub fn fields<'s>(&self, type_name: &str, set: &'s SelectionSet) -> Vec<&'s Positioned<Field>>
-    where
-        'a: 's,
-    {
-        let mut out = Vec::new();
-        self.expand(type_name, set, &mut out);
-        out
-    }
-
+    /// Append the fields `set` selects on an object of `type_name`, with the
+    /// fragments that apply to it expanded, in document order.
     fn expand<'s>(&self, type_name: &str, set: &'s SelectionSet, out: &mut Vec<&'s Positioned<Field>>)
     where
         'a: 's,
@@ -167,17 +205,6 @@ pub(super) fn merge(existing: &mut Value, more: Value) {
         }
         _ => {}
     }
-}
-
-/// The sub-selections of the first of `fields` and of every later field under
-/// its response name (none for a leaf).
-pub(super) fn same_sets<'s>(fields: &[&'s Positioned<Field>]) -> Vec<&'s SelectionSet> {
-    let Some((first, _)) = fields.split_first() else { return Vec::new() };
-    if first.node.selection_set.node.items.is_empty() {
-        return Vec::new();
-    }
-    let key = &first.node.response_key().node;
-    fields.iter().filter(|g| &g.node.response_key().node == key).map(|g| &g.node.selection_set.node).collect()
 }
 
 /// Write a JSON string.
