@@ -1,7 +1,8 @@
 //! The `Article` type: an article's plain fields are projected in one pass and
-//! written as JSON (see [`super::project`], [`super::raw`]); the others (its body, related articles, article counts,
-//! a section's children) are resolved by the derived [`ArticleFields`]. The type
-//! in the schema is the derived one.
+//! written as JSON (see [`super::project`], [`super::raw`]); the others (its
+//! body when not read with it, related articles, article counts, a section's
+//! children) are resolved by the derived [`ArticleFields`] and their values
+//! written in place. The type in the schema is the derived one.
 
 use std::borrow::Cow;
 use std::pin::Pin;
