@@ -13,7 +13,7 @@ use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, OutputType, Positioned, ServerResult, Value};
 use newsdesk_domain::body::{Block, LinkItem, Mark, Span};
 
-use super::project::{Projection, Written, write_opt_str, write_str};
+use super::project::{Projection, Written, write_int, write_opt_str, write_str};
 use super::raw;
 use crate::views;
 
@@ -63,7 +63,7 @@ impl Written for BlockNode<'_> {
     fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         match (self.0, name) {
             (Block::Paragraph { spans }, "spans") => return p.write_list(spans.iter().map(SpanNode), sets, out),
-            (Block::Heading { level, .. }, "level") => out.extend_from_slice(level.to_string().as_bytes()),
+            (Block::Heading { level, .. }, "level") => write_int(out, i64::from(*level)),
             (Block::Heading { text: t, .. } | Block::Quote { text: t, .. }, "text") => write_str(out, t),
             (Block::LinkList { title, .. }, "title") => write_opt_str(out, title.as_deref()),
             (Block::LinkList { items, .. }, "items") => return p.write_list(items.iter().map(LinkItemNode), sets, out),

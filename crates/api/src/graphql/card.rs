@@ -48,14 +48,7 @@ impl OutputType for Article {
             write_str(&mut out, field.key);
             out.push(b':');
             let value_at = out.len();
-            let written = match field.name {
-                "__typename" => {
-                    write_str(&mut out, &type_name);
-                    true
-                }
-                name => card.write(&p, name, &field.sets, &mut out),
-            };
-            if !written {
+            if !p.write_field(&card, &type_name, field, &mut out) {
                 out.truncate(value_at);
                 // As the engine resolves a field: each time it is selected, values
                 // merged; an error is recorded and the field left out. Boxed: the

@@ -68,13 +68,14 @@ impl<'a> Projection<'_, 'a> {
         for f in fields {
             let key = f.node.response_key().node.as_str();
             let sub = &f.node.selection_set.node;
-            let planned = match plan.iter_mut().find(|p| p.key == key) {
-                Some(p) => p,
+            let at = match plan.iter().position(|p| p.key == key) {
+                Some(at) => at,
                 None => {
                     plan.push(Planned { key, name: f.node.name.node.as_str(), fields: Vec::new(), sets: Vec::new() });
-                    plan.last_mut().expect("just pushed")
+                    plan.len() - 1
                 }
             };
+            let planned = &mut plan[at];
             planned.fields.push(f);
             if !sub.items.is_empty() {
                 planned.sets.push(sub);
@@ -103,19 +104,24 @@ impl<'a> Projection<'_, 'a> {
             }
             write_str(out, field.key);
             out.push(b':');
-            let written = match field.name {
-                "__typename" => {
-                    write_str(out, type_name);
-                    true
-                }
-                name => obj.write(self, name, &field.sets, out),
-            };
-            if !written {
+            if !self.write_field(obj, type_name, field, out) {
                 return false;
             }
         }
         out.push(b'}');
         true
+    }
+
+    /// Write the value of one planned field of `obj` (`__typename` included);
+    /// `false` as [`Written::write`].
+    pub fn write_field(&self, obj: &dyn Written, type_name: &str, field: &Planned<'_>, out: &mut Vec<u8>) -> bool {
+        match field.name {
+            "__typename" => {
+                write_str(out, type_name);
+                true
+            }
+            name => obj.write(self, name, &field.sets, out),
+        }
     }
 
     /// Write a list of objects, each with the fields `sets` select; planned
@@ -215,7 +221,8 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
 
 /// Write a JSON integer.
 pub(super) fn write_int(out: &mut Vec<u8>, n: i64) {
-    out.extend_from_slice(n.to_string().as_bytes());
+    // Writing to memory cannot fail.
+    let _ = serde_json::to_writer(out, &n);
 }
 
 /// Write a JSON string, or `null`.
