@@ -492,6 +492,65 @@ on_both_backends! {
         assert_eq!(views_of(&app, "vote-count"), 53);
     }
 
+    fn concurrent_flushes_of_two_nodes_reach_every_card(backend: Backend) {
+        // Cards read reaction counts kept on their article's row, written by each
+        // flush: two nodes flushing reactions of other kinds (no count in
+        // common) to the same articles at the same moments must each write
+        // lists that include the other's counts. (A flush that read the counts
+        // before the other committed would write a list without them; the rows
+        // are locked first so that it cannot, an interleaving this test makes
+        // likely but cannot force.)
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let second = db.shared();
+        let args = ["--flush-ms", "5", "--read-cache-ms", "0"];
+        let nodes = [TestApp::serve(db, &args), TestApp::serve(second, &args)];
+        let slugs = ["rates-rise", "oil-jumps", "vote-count"];
+        let before: Vec<Vec<(String, i64)>> =
+            slugs.iter().map(|s| reaction_counts(&nodes[0].json(&format!("/v1/articles/{s}"))["reactions"])).collect();
+        std::thread::scope(|scope| {
+            for (n, (node, kind)) in nodes.iter().zip(["sad", "angry"]).enumerate() {
+                for t in 0..3 {
+                    scope.spawn(move || {
+                        for i in 0..40 {
+                            for slug in slugs {
+                                let session = format!("node{n}-{t}-{i:03}");
+                                assert_eq!(react(node, slug, kind, &session).status, 202);
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        let expected: Vec<Vec<(String, i64)>> = before
+            .iter()
+            .map(|counts| {
+                let add = |kind: &str| if kind == "sad" || kind == "angry" { 120 } else { 0 };
+                counts.iter().map(|(k, c)| (k.clone(), c + add(k))).collect()
+            })
+            .collect();
+        let cards = |node: &TestApp| -> Vec<Vec<(String, i64)>> {
+            let list = node.json("/v1/articles?limit=100");
+            slugs
+                .iter()
+                .map(|s| {
+                    let card = list["data"].as_array().unwrap().iter().find(|a| a["slug"] == *s).expect("listed");
+                    reaction_counts(&card["reactions"])
+                })
+                .collect()
+        };
+        eventually(Duration::from_secs(10), "every flush written", || cards(&nodes[0]) == expected);
+        // Nothing later takes a count back, on either node, in lists or pages.
+        std::thread::sleep(Duration::from_millis(300));
+        for node in &nodes {
+            assert_eq!(cards(node), expected);
+            for (slug, counts) in slugs.iter().zip(&expected) {
+                assert_eq!(&reaction_counts(&node.json(&format!("/v1/articles/{slug}"))["reactions"]), counts, "{slug}");
+            }
+        }
+    }
+
     fn two_nodes_on_one_database_count_a_session_once(backend: Backend) {
         let db = TestDb::new(backend).expect("backend");
         let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));

@@ -109,7 +109,8 @@ fn shapes([tag, other_tag, writer]: &[String; 3]) -> Vec<Shape> {
     ]
 }
 
-/// What no list plan may contain, per backend.
+/// What no list plan may contain, per backend. Cards read their tags, authors
+/// and reaction counts from their articles' rows: no plan reads the counts.
 fn refused(backend: Backend) -> &'static [&'static str] {
     match backend {
         Backend::Sqlite => &[
@@ -118,20 +119,9 @@ fn refused(backend: Backend) -> &'static [&'static str] {
             "SCAN article_tags",
             "SCAN article_authors",
             "article_bodies",
-            "USING INDEX article_tags_cards",
-            "USING INDEX article_authors_cards",
-            "USING INDEX article_reactions_cards",
+            "article_reactions",
         ],
-        Backend::Postgres => &[
-            "Sort",
-            "Seq Scan",
-            "article_bodies",
-            "Materialize",
-            "Hash",
-            "Index Scan using article_tags_cards",
-            "Index Scan using article_authors_cards",
-            "Index Scan using article_reactions_cards",
-        ],
+        Backend::Postgres => &["Sort", "Seq Scan", "article_bodies", "Materialize", "Hash", "article_reactions"],
     }
 }
 
@@ -179,11 +169,7 @@ on_both_backends! {
                 let page = format!("{page}, {direction:?}");
                 let plan = store.explain_list(&query).expect("explain").join("\n");
                 let bad: Vec<&&str> = refused(backend).iter().filter(|r| plan.contains(**r)).collect();
-                // Each card's relations come from their covering indexes alone.
-                let missing: Vec<&str> = [shape.index, "article_tags_cards", "article_authors_cards", "article_reactions_cards"]
-                    .into_iter()
-                    .filter(|i| !plan.contains(i))
-                    .collect();
+                let missing: Vec<&str> = [shape.index].into_iter().filter(|i| !plan.contains(i)).collect();
                 if !bad.is_empty() || !missing.is_empty() {
                     failures.push(format!("{} ({page}): missing {missing:?}, refused {bad:?}:\n{plan}", shape.name));
                 }

@@ -18,7 +18,7 @@ use newsdesk_domain::ports::{ContentRepo, EngagementRepo};
 use crate::conn::AnyConnection;
 use crate::per_backend;
 use crate::repo::{PUBLISHED, Store};
-use crate::rows::to_naive;
+use crate::rows::{REACTION_LIST, to_naive};
 use crate::schema::{
     article_reactions, article_reads, articles, content_version, engagement_buckets, engagement_version,
     session_reactions, view_sessions,
@@ -86,11 +86,20 @@ fn bump_engagement_version(conn: &mut AnyConnection) -> QueryResult<()> {
 
 fn record(conn: &mut AnyConnection, batch: &Batch, now: DateTime<Utc>) -> QueryResult<Counted> {
     // Beacons for articles deleted since they were accepted are dropped here.
-    let ids: Vec<i64> =
+    let mut ids: Vec<i64> =
         batch.views.iter().map(|v| v.article.0).chain(batch.reactions.iter().map(|r| r.article.0)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // The rows are locked in id order (PostgreSQL; SQLite has one writer at a
+    // time): a flush on another node waits here for this one to commit, and
+    // then aggregates counts that include this one's into the rows' lists.
     let mut existing = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
-        existing.extend(articles::table.filter(articles::id.eq_any(chunk)).select(articles::id).load::<i64>(conn)?);
+        let found = articles::table.filter(articles::id.eq_any(chunk)).select(articles::id).order(articles::id);
+        existing.extend(match conn {
+            AnyConnection::Postgresql(c) => found.for_update().load::<i64>(c)?,
+            AnyConnection::Sqlite(c) => found.load::<i64>(c)?,
+        });
     }
     let mut buckets = BucketAdds::default();
     let views = count_views(conn, batch, &existing, now, &mut buckets)?;
@@ -203,6 +212,9 @@ fn count_reactions(
             total += 1;
         }
     }
+    // In article order, as the rows were locked.
+    let mut touched: Vec<i64> = per_kind.keys().map(|(article, _)| *article).collect();
+    touched.dedup();
     let rows: Vec<_> = per_kind
         .into_iter()
         .map(|((article, kind), n)| {
@@ -221,7 +233,19 @@ fn count_reactions(
             .set(article_reactions::count.eq(article_reactions::count + excluded(article_reactions::count)))
             .execute(c))?;
     }
+    write_reaction_lists(conn, &touched)?;
     Ok(total)
+}
+
+/// Write the reaction counts of the articles `ids` into the lists their rows
+/// keep for cards ([`REACTION_LIST`]), after any change of the counts.
+pub(crate) fn write_reaction_lists(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        diesel::update(articles::table.filter(articles::id.eq_any(chunk)))
+            .set(articles::reaction_list.eq(REACTION_LIST))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// `CAST(SUM(CASE WHEN bucket_start >= lo AND bucket_start < hi THEN col ELSE 0 END) AS BIGINT)`:

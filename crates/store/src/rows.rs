@@ -74,20 +74,9 @@ impl TryFrom<AuthorRow> for Author {
     }
 }
 
-// An article's relations, aggregated in the statement that reads it: a page of
-// cards is one statement, and names come from memory. Each is a comma-separated
-// list (NULL when empty) of `position:id`, or `kind:count` for reactions (kinds
-// are slugs), in no order: sorting the few entries here keeps a temporary sort
-// per article out of the plan.
-const TAG_IDS: Fixed<Nullable<Text>> = fixed(
-    "(SELECT string_agg(CAST(l.position AS TEXT) || ':' || CAST(l.tag_id AS TEXT), ',') \
-     FROM article_tags l WHERE l.article_id = articles.id)",
-);
-const AUTHOR_IDS: Fixed<Nullable<Text>> = fixed(
-    "(SELECT string_agg(CAST(l.position AS TEXT) || ':' || CAST(l.author_id AS TEXT), ',') \
-     FROM article_authors l WHERE l.article_id = articles.id)",
-);
-const REACTIONS: Fixed<Nullable<Text>> = fixed(
+/// An article's reaction counts as its row keeps them (`articles.reaction_list`),
+/// aggregated from the counts: written after every change of the counts.
+pub(crate) const REACTION_LIST: Fixed<Nullable<Text>> = fixed(
     "(SELECT string_agg(r.kind || ':' || CAST(r.count AS TEXT), ',') \
      FROM article_reactions r WHERE r.article_id = articles.id)",
 );
@@ -109,12 +98,9 @@ pub struct ArticleRow {
     pub reading_time_minutes: i32,
     pub views: i64,
     pub version: i64,
-    #[diesel(select_expression = TAG_IDS, select_expression_type = Fixed<Nullable<Text>>)]
-    pub tag_ids: Option<String>,
-    #[diesel(select_expression = AUTHOR_IDS, select_expression_type = Fixed<Nullable<Text>>)]
-    pub author_ids: Option<String>,
-    #[diesel(select_expression = REACTIONS, select_expression_type = Fixed<Nullable<Text>>)]
-    pub reactions: Option<String>,
+    pub tag_list: Option<String>,
+    pub author_list: Option<String>,
+    pub reaction_list: Option<String>,
 }
 
 /// The `a:b` pairs of an aggregated list.
@@ -124,6 +110,13 @@ fn pairs(list: &Option<String>) -> impl Iterator<Item = Result<(&str, i64)>> {
         let (a, b) = pair.rsplit_once(':').ok_or_else(invalid)?;
         Ok((a, b.parse().map_err(|_| invalid())?))
     })
+}
+
+/// The list of linked ids an article's row keeps (`tag_list`, `author_list`):
+/// `position:id` pairs, positions counted from 0; `None` when there are none.
+pub(crate) fn id_list(ids: &[i64]) -> Option<String> {
+    let pairs: Vec<String> = ids.iter().enumerate().map(|(position, id)| format!("{position}:{id}")).collect();
+    (!pairs.is_empty()).then(|| pairs.join(","))
 }
 
 /// Ids from `position:id` pairs, in position order.
@@ -169,9 +162,9 @@ impl TryFrom<ArticleRow> for ArticleRecord {
             reading_time_minutes,
             views,
             version,
-            tag_ids,
-            author_ids,
-            reactions,
+            tag_list,
+            author_list,
+            reaction_list,
         } = r;
         Ok(ArticleRecord {
             id: ArticleId(id),
@@ -187,9 +180,9 @@ impl TryFrom<ArticleRow> for ArticleRecord {
             reading_time_minutes,
             views,
             version,
-            tag_ids: parse_ids(tag_ids, TagId)?,
-            author_ids: parse_ids(author_ids, AuthorId)?,
-            reactions: parse_reactions(reactions)?,
+            tag_ids: parse_ids(tag_list, TagId)?,
+            author_ids: parse_ids(author_list, AuthorId)?,
+            reactions: parse_reactions(reaction_list)?,
         })
     }
 }

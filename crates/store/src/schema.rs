@@ -45,6 +45,9 @@ diesel::table! {
         sync_seq -> BigInt,
         public_slug -> Nullable<Text>,
         release_pending -> Bool,
+        tag_list -> Nullable<Text>,
+        author_list -> Nullable<Text>,
+        reaction_list -> Nullable<Text>,
     }
 }
 

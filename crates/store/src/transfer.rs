@@ -11,7 +11,7 @@ use newsdesk_domain::service::now;
 use newsdesk_domain::{Error, Result, Slug};
 
 use crate::conn::{AnyConnection, MultiBackend, TxError, TxResult, db_err};
-use crate::engagement::BucketAdds;
+use crate::engagement::{BucketAdds, write_reaction_lists};
 use crate::per_backend;
 use crate::repo::{Store, convert};
 use crate::rows::{ArticleChanges, ArticleRow, AuthorRow, TagRow, parse_body, to_naive, to_utc, write_body};
@@ -109,6 +109,7 @@ fn write_article(conn: &mut AnyConnection, ids: &mut Ids, a: &ArticleRecordIn) -
     if !reaction_rows.is_empty() {
         per_backend!(&mut *conn, |c| diesel::insert_into(article_reactions::table).values(&reaction_rows).execute(c))?;
     }
+    write_reaction_lists(conn, &[id])?;
     Ok(())
 }
 

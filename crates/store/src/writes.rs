@@ -11,8 +11,8 @@ use newsdesk_domain::{Error, Result, Slug, Validator};
 use crate::conn::{AnyConnection, TxError, TxResult};
 use crate::per_backend;
 use crate::repo::Store;
-use crate::rows::to_naive;
-use crate::schema::{article_authors, article_tags, audit_log, authors, content_version, sections, tags};
+use crate::rows::{id_list, to_naive};
+use crate::schema::{article_authors, article_tags, articles, audit_log, authors, content_version, sections, tags};
 
 /// The id of the row of `$table` with slug `$slug`, remembered in `$cache`; a
 /// missing one is a bad field `$field` naming the `$what`.
@@ -87,7 +87,8 @@ pub(crate) fn resolve_refs(
     Ok((section_id.unwrap_or_default(), tag_ids, author_ids))
 }
 
-/// Replace an article's tags and authors, keeping the given order.
+/// Replace an article's tags and authors, keeping the given order (in the link
+/// tables, and in the lists its row keeps for cards).
 pub(crate) fn set_relations(conn: &mut AnyConnection, id: i64, tag_ids: &[i64], author_ids: &[i64]) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
     let tag_rows: Vec<_> = (0_i32..)
@@ -107,6 +108,9 @@ pub(crate) fn set_relations(conn: &mut AnyConnection, id: i64, tag_ids: &[i64], 
     if !author_rows.is_empty() {
         per_backend!(&mut *conn, |c| diesel::insert_into(article_authors::table).values(&author_rows).execute(c))?;
     }
+    diesel::update(articles::table.find(id))
+        .set((articles::tag_list.eq(id_list(tag_ids)), articles::author_list.eq(id_list(author_ids))))
+        .execute(conn)?;
     Ok(())
 }
 
