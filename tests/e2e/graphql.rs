@@ -275,6 +275,84 @@ on_both_backends! {
         }
     }
 
+    /// Fields come in the order the document selects them, however long each
+    /// takes to resolve (a count waits for the database, a name does not).
+    fn fields_answer_in_the_order_selected(backend: Backend) {
+        let app = app(backend);
+        let doc = "query($n: Int) { tags(first: $n) { totalCount edges { node { slug articleCount name } } } \
+            articles(first: $n) { totalCount edges { cursor node { slug } } pageInfo { hasNextPage } } \
+            sections { slug } s: section(slug: \"news\") { name slug } a: article(slug: \"oil-jumps\") { title slug } }";
+        let expected = [
+            "{\"data\":{\"tags\":{\"totalCount\":",
+            "\"articles\":{\"totalCount\":",
+            "\"pageInfo\":{\"hasNextPage\":",
+            "\"sections\":[{\"slug\":",
+            "\"s\":{\"name\":",
+            "\"a\":{\"title\":",
+        ];
+        for n in 0..12 {
+            let body = json!({"query": doc, "variables": {"n": 1 + n % 3}}).to_string();
+            let r = app.post("/graphql", "application/json", &body, &[]);
+            let at: Vec<Option<usize>> = expected.iter().map(|e| r.text.find(e)).collect();
+            assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{}", r.text);
+        }
+    }
+
+    /// Article pages of a document validated before are answered without the
+    /// engine, byte for byte as the engine answers them; documents of any
+    /// other shape stay with the engine.
+    fn article_pages_answered_without_the_engine_are_the_engines_answers(backend: Backend) {
+        let db = TestDb::new(backend).expect("backend");
+        let (ok, _, err) = cli(&db, &["import", "-"], Some(Site::standard().ndjson().as_bytes()));
+        assert!(ok, "{err}");
+        let preview = format!("Bearer {}", key(&db, "previewer", &["content:preview"]));
+        let app = TestApp::serve(db, &["--read-cache-ms", "0"]);
+        let page = PAGE.replace("    related(first: 3) { slug }\n", "");
+        let id = app.json("/v1/articles/oil-jumps")["id"].as_str().expect("id").to_owned();
+        let fragments = "query($id: ID) { article(id: $id) { ...Card ... on Node { id } body { ...Blocks } } } \
+            fragment Card on Article { t: title tags { slug n: name __typename } section { __typename parent { slug } } } \
+            fragment Blocks on Block { __typename ... on HeadingBlock { level t: text } ... on ParagraphBlock { spans { text } } }";
+        // (document, variables, headers, answered without the engine)
+        let cases: Vec<(&str, Value, Vec<(&str, &str)>, bool)> = vec![
+            (&page, json!({"slug": "rates-rise"}), vec![], true),
+            (&page, json!({"slug": "rates-rise"}), vec![("accept", "application/graphql-response+json")], true),
+            (&page, json!({"slug": "no-such-article"}), vec![], true),
+            (fragments, json!({"id": id}), vec![], true),
+            ("query { a: article(slug: \"oil-jumps\") { title } b: article(slug: \"nope\") { title } }", json!({}), vec![], true),
+            ("query($s: String = \"oil-jumps\") { article(slug: $s) { slug views } }", json!({}), vec![], true),
+            ("query P($s: String!) { article(slug: $s) { slug status } } query Q { sections { slug } }", json!({"s": "oil-jumps"}), vec![], true),
+            // Drafts for a preview key only.
+            ("query($s: String!) { article(slug: $s) { slug status } }", json!({"s": "draft-piece"}), vec![], true),
+            ("query($s: String!) { article(slug: $s) { slug status } }", json!({"s": "draft-piece"}), vec![("authorization", preview.as_str())], true),
+            // Left to the engine: a field that is not plain data, directives,
+            // an argument of another form, errors, other roots.
+            ("query($s: String!) { article(slug: $s) { slug related(first: 2) { slug } } }", json!({"s": "oil-jumps"}), vec![], false),
+            ("query($s: String!, $t: Boolean!) { article(slug: $s) { slug title @include(if: $t) } }", json!({"s": "oil-jumps", "t": false}), vec![], false),
+            ("query { article(id: 1) { slug } }", json!({}), vec![], false),
+            ("query { article(slug: \"oil-jumps\", id: \"x\") { slug } }", json!({}), vec![], false),
+            ("query { article(slug: \"oil-jumps\") { slug } sections { slug } }", json!({}), vec![], false),
+        ];
+        let direct = || {
+            let metrics = app.get("/metrics").text;
+            let line = metrics.lines().find(|l| l.starts_with("newsdesk_graphql_direct_answers_total ")).expect("metric");
+            line.rsplit(' ').next().expect("value").parse::<u64>().expect("a count")
+        };
+        for (i, (doc, vars, headers, answered_directly)) in cases.iter().enumerate() {
+            let operation = doc.starts_with("query P(").then_some("P");
+            // A new document each case, so that its first answer is the engine's.
+            let body = json!({"query": format!("{doc} # case {i}"), "variables": vars, "operationName": operation}).to_string();
+            let engine = app.post("/graphql", "application/json", &body, headers);
+            assert_eq!(engine.status, 200, "case {i}: {}", engine.text);
+            let before = direct();
+            let again = app.post("/graphql", "application/json", &body, headers);
+            assert_eq!(direct() - before, u64::from(*answered_directly), "case {i}: answered without the engine");
+            assert_eq!(again.status, engine.status, "case {i}");
+            assert_eq!(again.header("content-type"), engine.header("content-type"), "case {i}");
+            assert_eq!(again.header("cache-control"), engine.header("cache-control"), "case {i}");
+            assert_eq!(again.text, engine.text, "case {i}: {doc}");
+        }
+    }
+
     /// Every object with identity has one id, the same over REST and GraphQL and
     /// unique across types; `node`/`nodes` find each again, hiding what the
     /// caller may not see, and admin routes take the same id.

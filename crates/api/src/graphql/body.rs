@@ -34,13 +34,13 @@ impl OutputType for Body {
     }
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
-        Ok(blocks(&Projection { ctx }, &self.0, &ctx.item.node))
+        Ok(blocks(&Projection::of(ctx), &self.0, &ctx.item.node))
     }
 }
 
 /// Blocks with the fields `set` selects on each, written as JSON (see
 /// [`super::raw`]).
-pub(super) fn blocks(p: &Projection<'_, '_>, blocks: &[Block], set: &SelectionSet) -> Value {
+pub(super) fn blocks(p: &Projection<'_>, blocks: &[Block], set: &SelectionSet) -> Value {
     let mut out = Vec::with_capacity(blocks.len() * 160);
     p.write_list(blocks.iter().map(BlockNode), &[set], &mut out);
     raw::part(out, p.raw_allowed())
@@ -60,7 +60,7 @@ impl Written for BlockNode<'_> {
         }
     }
 
-    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, p: &Projection<'_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         match (self.0, name) {
             (Block::Paragraph { spans }, "spans") => return p.write_list(spans.iter().map(SpanNode), sets, out),
             (Block::Heading { level, .. }, "level") => write_int(out, i64::from(*level)),
@@ -87,7 +87,7 @@ impl Written for SpanNode<'_> {
         views::Span::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, _: &Projection<'_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let s = self.0;
         match name {
             "text" => write_str(out, &s.text),
@@ -123,7 +123,7 @@ impl Written for LinkItemNode<'_> {
         views::LinkItem::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, _: &Projection<'_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let i = self.0;
         match name {
             "text" => write_str(out, &i.text),

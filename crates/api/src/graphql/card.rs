@@ -33,7 +33,7 @@ impl OutputType for Article {
     }
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
-        let p = Projection { ctx };
+        let p = Projection::of(ctx);
         let card = Card(&self.0.0);
         let type_name = card.type_name();
         let plan = p.plan(&type_name, &[&ctx.item.node]);
@@ -89,6 +89,13 @@ fn resolve_field<'a>(
     Box::pin(fields.resolve_field(ctx))
 }
 
+/// Write an article with the fields `sets` select as JSON, as the engine
+/// answers it through [`Article`]'s `resolve`; `false` when a field is not
+/// plain data.
+pub(super) fn write(p: &Projection<'_>, article: &model::Article, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    p.write_object(&Card(article), sets, out)
+}
+
 struct Card<'a>(&'a model::Article);
 
 impl Written for Card<'_> {
@@ -96,7 +103,7 @@ impl Written for Card<'_> {
         <ArticleFields as OutputType>::type_name()
     }
 
-    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, p: &Projection<'_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let a = self.0;
         let r = &a.record;
         let leaf = |out: &mut Vec<u8>, v: Value| raw::write_value(out, &v).is_ok();
@@ -140,7 +147,7 @@ impl Written for Section<'_> {
         <types::Section as OutputType>::type_name()
     }
 
-    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, p: &Projection<'_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         let Some((section, ancestors)) = self.0.split_last() else { return false };
         match name {
             "id" => write_str(out, &section.id.global()),
@@ -162,7 +169,7 @@ impl Written for Tag<'_> {
         <types::Tag as OutputType>::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, _: &Projection<'_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         match name {
             "id" => write_str(out, &self.0.id.global()),
             "slug" => write_str(out, self.0.slug.as_str()),
@@ -180,7 +187,7 @@ impl Written for Author<'_> {
         <types::Author as OutputType>::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, _: &Projection<'_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         match name {
             "id" => write_str(out, &self.0.id.global()),
             "slug" => write_str(out, self.0.slug.as_str()),
@@ -199,7 +206,7 @@ impl Written for Image<'_> {
         <views::ImageView as OutputType>::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, _: &Projection<'_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         match name {
             "src" => write_str(out, &self.0.src),
             "alt" => write_str(out, &self.0.alt),
@@ -217,7 +224,7 @@ impl Written for Reaction<'_> {
         <views::ReactionCount as OutputType>::type_name()
     }
 
-    fn write(&self, _: &Projection<'_, '_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
+    fn write(&self, _: &Projection<'_>, name: &str, _: &[&SelectionSet], out: &mut Vec<u8>) -> bool {
         match name {
             "kind" => write_str(out, &self.0.kind),
             "count" => write_int(out, self.0.count),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use newsdesk_domain::Error;
-use newsdesk_domain::model::{ArticleId, NodeId};
+use newsdesk_domain::model::{self, ArticleId, NodeId};
 use newsdesk_domain::query::ArticleSort;
 use newsdesk_domain::query::Limit;
 use newsdesk_domain::service::Found;
@@ -15,6 +15,7 @@ use super::resolve::{GqlResult, Total, call, connection, cursor_arg, feed_counts
 use super::types::{Article, Author, Node, Section, Tag, articles_connection};
 use crate::auth::Caller;
 use crate::error::to_graphql;
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct ContentQuery;
@@ -24,31 +25,8 @@ impl ContentQuery {
     /// One published article, by slug or by id.
     async fn article(&self, ctx: &Context<'_>, slug: Option<String>, id: Option<ID>) -> GqlResult<Option<Article>> {
         let preview = ctx.data::<Caller>()?.previews();
-        let r = match (slug, id) {
-            (Some(slug), None) => {
-                let found = match state(ctx)?.content.cached_article(&slug).filter(|_| !preview) {
-                    Some(a) => Ok(Found::Article(a)),
-                    None => state(ctx)?.content(move |c| c.find_article(&slug, preview)).await,
-                };
-                match found {
-                    Ok(Found::Moved(to)) => {
-                        state(ctx)?.content(move |c| c.find_article(to.as_str(), preview)).await.and_then(|f| match f {
-                            Found::Article(a) => Ok(a),
-                            Found::Moved(_) => Err(Error::not_found("article")),
-                        })
-                    }
-                    Ok(Found::Article(a)) => Ok(a),
-                    Err(e) => Err(e),
-                }
-            }
-            (None, Some(id)) => match ArticleId::from_global(id.as_str()) {
-                Ok(id) if preview => state(ctx)?.content(move |c| c.any_article(id).map(Arc::new)).await,
-                Ok(id) => state(ctx)?.content(move |c| c.article_by_id(id).map(Arc::new)).await,
-                Err(_) => return Ok(None),
-            },
-            _ => return Err(to_graphql(Error::field("slug", "give exactly one of `slug` or `id`"))),
-        };
-        Ok(found(r)?.map(Article::from_full))
+        let found = article(state(ctx)?, preview, slug, id).await.map_err(to_graphql)?;
+        Ok(found.map(Article::from_full))
     }
 
     /// The object with this global id (an article, section, tag or author), or
@@ -138,6 +116,46 @@ impl ContentQuery {
         let page = call(ctx, move |c| c.authors(&request).map_err(cursor_arg(&request))).await?;
         feed_counts(ctx, page.items.iter().map(|a| (a.item.id, a.article_count)).collect()).await?;
         Ok(connection(page, &asked, None, |a| Author(a.item)))
+    }
+}
+
+/// The article the `article` field answers: by slug (following a renamed
+/// slug) or by id, with its body; `None` when there is none the caller may see
+/// (drafts only for a preview key).
+pub(super) async fn article(
+    state: &AppState,
+    preview: bool,
+    slug: Option<String>,
+    id: Option<ID>,
+) -> newsdesk_domain::Result<Option<Arc<model::Article>>> {
+    let r = match (slug, id) {
+        (Some(slug), None) => {
+            let found = match state.content.cached_article(&slug).filter(|_| !preview) {
+                Some(a) => Ok(Found::Article(a)),
+                None => state.content(move |c| c.find_article(&slug, preview)).await,
+            };
+            match found {
+                Ok(Found::Moved(to)) => {
+                    state.content(move |c| c.find_article(to.as_str(), preview)).await.and_then(|f| match f {
+                        Found::Article(a) => Ok(a),
+                        Found::Moved(_) => Err(Error::not_found("article")),
+                    })
+                }
+                Ok(Found::Article(a)) => Ok(a),
+                Err(e) => Err(e),
+            }
+        }
+        (None, Some(id)) => match ArticleId::from_global(id.as_str()) {
+            Ok(id) if preview => state.content(move |c| c.any_article(id).map(Arc::new)).await,
+            Ok(id) => state.content(move |c| c.article_by_id(id).map(Arc::new)).await,
+            Err(_) => return Ok(None),
+        },
+        _ => return Err(Error::field("slug", "give exactly one of `slug` or `id`")),
+    };
+    match r {
+        Ok(a) => Ok(Some(a)),
+        Err(e) if e.kind == newsdesk_domain::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

@@ -69,6 +69,9 @@ pub struct Checked {
     pub raw: bool,
     /// Whether the engine validated it in full once (see [`super::known`]).
     validated: AtomicBool,
+    /// Whether it may be answered without the engine (see [`super::direct`]):
+    /// its shape allows it, and no answer found otherwise.
+    direct: AtomicBool,
 }
 
 impl Checked {
@@ -78,6 +81,14 @@ impl Checked {
 
     pub fn set_validated(&self) {
         self.validated.store(true, Ordering::Relaxed);
+    }
+
+    pub fn direct(&self) -> bool {
+        self.direct.load(Ordering::Relaxed)
+    }
+
+    pub fn refuse_direct(&self) {
+        self.direct.store(false, Ordering::Relaxed);
     }
 }
 
@@ -100,7 +111,8 @@ pub fn check(query: &str) -> Result<Option<Arc<Checked>>, TooCostly> {
     }
     let Some(doc) = check_text(query)? else { return Ok(None) };
     let raw = super::raw::allowed(&doc);
-    let checked = Arc::new(Checked { doc, raw, validated: AtomicBool::new(false) });
+    let direct = raw && super::direct::shaped(&doc);
+    let checked = Arc::new(Checked { doc, raw, validated: AtomicBool::new(false), direct: AtomicBool::new(direct) });
     CHECKED.insert(query.to_owned(), checked.clone());
     Ok(Some(checked))
 }

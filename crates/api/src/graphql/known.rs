@@ -16,22 +16,49 @@
 //! documents were validated is remembered with the parsed document
 //! ([`super::guard::Checked`]).
 
+use std::sync::Arc;
+
 use async_graphql::parser::types::{BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Type};
-use async_graphql::{Name, ValidationMode, Value, Variables};
+use async_graphql::registry::Registry;
+use async_graphql::{Name, OutputType, ValidationMode, Value, Variables};
 
-use super::NewsdeskSchema;
 use super::guard::Checked;
+use super::{NewsdeskSchema, Query};
 
-/// The schema that validates in full, and its twin for validated documents.
+/// The schema that validates in full, its twin for validated documents, and
+/// the schema's types for documents answered without the engine (see
+/// [`super::direct`]).
 #[derive(Clone)]
 pub struct Schemas {
     pub full: NewsdeskSchema,
     pub known: NewsdeskSchema,
+    pub registry: Arc<Registry>,
 }
 
 impl Schemas {
     pub fn new() -> Self {
-        Self { full: super::schema(), known: super::builder().validation_mode(ValidationMode::Fast).finish() }
+        let mut registry = Registry::default();
+        Query::create_type_info(&mut registry);
+        Self {
+            full: super::schema(),
+            known: super::builder().validation_mode(ValidationMode::Fast).finish(),
+            registry: Arc::new(registry),
+        }
+    }
+
+    /// The operation of `checked` to answer without the engine, when it may be:
+    /// a document validated before, of a shape [`super::direct`] answers, with
+    /// variables the engine would accept.
+    pub fn direct<'d>(
+        &self,
+        checked: &'d Checked,
+        operation: Option<&str>,
+        variables: &Variables,
+    ) -> Option<&'d OperationDefinition> {
+        if !(checked.direct() && checked.validated() && accepted(&checked.doc, operation, variables)) {
+            return None;
+        }
+        selected(&checked.doc, operation)
     }
 
     /// The schema to execute `checked` with these variables.
@@ -73,7 +100,8 @@ fn accepted(doc: &ExecutableDocument, operation: Option<&str>, variables: &Varia
     })
 }
 
-fn selected<'d>(doc: &'d ExecutableDocument, operation: Option<&str>) -> Option<&'d OperationDefinition> {
+/// The operation a request selects by its name (or the only one).
+pub(super) fn selected<'d>(doc: &'d ExecutableDocument, operation: Option<&str>) -> Option<&'d OperationDefinition> {
     match (&doc.operations, operation) {
         (DocumentOperations::Single(op), _) => Some(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(&Name::new(name)).map(|op| &op.node),

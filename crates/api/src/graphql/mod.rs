@@ -6,6 +6,7 @@ mod admin;
 mod body;
 mod card;
 mod content;
+pub mod direct;
 mod discovery;
 mod engagement;
 mod filter;
@@ -13,6 +14,7 @@ pub mod guard;
 mod known;
 pub use known::Schemas;
 mod loaders;
+mod order;
 mod persisted;
 mod project;
 mod raw;
@@ -185,46 +187,125 @@ async fn execute(
         return res;
     }
     let cacheable = !personal && !mutation;
-    let mut request = async_graphql::Request::new(document.text);
-    if let Some(checked) = &checked {
-        request.set_parsed_query(checked.doc.clone());
-        request = request.data(raw::Allowed(checked.raw));
-    }
-    if let Some(name) = body.operation_name {
-        request = request.operation_name(name);
-    }
-    match body.variables {
-        None | Some(serde_json::Value::Null) => {}
-        Some(v @ serde_json::Value::Object(_)) => {
-            request = request.variables(async_graphql::Variables::from_json(v));
-        }
+    let variables = match body.variables {
+        None | Some(serde_json::Value::Null) => async_graphql::Variables::default(),
+        Some(v @ serde_json::Value::Object(_)) => async_graphql::Variables::from_json(v),
         Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`variables` must be a JSON object"),
-    }
-    match body.extensions {
-        None | Some(serde_json::Value::Null) => {}
-        Some(serde_json::Value::Object(ext)) => {
-            for (k, v) in ext {
+    };
+    let extensions = match body.extensions {
+        None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+        Some(serde_json::Value::Object(ext)) => ext,
+        Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`extensions` must be a JSON object"),
+    };
+    let operation = body.operation_name;
+    let direct = match checked.as_deref().and_then(|c| Some(c).zip(schemas.direct(c, operation.as_deref(), &variables)))
+    {
+        Some((c, op)) => direct::answer(state, &schemas.registry, c, op, &variables, personal).await,
+        None => None,
+    };
+    let answer = match direct {
+        Some(bytes) => {
+            Answer { status: StatusCode::OK, bytes: Bytes::from(bytes), errors: false, marked: None, retry: None }
+        }
+        None => {
+            let mut request = async_graphql::Request::new(document.text).variables(variables);
+            if let Some(checked) = &checked {
+                request.set_parsed_query(checked.doc.clone());
+                request = request.data(raw::Allowed(checked.raw));
+            }
+            if let Some(name) = operation {
+                request = request.operation_name(name);
+            }
+            for (k, v) in extensions {
                 if let Ok(v) = async_graphql::Value::from_json(v) {
                     request.extensions.insert(k, v);
                 }
             }
+            request = request.data(caller);
+            // Only mutations send beacons: queries skip the robot check.
+            if mutation {
+                request = request.data(BeaconSender(beacon_sender(req)));
+            }
+            if let Some(addr) = req.extensions().get::<ClientAddr>().copied() {
+                request = request.data(addr);
+            }
+            match engine(schemas, checked.as_deref(), request, state, graphql_response).await {
+                Ok(answer) => answer,
+                Err(e) => return ApiError(newsdesk_domain::Error::internal(e)).response(),
+            }
         }
-        Some(_) => return ApiError::http(StatusCode::BAD_REQUEST, "`extensions` must be a JSON object"),
+    };
+    let Answer { status, bytes, errors, marked, retry } = answer;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let succeeded = status == StatusCode::OK && !errors;
+    // A successful query over GET is a read like REST's (public for the cache
+    // period, or the caller's own when a resolver said so: a reader's
+    // recommendations). Everything else (POST, errors, mutations, previews)
+    // is `no-store`.
+    if get && succeeded && cacheable {
+        if let Some(cc) = marked.as_deref().and_then(|cc| HeaderValue::from_str(cc).ok()) {
+            headers.insert(header::CACHE_CONTROL, cc);
+        }
+        let stored = Arc::new(Stored::read(headers, bytes, state.config.cache_max_age));
+        if stored.is_private() {
+            state.responses.remove(&key);
+        } else {
+            state.responses.put(key, stored.clone());
+        }
+        return stored.respond(if_none_match);
     }
-    request = request.data(caller);
-    // Only mutations send beacons: queries skip the robot check.
-    if mutation {
-        request = request.data(BeaconSender(beacon_sender(req)));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Part of the answer is missing for now (the database unavailable, a rate
+    // limit): say when to retry, as REST does.
+    if let Some(seconds) = retry
+        && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+    {
+        headers.insert(header::RETRY_AFTER, v);
     }
-    if let Some(addr) = req.extensions().get::<ClientAddr>().copied() {
-        request = request.data(addr);
+    let private = is_private(marked.as_deref());
+    if !succeeded || !cacheable || private {
+        state.responses.remove(&key);
+        let mut res = HttpResponse::with_body(status, bytes).map_into_boxed_body();
+        *res.headers_mut() = headers;
+        return res;
     }
-    let schema = schemas.for_request(checked.as_deref(), request.operation_name.as_deref(), &request.variables);
+    let stored = Arc::new(Stored::new(headers, bytes));
+    state.responses.put(key, stored.clone());
+    stored.respond(None)
+}
+
+/// A response to send: its status and body, whether it carries errors, the
+/// `Cache-Control` a resolver asked for, and when to retry.
+struct Answer {
+    status: StatusCode,
+    bytes: Bytes,
+    errors: bool,
+    marked: Option<String>,
+    retry: Option<u64>,
+}
+
+/// Execute `request` with the engine (the schema that validates it in full
+/// unless `checked` was validated before), its fields in the order selected.
+async fn engine(
+    schemas: &Schemas,
+    checked: Option<&guard::Checked>,
+    request: async_graphql::Request,
+    state: &AppState,
+    graphql_response: bool,
+) -> serde_json::Result<Answer> {
+    let schema = schemas.for_request(checked, request.operation_name.as_deref(), &request.variables);
     let validated_in_full = std::ptr::eq(schema, &schemas.full);
+    let operation = request.operation_name.clone();
     let mut response = schema.execute(loaders::attach(request, state)).await;
+    if let Some(c) = checked
+        && let Some(op) = known::selected(&c.doc, operation.as_deref())
+    {
+        order::as_selected(&mut response.data, &[&op.selection_set.node], &c.doc.fragments);
+    }
     // Validation errors have no path: without one, the document passed.
     if validated_in_full
-        && let Some(checked) = &checked
+        && let Some(checked) = checked
         && response.errors.iter().all(|e| !e.path.is_empty())
     {
         checked.set_validated();
@@ -245,32 +326,6 @@ async fn execute(
         }
     }
     let status = if request_error && graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let bytes = match raw::response(&response) {
-        Ok(bytes) => Bytes::from(bytes),
-        Err(e) => return ApiError(newsdesk_domain::Error::internal(e)).response(),
-    };
-    let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let succeeded = status == StatusCode::OK && response.errors.is_empty();
-    // A successful query over GET is a read like REST's (public for the cache
-    // period, or the caller's own when a resolver said so: a reader's
-    // recommendations). Everything else (POST, errors, mutations, previews)
-    // is `no-store`.
-    if get && succeeded && cacheable {
-        if let Some(cc) = marked.as_deref().and_then(|cc| HeaderValue::from_str(cc).ok()) {
-            headers.insert(header::CACHE_CONTROL, cc);
-        }
-        let stored = Arc::new(Stored::read(headers, bytes, state.config.cache_max_age));
-        if stored.is_private() {
-            state.responses.remove(&key);
-        } else {
-            state.responses.put(key, stored.clone());
-        }
-        return stored.respond(if_none_match);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Part of the answer is missing for now (the database unavailable, a rate
-    // limit): say when to retry, as REST does.
     let retry = |e: &async_graphql::ServerError| {
         let ext = e.extensions.as_ref()?;
         match ext.get("code")? {
@@ -282,21 +337,9 @@ async fn execute(
             _ => None,
         }
     };
-    if let Some(seconds) = response.errors.iter().filter_map(retry).max()
-        && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
-    {
-        headers.insert(header::RETRY_AFTER, v);
-    }
-    let private = is_private(marked.as_deref());
-    if !succeeded || !cacheable || private {
-        state.responses.remove(&key);
-        let mut res = HttpResponse::with_body(status, bytes).map_into_boxed_body();
-        *res.headers_mut() = headers;
-        return res;
-    }
-    let stored = Arc::new(Stored::new(headers, bytes));
-    state.responses.put(key, stored.clone());
-    stored.respond(None)
+    let retry = response.errors.iter().filter_map(retry).max();
+    let bytes = Bytes::from(raw::response(&response)?);
+    Ok(Answer { status, bytes, errors: !response.errors.is_empty(), marked, retry })
 }
 
 /// Execute a GraphQL query or mutation sent as JSON.

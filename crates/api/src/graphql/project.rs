@@ -15,10 +15,12 @@
 //! types stay the derived ones.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use async_graphql::indexmap::map::Entry;
-use async_graphql::parser::types::{Field, Selection, SelectionSet};
-use async_graphql::{ContextSelectionSet, Positioned, Value};
+use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::registry::Registry;
+use async_graphql::{ContextSelectionSet, Name, Positioned, Value};
 
 /// An object whose fields are written as JSON (see [`super::raw`]).
 pub(super) trait Written {
@@ -30,7 +32,7 @@ pub(super) trait Written {
     /// `sets` (one per time the field is selected; none for a leaf); `false`
     /// when the field (or one selected below it) is not plain data, with part
     /// of it maybe written (the caller truncates).
-    fn write(&self, p: &Projection<'_, '_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool;
+    fn write(&self, p: &Projection<'_>, name: &str, sets: &[&SelectionSet], out: &mut Vec<u8>) -> bool;
 }
 
 /// A response name of an object, and what is selected under it.
@@ -43,14 +45,33 @@ pub(super) struct Planned<'s> {
     pub sets: Vec<&'s SelectionSet>,
 }
 
-pub(super) struct Projection<'c, 'a> {
-    pub ctx: &'c ContextSelectionSet<'a>,
+/// What projecting a document's selections needs: its fragments, the schema's
+/// types (fragments on interfaces and unions), and whether written JSON may be
+/// carried as text (see [`super::raw`]).
+pub(super) struct Projection<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    registry: &'a Registry,
+    raw: bool,
 }
 
-impl<'a> Projection<'_, 'a> {
+impl<'a> Projection<'a> {
+    pub fn new(
+        fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+        registry: &'a Registry,
+        raw: bool,
+    ) -> Self {
+        Self { fragments, registry, raw }
+    }
+
+    /// The projection of a request the engine executes.
+    pub fn of(ctx: &ContextSelectionSet<'a>) -> Self {
+        let raw = ctx.data_opt::<super::raw::Allowed>().is_some_and(|a| a.0);
+        Self::new(&ctx.query_env.fragments, &ctx.schema_env.registry, raw)
+    }
+
     /// Whether written JSON may be carried as text in this request.
     pub fn raw_allowed(&self) -> bool {
-        self.ctx.data_opt::<super::raw::Allowed>().is_some_and(|a| a.0)
+        self.raw
     }
 
     /// The fields `sets` select on an object of `type_name`: each response name
@@ -162,7 +183,6 @@ impl<'a> Projection<'_, 'a> {
     where
         'a: 's,
     {
-        let env: &'a async_graphql::QueryEnv = self.ctx.query_env;
         for selection in &set.items {
             let (condition, inner) = match &selection.node {
                 Selection::Field(f) => {
@@ -173,7 +193,7 @@ impl<'a> Projection<'_, 'a> {
                     (fragment.node.type_condition.as_ref().map(|c| &c.node.on.node), &fragment.node.selection_set.node)
                 }
                 Selection::FragmentSpread(spread) => {
-                    let Some(fragment) = env.fragments.get(&spread.node.fragment_name.node) else { continue };
+                    let Some(fragment) = self.fragments.get(&spread.node.fragment_name.node) else { continue };
                     (Some(&fragment.node.type_condition.node.on.node), &fragment.node.selection_set.node)
                 }
             };
@@ -186,8 +206,7 @@ impl<'a> Projection<'_, 'a> {
     /// Whether a fragment on `condition` (the type itself, an interface it
     /// implements or a union it belongs to) applies to an object of `type_name`.
     fn applies(&self, condition: &str, type_name: &str) -> bool {
-        condition == type_name
-            || self.ctx.schema_env.registry.types.get(condition).is_some_and(|t| t.is_possible_type(type_name))
+        condition == type_name || self.registry.types.get(condition).is_some_and(|t| t.is_possible_type(type_name))
     }
 }
 

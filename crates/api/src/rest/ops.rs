@@ -91,6 +91,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "# HELP newsdesk_http_requests_total HTTP requests received.\n\
          # TYPE newsdesk_http_requests_total counter\n\
          newsdesk_http_requests_total {}\n\
+         # HELP newsdesk_graphql_direct_answers_total GraphQL queries of validated article documents answered without the engine.\n\
+         # TYPE newsdesk_graphql_direct_answers_total counter\n\
+         newsdesk_graphql_direct_answers_total {}\n\
          # HELP newsdesk_db_queries_total SQL statements executed.\n\
          # TYPE newsdesk_db_queries_total counter\n\
          newsdesk_db_queries_total {}\n\
@@ -104,6 +107,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
          # TYPE newsdesk_rankings_compute_seconds gauge\n\
          newsdesk_rankings_compute_seconds {:.3}\n",
         REQUESTS.load(Ordering::Relaxed),
+        crate::graphql::direct::ANSWERED.load(Ordering::Relaxed),
         (state.queries)(),
         state.engagement.pending(),
         generated.map_or(0.0, |(at, _)| (newsdesk_domain::service::now() - at).as_seconds_f64()),
