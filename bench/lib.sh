@@ -7,7 +7,7 @@
 # `newsdesk demo --help`), on BACKEND sqlite (a file under bench/.data) or
 # postgres (database bench_READERS_ARTICLES at PG_URL), built when missing.
 # Environment: DURATION (default 10s), CONNECTIONS (64), ARTICLES (10000),
-# READERS (topical), BACKEND (sqlite), PG_URL, PORT.
+# READERS (topical), BACKEND (sqlite), PG_URL, PORT, BIN.
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -16,10 +16,13 @@ READERS=${READERS:-topical}
 BACKEND=${BACKEND:-sqlite}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 DATA=bench/.data
-BIN=target/release/newsdesk
+# BIN: another build to measure (an A/B against main); else main's release build.
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked -q
+if [ -z "${BIN:-}" ]; then
+  BIN=target/release/newsdesk
+  cargo build --release --locked -q
+fi
 mkdir -p "$DATA"
 demo() {
   echo "generating the demo: $ARTICLES articles, $READERS readers" >&2

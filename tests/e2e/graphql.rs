@@ -313,7 +313,8 @@ on_both_backends! {
             fragment Card on Article { t: title tags { slug n: name __typename } section { __typename parent { slug } } } \
             fragment Blocks on Block { __typename ... on HeadingBlock { level t: text } ... on ParagraphBlock { spans { text } } }";
         // (document, variables, headers, answered without the engine)
-        let cases: Vec<(&str, Value, Vec<(&str, &str)>, bool)> = vec![
+        type Case<'a> = (&'a str, Value, Vec<(&'a str, &'a str)>, bool);
+        let cases: Vec<Case> = vec![
             (&page, json!({"slug": "rates-rise"}), vec![], true),
             (&page, json!({"slug": "rates-rise"}), vec![("accept", "application/graphql-response+json")], true),
             (&page, json!({"slug": "no-such-article"}), vec![], true),

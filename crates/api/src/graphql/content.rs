@@ -11,7 +11,9 @@ use newsdesk_domain::query::Limit;
 use newsdesk_domain::service::Found;
 
 use super::filter::{ArticleFilterInput, ArticleSortInput};
-use super::resolve::{GqlResult, Total, call, connection, cursor_arg, feed_counts, found, page_args, state, tree};
+use super::resolve::{
+    GqlResult, Total, call, connection, cursor_arg, feed_counts, found, none_if_not_found, page_args, state, tree,
+};
 use super::types::{Article, Author, Node, Section, Tag, articles_connection};
 use crate::auth::Caller;
 use crate::error::to_graphql;
@@ -152,11 +154,7 @@ pub(super) async fn article(
         },
         _ => return Err(Error::field("slug", "give exactly one of `slug` or `id`")),
     };
-    match r {
-        Ok(a) => Ok(Some(a)),
-        Err(e) if e.kind == newsdesk_domain::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+    none_if_not_found(r)
 }
 
 /// The objects of global ids, in order: one lookup per kind for the whole list.

@@ -23,7 +23,6 @@ use async_graphql::registry::Registry;
 use async_graphql::{ID, Value, Variables};
 
 use super::content;
-use super::guard::Checked;
 use super::project::{Projection, write_str};
 use crate::state::AppState;
 
@@ -56,30 +55,38 @@ fn undirected(set: &SelectionSet) -> bool {
     })
 }
 
-/// The response to `op` of a validated document (see [`shaped`]), whose
-/// variables were found acceptable, when it reads articles only; `None` to
-/// leave it to the engine.
+/// Why a request is left to the engine.
+pub enum Refused {
+    /// This request (an error, an argument of another form, another root).
+    Now,
+    /// Any request of this document (a field the projection leaves to the
+    /// engine): not to be tried again.
+    Always,
+}
+
+/// The response to `op` of the validated document `doc` (see [`shaped`]),
+/// whose variables were found acceptable, when it reads articles only.
 pub async fn answer(
     state: &AppState,
     registry: &Registry,
-    checked: &Checked,
+    doc: &ExecutableDocument,
     op: &OperationDefinition,
     variables: &Variables,
     preview: bool,
-) -> Option<Vec<u8>> {
+) -> Result<Vec<u8>, Refused> {
     if !articles_only(op) {
-        return None;
+        return Err(Refused::Now);
     }
-    let p = Projection::new(&checked.doc.fragments, registry, true);
+    let p = Projection::new(&doc.fragments, registry, true);
     let mut out = Vec::with_capacity(8192);
     out.extend_from_slice(b"{\"data\":{");
     for (i, selection) in op.selection_set.node.items.iter().enumerate() {
-        let Selection::Field(field) = &selection.node else { return None };
+        let Selection::Field(field) = &selection.node else { return Err(Refused::Now) };
         let field = &field.node;
-        let slug = argument(field, "slug", op, variables).ok()?;
-        let id = argument(field, "id", op, variables).ok()?;
+        let slug = argument(field, "slug", op, variables).map_err(|()| Refused::Now)?;
+        let id = argument(field, "id", op, variables).map_err(|()| Refused::Now)?;
         // Errors (and their paths and locations) are the engine's to write.
-        let found = content::article(state, preview, slug, id.map(ID)).await.ok()?;
+        let found = content::article(state, preview, slug, id.map(ID)).await.map_err(|_| Refused::Now)?;
         if i > 0 {
             out.push(b',');
         }
@@ -88,8 +95,7 @@ pub async fn answer(
         match found {
             Some(article) => {
                 if !super::card::write(&p, &article, &[&field.selection_set.node], &mut out) {
-                    checked.refuse_direct();
-                    return None;
+                    return Err(Refused::Always);
                 }
             }
             None => out.extend_from_slice(b"null"),
@@ -97,7 +103,7 @@ pub async fn answer(
     }
     out.extend_from_slice(b"}}");
     ANSWERED.fetch_add(1, Ordering::Relaxed);
-    Some(out)
+    Ok(out)
 }
 
 /// A string argument's value: a literal, or a variable's value (or its

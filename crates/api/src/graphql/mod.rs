@@ -200,7 +200,14 @@ async fn execute(
     let operation = body.operation_name;
     let direct = match checked.as_deref().and_then(|c| Some(c).zip(schemas.direct(c, operation.as_deref(), &variables)))
     {
-        Some((c, op)) => direct::answer(state, &schemas.registry, c, op, &variables, personal).await,
+        Some((c, op)) => match direct::answer(state, &schemas.registry, &c.doc, op, &variables, personal).await {
+            Ok(bytes) => Some(bytes),
+            Err(direct::Refused::Now) => None,
+            Err(direct::Refused::Always) => {
+                c.refuse_direct();
+                None
+            }
+        },
         None => None,
     };
     let answer = match direct {

@@ -20,22 +20,34 @@ type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
 /// Order `value`, the answer to the selections `sets`, as they select.
 pub fn as_selected(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
     match value {
-        Value::Object(fields) => {
-            let mut keys: Vec<(&str, Vec<&SelectionSet>)> = Vec::new();
+        Value::Object(_) | Value::List(_) => {
+            let mut keys = Vec::new();
             for set in sets {
                 collect(set, fragments, &mut keys, 0);
             }
-            let mut rest = std::mem::take(fields);
-            for (key, sub) in keys {
-                if let Some((name, mut v)) = rest.shift_remove_entry(key) {
-                    as_selected(&mut v, &sub, fragments);
-                    fields.insert(name, v);
+            apply(value, &keys, fragments);
+        }
+        // Scalars, and parts written as JSON in order already.
+        _ => {}
+    }
+}
+
+/// Order `value` (an object, or a list of them) by the response names `keys`.
+fn apply(value: &mut Value, keys: &[(&str, Vec<&SelectionSet>)], fragments: &Fragments) {
+    match value {
+        Value::Object(fields) => {
+            let position = |k: &str| keys.iter().position(|(key, _)| *key == k).unwrap_or(usize::MAX);
+            let in_order = fields.keys().map(|k| position(k.as_str())).is_sorted();
+            if !in_order {
+                fields.sort_by_cached_key(|k, _| position(k.as_str()));
+            }
+            for (k, v) in fields.iter_mut() {
+                if let Some((_, sub)) = keys.iter().find(|(key, _)| *key == k.as_str()) {
+                    as_selected(v, sub, fragments);
                 }
             }
-            // Nothing is answered that was not selected; kept all the same.
-            fields.extend(rest);
         }
-        Value::List(items) => items.iter_mut().for_each(|v| as_selected(v, sets, fragments)),
+        Value::List(items) => items.iter_mut().for_each(|v| apply(v, keys, fragments)),
         _ => {}
     }
 }

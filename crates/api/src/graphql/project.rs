@@ -21,6 +21,7 @@ use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, Name, Positioned, Value};
+use smallvec::SmallVec;
 
 /// An object whose fields are written as JSON (see [`super::raw`]).
 pub(super) trait Written {
@@ -39,10 +40,11 @@ pub(super) trait Written {
 pub(super) struct Planned<'s> {
     pub key: &'s str,
     pub name: &'s str,
-    /// Every field selected under the name.
-    pub fields: Vec<&'s Positioned<Field>>,
+    /// Every field selected under the name (almost always one: kept inline,
+    /// as a card plans a dozen names for each of the articles of a page).
+    pub fields: SmallVec<[&'s Positioned<Field>; 1]>,
     /// Their sub-selections (none for a leaf).
-    pub sets: Vec<&'s SelectionSet>,
+    pub sets: SmallVec<[&'s SelectionSet; 1]>,
 }
 
 /// What projecting a document's selections needs: its fragments, the schema's
@@ -92,7 +94,8 @@ impl<'a> Projection<'a> {
             let at = match plan.iter().position(|p| p.key == key) {
                 Some(at) => at,
                 None => {
-                    plan.push(Planned { key, name: f.node.name.node.as_str(), fields: Vec::new(), sets: Vec::new() });
+                    let name = f.node.name.node.as_str();
+                    plan.push(Planned { key, name, fields: SmallVec::new(), sets: SmallVec::new() });
                     plan.len() - 1
                 }
             };

@@ -136,9 +136,14 @@ impl Total {
 
 /// A NOT_FOUND from the service is `null` for nullable single-item fields.
 pub(super) fn found<T>(r: newsdesk_domain::Result<T>) -> GqlResult<Option<T>> {
+    none_if_not_found(r).map_err(to_graphql)
+}
+
+/// A NOT_FOUND from the service as `None`.
+pub(super) fn none_if_not_found<T>(r: newsdesk_domain::Result<T>) -> newsdesk_domain::Result<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.kind == newsdesk_domain::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(to_graphql(e)),
+        Err(e) => Err(e),
     }
 }
