@@ -296,6 +296,13 @@ on_both_backends! {
             let at: Vec<Option<usize>> = expected.iter().map(|e| r.text.find(e)).collect();
             assert!(at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]), "{}", r.text);
         }
+        // A field selected twice: the engine merges the two answers.
+        let twice = "{ article(slug: \"oil-jumps\") { title tags { slug } } article(slug: \"oil-jumps\") { slug tags { name } } }";
+        let r = app.post("/graphql", "application/json", &json!({"query": twice}).to_string(), &[]);
+        assert_eq!(
+            r.text,
+            r#"{"data":{"article":{"title":"Title of oil-jumps","tags":[{"slug":"energy","name":"Energy"},{"slug":"rates","name":"Rates"}],"slug":"oil-jumps"}}}"#
+        );
     }
 
     /// Article pages of a document validated before are answered without the

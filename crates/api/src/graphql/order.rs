@@ -5,7 +5,8 @@
 //! concurrently and keeps them in the order they complete, so a field that
 //! waits for the database (a `totalCount`, a second root field) could come
 //! after the fields selected after it, and the order of an answer changed from
-//! one request to the next. [`as_selected`] puts every object of an answer
+//! one request to the next; parts read back from JSON (see [`super::raw`])
+//! came in alphabetical order. [`as_selected`] puts every object of an answer
 //! back in document order: each response name where it is first selected,
 //! fragments expanded in place. Parts written as JSON (see [`super::raw`]) are
 //! written in that order already.
