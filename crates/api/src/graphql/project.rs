@@ -83,27 +83,9 @@ impl<'a> Projection<'a> {
     where
         'a: 's,
     {
-        let mut fields = Vec::new();
+        let mut plan = Vec::with_capacity(sets.first().map_or(0, |s| s.items.len()));
         for set in sets {
-            self.expand(type_name, set, &mut fields);
-        }
-        let mut plan: Vec<Planned<'s>> = Vec::with_capacity(fields.len());
-        for f in fields {
-            let key = f.node.response_key().node.as_str();
-            let sub = &f.node.selection_set.node;
-            let at = match plan.iter().position(|p| p.key == key) {
-                Some(at) => at,
-                None => {
-                    let name = f.node.name.node.as_str();
-                    plan.push(Planned { key, name, fields: SmallVec::new(), sets: SmallVec::new() });
-                    plan.len() - 1
-                }
-            };
-            let planned = &mut plan[at];
-            planned.fields.push(f);
-            if !sub.items.is_empty() {
-                planned.sets.push(sub);
-            }
+            self.expand(type_name, set, &mut plan);
         }
         plan
     }
@@ -180,16 +162,30 @@ impl<'a> Projection<'a> {
         true
     }
 
-    /// Append the fields `set` selects on an object of `type_name`, with the
-    /// fragments that apply to it expanded, in document order.
-    fn expand<'s>(&self, type_name: &str, set: &'s SelectionSet, out: &mut Vec<&'s Positioned<Field>>)
+    /// Add the fields `set` selects on an object of `type_name` to `plan`, with
+    /// the fragments that apply to it expanded, in document order.
+    fn expand<'s>(&self, type_name: &str, set: &'s SelectionSet, plan: &mut Vec<Planned<'s>>)
     where
         'a: 's,
     {
         for selection in &set.items {
             let (condition, inner) = match &selection.node {
                 Selection::Field(f) => {
-                    out.push(f);
+                    let key = f.node.response_key().node.as_str();
+                    let at = match plan.iter().position(|p| p.key == key) {
+                        Some(at) => at,
+                        None => {
+                            let name = f.node.name.node.as_str();
+                            plan.push(Planned { key, name, fields: SmallVec::new(), sets: SmallVec::new() });
+                            plan.len() - 1
+                        }
+                    };
+                    let planned = &mut plan[at];
+                    planned.fields.push(f);
+                    let sub = &f.node.selection_set.node;
+                    if !sub.items.is_empty() {
+                        planned.sets.push(sub);
+                    }
                     continue;
                 }
                 Selection::InlineFragment(fragment) => {
@@ -201,7 +197,7 @@ impl<'a> Projection<'a> {
                 }
             };
             if condition.is_none_or(|c| self.applies(c.as_str(), type_name)) {
-                self.expand(type_name, inner, out);
+                self.expand(type_name, inner, plan);
             }
         }
     }
