@@ -70,7 +70,7 @@ pub struct Checked {
     /// Whether the engine validated it in full once (see [`super::known`]).
     validated: AtomicBool,
     /// Whether it may be answered without the engine (see [`super::direct`]):
-    /// no answer found otherwise so far.
+    /// its shape allows it, and no answer found otherwise so far.
     direct: AtomicBool,
 }
 

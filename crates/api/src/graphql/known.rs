@@ -58,10 +58,6 @@ impl Schemas {
         if !(checked.direct() && checked.validated() && accepted(&checked.doc, operation, variables)) {
             return None;
         }
-        if !super::direct::shaped(&checked.doc) {
-            checked.refuse_direct();
-            return None;
-        }
         selected(&checked.doc, operation)
     }
 
